@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine (README): `make demo` and `make test`. Both install what
+# they need into .venv first (pinned by pyproject.toml ranges and constraints.txt).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo build test bench dashboard dagster clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=24"
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install  ## sample data -> full build -> summary -> dashboards on http://127.0.0.1:8501
+	$(VENV)/bin/itam generate --landing data/landing --devices 2000
+	$(VENV)/bin/itam build --landing data/landing --warehouse data/warehouse.duckdb
+	$(VENV)/bin/itam dashboard --warehouse data/warehouse.duckdb
+
+build: install
+	$(VENV)/bin/itam build --landing data/landing --warehouse data/warehouse.duckdb
+
+test: install  ## the whole test suite (.ci/run calls this)
+	$(PY) -m pytest -q
+
+bench: install  ## figures at 10,000 devices; BENCH_DEVICES=100000 for the large run
+	$(VENV)/bin/itam bench --devices $${BENCH_DEVICES:-10000} --landing data/bench/landing --warehouse data/bench/warehouse.duckdb
+
+dagster: install  ## the Dagster UI on the same graph `itam build` runs
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev -m dagster_project.definitions -h 127.0.0.1
+
+clean:
+	rm -rf data dbt/target dbt/logs .pytest_cache

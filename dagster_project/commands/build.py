@@ -1,0 +1,39 @@
+"""itam build"""
+from __future__ import annotations
+
+from dagster_project.cli import CliError
+from dagster_project.serving.summary import print_summary
+from dagster_project.settings import Settings
+
+
+def settings_from_args(args) -> Settings:
+    base = Settings.from_env()
+    return Settings(
+        landing=args.landing.resolve(),
+        warehouse=args.warehouse.resolve(),
+        taxonomy=getattr(args, "taxonomy", base.taxonomy).resolve(),
+        as_of=getattr(args, "as_of", None),
+        memory_limit=base.memory_limit,
+        threads=base.threads,
+    )
+
+
+def run(args) -> int:
+    settings = settings_from_args(args)
+    if not settings.landing.is_dir():
+        raise CliError(f"landing folder {settings.landing} does not exist "
+                       "(run `itam generate --landing DIR` or point --landing at your exports)")
+    from dagster_project.serving.run import run_build
+
+    outcome = run_build(settings)
+    for w in outcome.warnings:
+        print(f"warning: {w}")
+    if not outcome.success:
+        for f in outcome.failures[1:]:
+            print(f"  also: {f}")
+        first = outcome.failures[0] if outcome.failures else "the build did not publish"
+        kept = "the previously published warehouse is unchanged" if settings.warehouse.exists() else "nothing was published"
+        raise CliError(f"{first} ({kept})")
+    print(f"published {outcome.published} as of {outcome.as_of} in {outcome.seconds} s")
+    print_summary(settings.warehouse)
+    return 0

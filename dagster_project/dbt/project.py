@@ -1,0 +1,36 @@
+"""The dbt project as Dagster sees it, and the one way to (re)parse its manifest."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from dagster_project.settings import DBT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+
+def dbt_executable() -> str:
+    """The dbt of this interpreter's environment, not whatever `dbt` is first on PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=DBT_DIR, dbt_executable=dbt_executable())
+
+
+def _newest_source_mtime() -> float:
+    files = [p for d in ("models", "macros", "tests") for p in (DBT_DIR / d).rglob("*") if p.is_file()]
+    files += [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml"]
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
+def ensure_manifest() -> Path:
+    """Parse the project when the manifest is missing or older than a dbt file (~4 s)."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    return manifest

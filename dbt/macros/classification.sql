@@ -1,0 +1,26 @@
+{# The classification rules of taxonomy.classification_rules as one CASE expression in precedence
+   order, returning the id of the first rule that matches. Generated from the warehouse table at
+   run time, so the regexes are compiled once and a YAML change needs no code change.
+   Conditions: case-insensitive regex search on the asset attribute (NULL attribute = no match);
+   has_term_end compares a boolean. #}
+{% macro classification_rule_case(alias) -%}
+    {%- set conditions = ['ci_class', 'purchase_category', 'manufacturer', 'model', 'os_name',
+                          'hostname', 'discovery_source', 'license_metric'] -%}
+    {%- if execute -%}
+        {%- set rules = run_query("select * from " ~ source('taxonomy', 'classification_rules') ~ " order by precedence, rule_id") -%}
+        case
+        {%- for r in rules %}
+            when {{ alias }}.applies_to {% if r['applies_to'] == 'any' %}is not null{% else %}= '{{ r["applies_to"] }}'{% endif %}
+            {%- for c in conditions %}{% if r[c] is not none %}
+                and regexp_matches({{ alias }}.{{ 'discovery_sources' if c == 'discovery_source' else c }}, '{{ r[c] | replace("'", "''") }}', 'i')
+            {%- endif %}{% endfor %}
+            {%- if r['has_term_end'] is not none %}
+                and {{ alias }}.has_term_end = {{ 'true' if r['has_term_end'] else 'false' }}
+            {%- endif %}
+                then '{{ r["rule_id"] | replace("'", "''") }}'
+        {%- endfor %}
+        end
+    {%- else -%}
+        cast(null as varchar)
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,50 @@
+-- The declared governance model applied to every asset: its class (first classification rule by
+-- precedence) and its owner (first ownership rule by precedence whose class scope contains the
+-- asset's class and whose cost-center scope matches).
+with classified as (
+    select
+        a.*,
+        {{ classification_rule_case('a') }} as classification_rule
+    from {{ ref('int_assets') }} a
+),
+with_class as (
+    select c.*, r.class_id as asset_class
+    from classified c
+    left join {{ source('taxonomy', 'classification_rules') }} r on r.rule_id = c.classification_rule
+),
+owner_candidates as (
+    select
+        w.as_of_date, w.asset_id,
+        o.rule_id, o.precedence, o.owning_function, o.accountable_owner, o.asset_manager
+    from with_class w
+    join {{ source('taxonomy', 'ownership_rules') }} o
+        on (o.cost_center is null or o.cost_center = w.cost_center)
+    left join {{ source('taxonomy', 'class_ancestors') }} anc
+        on anc.class_id = w.asset_class and anc.ancestor_class_id = o.class_id
+    where o.class_id is null or anc.class_id is not null
+),
+owners as (
+    select as_of_date, asset_id,
+        arg_min(rule_id, precedence) as ownership_rule,
+        arg_min(owning_function, precedence) as owning_function,
+        arg_min(accountable_owner, precedence) as accountable_owner,
+        arg_min(asset_manager, precedence) as asset_manager
+    from owner_candidates
+    group by all
+)
+select
+    w.*,
+    cls.class_path,
+    cls.lifecycle_tracking,
+    cls.useful_life_months as class_useful_life_months,
+    cls.refresh_cycle_months,
+    cls.depreciation_method as class_depreciation_method,
+    cls.capitalise,
+    cls.required_fields,
+    o.ownership_rule,
+    o.owning_function,
+    o.accountable_owner,
+    o.asset_manager
+from with_class w
+left join {{ source('taxonomy', 'asset_classes') }} cls on cls.class_id = w.asset_class
+left join owners o using (as_of_date, asset_id)

@@ -1,0 +1,168 @@
+-- One row per matched device (a cluster of records from int_asset_matching) per snapshot date,
+-- with each attribute taken from the source that governs it: CMDB first for what the CMDB
+-- governs, discovery for what is observed, procurement and the register for money.
+with m as (
+    select * from {{ ref('int_asset_matching') }}
+),
+cmdb as (
+    select
+        m.as_of_date, m.asset_id,
+        count(*) as cmdb_records,
+        arg_max(c.ci_id, c.updated_at) as ci_id,
+        string_agg(c.ci_id, ',' order by c.ci_id) as ci_ids,
+        arg_max(c.ci_class, c.updated_at) as ci_class,
+        arg_max(c.hostname_norm, c.updated_at) as hostname_norm,
+        arg_max(c.tag_norm, c.updated_at) filter (where c.tag_norm is not null) as tag_norm,
+        arg_max(c.lifecycle_state, c.updated_at) as lifecycle_state,
+        arg_max(c.assigned_user_norm, c.updated_at) filter (where c.assigned_user_norm is not null) as assigned_user,
+        arg_max(c.cost_center, c.updated_at) filter (where c.cost_center is not null) as cost_center,
+        arg_max(c.location, c.updated_at) filter (where c.location is not null) as location,
+        arg_max(c.owner_group, c.updated_at) filter (where c.owner_group is not null) as owner_group,
+        arg_max(c.business_service, c.updated_at) filter (where c.business_service is not null) as business_service,
+        arg_max(c.manufacturer, c.updated_at) filter (where c.manufacturer is not null) as manufacturer,
+        arg_max(c.model, c.updated_at) filter (where c.model is not null) as model,
+        max(c.warranty_end) as warranty_end,
+        max(c.updated_at) as cmdb_updated_at
+    from m
+    join {{ ref('int_cmdb_ci_snapshot') }} c
+        on c.as_of_date = m.as_of_date and m.record_id = 'cmdb:' || c.ci_id
+    group by all
+),
+disc as (
+    select
+        m.as_of_date, m.asset_id,
+        count(*) as discovery_records,
+        max(d.last_seen_at) as last_seen_at,
+        min(d.first_seen_at) as first_seen_at,
+        bool_or(m.in_window) as seen_in_window,
+        string_agg(distinct d.discovery_source, ',' order by d.discovery_source) as discovery_sources,
+        arg_max(d.hostname_norm, d.last_seen_at) filter (where d.hostname_norm is not null) as hostname_norm,
+        arg_max(d.manufacturer, d.last_seen_at) filter (where d.manufacturer is not null) as manufacturer,
+        arg_max(d.model, d.last_seen_at) filter (where d.model is not null) as model,
+        arg_max(d.os_name, d.last_seen_at) filter (where d.os_name is not null) as os_name,
+        arg_max(d.os_version, d.last_seen_at) filter (where d.os_version is not null) as os_version,
+        arg_max(d.last_user_norm, d.last_seen_at) filter (where d.last_user_norm is not null) as last_user,
+        arg_max(d.cores, d.last_seen_at) filter (where d.cores is not null) as cores,
+        arg_max(d.mac_norm, d.last_seen_at) filter (where d.mac_norm is not null) as mac_address,
+        arg_max(d.ip_address, d.last_seen_at) filter (where d.ip_address is not null) as ip_address,
+        arg_max(d.cloud_id_norm, d.last_seen_at) filter (where d.cloud_id_norm is not null) as cloud_instance_id,
+        arg_max(d.cloud_account, d.last_seen_at) filter (where d.cloud_account is not null) as cloud_account
+    from m
+    join {{ ref('int_discovery_devices') }} d
+        on d.as_of_date = m.as_of_date and d.record_id = m.record_id
+    group by all
+),
+po as (
+    select
+        m.as_of_date, m.asset_id,
+        count(*) as procurement_records,
+        min(p.order_date) as order_date,
+        arg_min(p.po_number, p.order_date) as po_number,
+        arg_min(p.unit_cost_rc, p.order_date) as purchase_cost,
+        arg_min(p.cost_center, p.order_date) as cost_center,
+        arg_min(p.vendor, p.order_date) as vendor,
+        arg_min(p.manufacturer, p.order_date) filter (where p.manufacturer is not null) as manufacturer,
+        arg_min(p.model, p.order_date) filter (where p.model is not null) as model
+    from m
+    join {{ ref('int_purchase_lines') }} p
+        on p.as_of_date = m.as_of_date
+       and m.record_id = 'po:' || p.po_number || '/' || p.po_line || '/' || p.serial_norm
+    group by all
+),
+fa as (
+    select
+        m.as_of_date, m.asset_id,
+        count(*) as fixed_asset_records,
+        min(f.asset_tag) as asset_tag,
+        string_agg(f.asset_tag, ',' order by f.asset_tag) as asset_tags,
+        sum(f.acquisition_cost_rc) as acquisition_cost,
+        min(f.in_service_date) as in_service_date,
+        max(f.useful_life_months) as useful_life_months,
+        min(f.depreciation_method) as depreciation_method,
+        max(f.disposal_date) as disposal_date,
+        min(f.cost_center) as cost_center
+    from m
+    join {{ ref('int_fixed_assets') }} f
+        on f.as_of_date = m.as_of_date and m.record_id = 'fa:' || f.asset_tag
+    group by all
+),
+clusters as (
+    select
+        as_of_date, asset_id,
+        min(anchor) as anchor,
+        min(serial_norm) as serial_number,
+        string_agg(distinct match_rule, ',' order by match_rule) as match_rules,
+        count(*) as records
+    from m
+    group by all
+)
+select
+    k.as_of_date,
+    k.asset_id,
+    k.anchor,
+    case when d.cloud_instance_id is not null and k.serial_number is null then 'cloud_resource' else 'device' end as asset_kind,
+    k.serial_number,
+    coalesce(c.hostname_norm, d.hostname_norm) as hostname,
+    coalesce(c.tag_norm, f.asset_tag) as asset_tag,
+    c.ci_id,
+    c.ci_class,
+    coalesce(c.manufacturer, d.manufacturer, p.manufacturer) as manufacturer,
+    coalesce(c.model, d.model, p.model) as model,
+    d.os_name,
+    d.os_version,
+    d.cores,
+    c.assigned_user,
+    d.last_user,
+    coalesce(c.cost_center, f.cost_center, p.cost_center) as cost_center,
+    c.location,
+    c.owner_group,
+    c.business_service,
+    c.warranty_end,
+    case
+        when f.disposal_date is not null and f.disposal_date <= k.as_of_date then 'disposed'
+        when c.lifecycle_state is not null then c.lifecycle_state
+        when d.seen_in_window then 'in_use'
+        when p.order_date is not null then 'in_stock'
+    end as lifecycle_state,
+    c.ci_id is not null as in_cmdb,
+    d.asset_id is not null as in_discovery,
+    p.asset_id is not null as in_procurement,
+    f.asset_id is not null as in_fixed_assets,
+    coalesce(d.seen_in_window, false) as seen_in_window,
+    d.last_seen_at,
+    d.first_seen_at,
+    d.discovery_sources,
+    d.mac_address,
+    d.ip_address,
+    d.cloud_instance_id,
+    d.cloud_account,
+    c.cmdb_updated_at,
+    p.order_date,
+    p.po_number,
+    p.purchase_cost,
+    p.vendor,
+    f.acquisition_cost,
+    f.in_service_date,
+    f.useful_life_months,
+    f.depreciation_method,
+    f.disposal_date,
+    coalesce(c.cmdb_records, 0) as cmdb_records,
+    coalesce(d.discovery_records, 0) as discovery_records,
+    coalesce(p.procurement_records, 0) as procurement_records,
+    coalesce(f.fixed_asset_records, 0) as fixed_asset_records,
+    c.ci_ids,
+    f.asset_tags,
+    -- Both sides of each governed field, for attribute-drift detection.
+    c.hostname_norm as cmdb_hostname,
+    d.hostname_norm as discovered_hostname,
+    c.model as cmdb_model,
+    d.model as discovered_model,
+    c.cost_center as cmdb_cost_center,
+    f.cost_center as register_cost_center,
+    k.match_rules,
+    k.records
+from clusters k
+left join cmdb c using (as_of_date, asset_id)
+left join disc d using (as_of_date, asset_id)
+left join po p using (as_of_date, asset_id)
+left join fa f using (as_of_date, asset_id)

@@ -1,0 +1,46 @@
+-- Discovered devices per snapshot date: every observation up to the date, folded into one record
+-- per discovery source and device (serial, else cloud instance, else hostname, else MAC), with
+-- the latest non-empty value of each attribute and first/last seen times.
+with obs as (
+    select
+        d.as_of_date,
+        o.*,
+        {{ normalise_serial('o.serial_number') }} as serial_norm,
+        {{ normalise_hostname('o.hostname') }} as hostname_norm,
+        {{ normalise_mac('o.mac_address') }} as mac_norm,
+        nullif(lower(trim(o.cloud_instance_id)), '') as cloud_id_norm,
+        {{ normalise_email('o.last_logged_on_user') }} as last_user_norm
+    from {{ ref('int_as_of_dates') }} d
+    join {{ ref('stg_discovery__devices') }} o
+        on o.export_date <= d.as_of_date
+       and o.observed_at < d.as_of_date + interval 1 day
+),
+keyed as (
+    select
+        *,
+        coalesce('s:' || serial_norm, 'c:' || cloud_id_norm, 'h:' || hostname_norm, 'm:' || mac_norm) as device_key
+    from obs
+)
+select
+    as_of_date,
+    'disc:' || discovery_source || ':' || device_key as record_id,
+    discovery_source,
+    max(observed_at) as last_seen_at,
+    min(observed_at) as first_seen_at,
+    count(*) as observations,
+    arg_max(serial_norm, observed_at) filter (where serial_norm is not null) as serial_norm,
+    arg_max(hostname_norm, observed_at) filter (where hostname_norm is not null) as hostname_norm,
+    arg_max(hostname, observed_at) filter (where hostname is not null) as hostname,
+    arg_max(mac_norm, observed_at) filter (where mac_norm is not null) as mac_norm,
+    arg_max(cloud_id_norm, observed_at) filter (where cloud_id_norm is not null) as cloud_id_norm,
+    arg_max(cloud_account, observed_at) filter (where cloud_account is not null) as cloud_account,
+    arg_max(ip_address, observed_at) filter (where ip_address is not null) as ip_address,
+    arg_max(manufacturer, observed_at) filter (where manufacturer is not null) as manufacturer,
+    arg_max(model, observed_at) filter (where model is not null) as model,
+    arg_max(os_name, observed_at) filter (where os_name is not null) as os_name,
+    arg_max(os_version, observed_at) filter (where os_version is not null) as os_version,
+    arg_max(last_user_norm, observed_at) filter (where last_user_norm is not null) as last_user_norm,
+    arg_max(cores, observed_at) filter (where cores is not null) as cores
+from keyed
+where device_key is not null
+group by as_of_date, discovery_source, device_key

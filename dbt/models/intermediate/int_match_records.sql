@@ -1,0 +1,39 @@
+-- Every device-like record of the four sources per snapshot date, with the keys matching uses:
+-- CMDB CIs, discovered devices, serialised hardware purchase lines and fixed assets.
+-- `in_window` says whether the record is current enough to lend its hostname/MAC to matching:
+-- discovery records seen within their source's stale window; all others are current snapshots.
+with stale as (
+    select discovery_source, stale_days from {{ source('taxonomy', 'stale_windows') }}
+)
+select
+    as_of_date, 'cmdb:' || ci_id as record_id, 'cmdb' as record_source,
+    serial_norm, tag_norm, hostname_norm, cast(null as varchar) as mac_norm,
+    cast(null as varchar) as cloud_id_norm, updated_at as seen_at, true as in_window
+from {{ ref('int_cmdb_ci_snapshot') }}
+
+union all
+
+select
+    d.as_of_date, d.record_id, 'discovery', d.serial_norm, cast(null as varchar), d.hostname_norm,
+    d.mac_norm, d.cloud_id_norm, d.last_seen_at,
+    d.last_seen_at >= d.as_of_date - to_days(cast(s.stale_days as integer))
+from {{ ref('int_discovery_devices') }} d
+left join stale s on s.discovery_source = d.discovery_source
+
+union all
+
+-- Hardware bought without a serial cannot be told apart unit by unit: it is counted in data
+-- quality, not matched (docs/decisions/matching.md).
+select
+    as_of_date, 'po:' || po_number || '/' || po_line || '/' || serial_norm, 'procurement',
+    serial_norm, cast(null as varchar), cast(null as varchar), cast(null as varchar),
+    cast(null as varchar), cast(order_date as timestamp), true
+from {{ ref('int_purchase_lines') }}
+where category = 'hardware' and serial_norm is not null
+
+union all
+
+select
+    as_of_date, 'fa:' || asset_tag, 'fixed_assets', serial_norm, tag_norm, cast(null as varchar),
+    cast(null as varchar), cast(null as varchar), cast(in_service_date as timestamp), true
+from {{ ref('int_fixed_assets') }}

@@ -1,0 +1,6 @@
+-- Publisher dictionary keyed by normalised alias (taxonomy/normalisation.yaml).
+select distinct
+    {{ normalise_name('alias') }} as alias_norm,
+    publisher,
+    {{ normalise_name('publisher') }} as publisher_norm
+from {{ source('taxonomy', 'publisher_aliases') }}

@@ -1,0 +1,18 @@
+-- Purchase lines known at each snapshot date, with normalised keys and reporting-currency cost.
+with lines as (
+    {{ latest_records('stg_procurement__purchase_lines',
+        "r.po_number, r.po_line, coalesce(" ~ normalise_serial('r.serial_number') ~ ", '')") }}
+)
+select
+    l.*,
+    {{ normalise_serial('l.serial_number') }} as serial_norm,
+    {{ normalise_name('l.vendor') }} as vendor_norm,
+    strftime(l.order_date, '%Y-%m') as order_period,
+    fx.rate as fx_rate,
+    cast(round(l.unit_cost * fx.rate, 2) as decimal(18, 2)) as unit_cost_rc,
+    cast(round(l.unit_cost * l.quantity * fx.rate, 2) as decimal(18, 2)) as line_cost_rc
+from lines l
+left join {{ ref('int_fx_rates') }} fx
+    on fx.currency = upper(trim(l.currency))
+   and strftime(l.order_date, '%Y-%m') >= fx.from_period
+   and strftime(l.order_date, '%Y-%m') < fx.to_period

@@ -1,0 +1,27 @@
+-- SaaS usage per snapshot date: per app and user, the latest observation up to the date.
+-- product_norm maps the app name through the product dictionary (any publisher), so "Adobe
+-- Creative Cloud" in a usage feed meets the "Creative Cloud" entitlement.
+with usage as (
+select
+    d.as_of_date,
+    {{ normalise_name('u.app_name') }} as app_norm,
+    arg_max(trim(u.app_name), u.observed_at) as app_name,
+    {{ normalise_email('u.user_email') }} as user_email,
+    arg_max(u.vendor, u.observed_at) filter (where u.vendor is not null) as vendor,
+    arg_max(u.license_assigned, u.observed_at) filter (where u.license_assigned is not null) as license_assigned,
+    max(u.last_active_at) as last_active_at,
+    max(u.observed_at) as last_observed_at
+from {{ ref('int_as_of_dates') }} d
+join {{ ref('stg_discovery__saas_usage') }} u
+    on u.export_date <= d.as_of_date
+   and u.observed_at < d.as_of_date + interval 1 day
+group by d.as_of_date, {{ normalise_name('u.app_name') }}, {{ normalise_email('u.user_email') }}
+),
+aliases as (
+    select alias_norm, min(product_norm) as product_norm
+    from {{ ref('int_products') }}
+    group by alias_norm
+)
+select u.*, coalesce(a.product_norm, u.app_norm) as product_norm
+from usage u
+left join aliases a on a.alias_norm = u.app_norm

@@ -1,0 +1,65 @@
+-- Software seen installed per snapshot date: for each device and product, the latest observation
+-- up to the date, with canonical publisher/product and the device's asset_id.
+with obs as (
+    select
+        d.as_of_date,
+        s.*,
+        {{ normalise_serial('s.serial_number') }} as serial_norm,
+        {{ normalise_hostname('s.hostname') }} as hostname_norm,
+        {{ normalise_name('s.publisher') }} as publisher_raw_norm,
+        {{ normalise_name('s.product') }} as product_raw_norm
+    from {{ ref('int_as_of_dates') }} d
+    join {{ ref('stg_discovery__software_installs') }} s
+        on s.export_date <= d.as_of_date
+       and s.observed_at < d.as_of_date + interval 1 day
+),
+named as (
+    select
+        o.*,
+        coalesce(pub.publisher_norm, o.publisher_raw_norm) as publisher_norm,
+        coalesce(pub.publisher, trim(o.publisher)) as publisher_name
+    from obs o
+    left join {{ ref('int_publishers') }} pub on pub.alias_norm = o.publisher_raw_norm
+),
+canon as (
+    select
+        n.*,
+        coalesce(pr.product_norm, n.product_raw_norm) as product_norm,
+        coalesce(pr.product, trim(n.product)) as product_name
+    from named n
+    left join {{ ref('int_products') }} pr
+        on pr.publisher_norm = n.publisher_norm and pr.alias_norm = n.product_raw_norm
+),
+latest as (
+    select
+        as_of_date, publisher_norm, product_norm,
+        coalesce(serial_norm, hostname_norm) as device_key,
+        arg_max(discovery_source, observed_at) as discovery_source,
+        arg_max(publisher_name, observed_at) as publisher_name,
+        arg_max(product_name, observed_at) as product_name,
+        arg_max(serial_norm, observed_at) filter (where serial_norm is not null) as serial_norm,
+        arg_max(hostname_norm, observed_at) as hostname_norm,
+        arg_max(version, observed_at) filter (where version is not null) as version,
+        min(install_date) as install_date,
+        max(last_used_at) as last_used_at,
+        max(observed_at) as last_observed_at
+    from canon
+    group by all
+),
+-- The device each install belongs to: by serial, else by hostname among current records.
+by_serial as (
+    select distinct as_of_date, serial_norm, asset_id
+    from {{ ref('int_asset_matching') }} where serial_norm is not null
+),
+by_host as (
+    select as_of_date, hostname_norm, arg_max(asset_id, seen_at) as asset_id
+    from {{ ref('int_asset_matching') }}
+    where hostname_norm is not null and in_window
+    group by all
+)
+select
+    l.*,
+    coalesce(s.asset_id, h.asset_id) as asset_id
+from latest l
+left join by_serial s on s.as_of_date = l.as_of_date and s.serial_norm = l.serial_norm
+left join by_host h on l.serial_norm is null and h.as_of_date = l.as_of_date and h.hostname_norm = l.hostname_norm

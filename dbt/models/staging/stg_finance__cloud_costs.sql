@@ -1,0 +1,26 @@
+-- finance/cloud_costs: renaming and typing only (typing happened at ingestion).
+select
+    charge_period_start,
+    provider,
+    billed_cost,
+    currency,
+    charge_period_end,
+    billing_account_id,
+    sub_account_id,
+    sub_account_name,
+    service_name,
+    service_category,
+    resource_id,
+    resource_name,
+    charge_category,
+    effective_cost,
+    list_cost,
+    region,
+    tags,
+    charge_id,
+    _source as source_system,
+    _export_date as export_date,
+    _file as source_file,
+    _row_number as source_row_number,
+    _load_id as load_id
+from {{ source('raw', 'cloud_costs') }}
