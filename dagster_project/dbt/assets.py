@@ -1,5 +1,4 @@
 """Every dbt model as a Dagster asset; dbt tests become asset checks (error = blocking)."""
-from __future__ import annotations
 
 import json
 import os

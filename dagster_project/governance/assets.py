@@ -1,5 +1,4 @@
 """The declared governance model (taxonomy/*.yaml), validated and written to schema taxonomy."""
-from __future__ import annotations
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
 

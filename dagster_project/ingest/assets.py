@@ -1,5 +1,4 @@
 """Ingestion assets: the private build workspace, then one asset per landing entity."""
-from __future__ import annotations
 
 import shutil
 

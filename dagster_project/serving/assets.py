@@ -1,6 +1,5 @@
 """The published warehouse: materialised only when everything upstream, dbt tests included,
 passed; a blocking failure anywhere leaves the previously published file untouched."""
-from __future__ import annotations
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
@@ -18,6 +17,6 @@ PUBLISHED_KEY = AssetKey(["published_warehouse"])
     description="The read-only snapshot dashboards and finance read (ITAM_WAREHOUSE).",
 )
 def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
-    result = publish(Settings.from_env(), context.run_id)
+    result = publish(Settings.from_env(), context.run.run_id)
     context.log.info(f"published {result['published']} as of {result['as_of_date']}")
     return MaterializeResult(metadata=result)

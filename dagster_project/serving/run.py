@@ -65,12 +65,15 @@ def run_build(settings: Settings, progress: Callable[[str], None] = print) -> Bu
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
-        for ev in result.all_events:
+        for entry in instance.all_logs(result.run_id):
+            ev = entry.dagster_event
+            if ev is None:
+                continue
             et = ev.event_type
             if et == DagsterEventType.STEP_START:
-                step_started[ev.step_key] = ev.timestamp
+                step_started[ev.step_key] = entry.timestamp
             elif et in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-                outcome.step_seconds[ev.step_key] = round(ev.timestamp - step_started.get(ev.step_key, ev.timestamp), 2)
+                outcome.step_seconds[ev.step_key] = round(entry.timestamp - step_started.get(ev.step_key, entry.timestamp), 2)
                 if et == DagsterEventType.STEP_FAILURE:
                     err = ev.event_specific_data.error
                     msg = (err.message or "").strip() if err else ""

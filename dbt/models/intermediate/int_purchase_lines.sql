@@ -9,8 +9,8 @@ select
     {{ normalise_name('l.vendor') }} as vendor_norm,
     strftime(l.order_date, '%Y-%m') as order_period,
     fx.rate as fx_rate,
-    cast(round(l.unit_cost * fx.rate, 2) as decimal(18, 2)) as unit_cost_rc,
-    cast(round(l.unit_cost * l.quantity * fx.rate, 2) as decimal(18, 2)) as line_cost_rc
+    cast(round(cast(l.unit_cost as decimal(38, 4)) * fx.rate, 2) as decimal(18, 2)) as unit_cost_rc,
+    cast(round(cast(l.unit_cost as decimal(38, 4)) * cast(l.quantity as decimal(38, 4)) * fx.rate, 2) as decimal(18, 2)) as line_cost_rc
 from lines l
 left join {{ ref('int_fx_rates') }} fx
     on fx.currency = upper(trim(l.currency))

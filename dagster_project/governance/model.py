@@ -1,0 +1,1297 @@
+"""The declared governance model: taxonomy/*.yaml, validated, and written to schema `taxonomy`.
+
+The five YAML files are data a governance person edits (docs/taxonomy.md). `load_taxonomy` reads
+them, checks their shape (pydantic models with unknown keys forbidden, so a typo is an error, not
+a silently ignored key) and their meaning (references, cycles, ambiguous precedence, regular
+expressions, policy coverage), and raises one `TaxonomyError` that lists EVERY problem found, each
+as ``<file>: <key path>: <problem> — <how to fix>``. `write_taxonomy_tables` writes the validated
+model to the warehouse tables of docs/architecture.md ("taxonomy schema") in one transaction.
+
+Regular expressions are checked with DuckDB's engine (RE2), the one that applies them in dbt, so a
+pattern that passes here cannot fail the build (RE2 has no look-around or back-references).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import types
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import duckdb
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
+
+from dagster_project.contract import DISCOVERY_SOURCES, LICENSE_METRICS, LIFECYCLE_STATES
+
+ASSET_CLASSES = "asset_classes.yaml"
+OWNERSHIP = "ownership.yaml"
+LIFECYCLE = "lifecycle.yaml"
+POLICIES = "policies.yaml"
+NORMALISATION = "normalisation.yaml"
+FILES = (ASSET_CLASSES, OWNERSHIP, LIFECYCLE, POLICIES, NORMALISATION)
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.problem} — {self.fix}"
+
+
+class TaxonomyError(Exception):
+    """The taxonomy is invalid. `problems` lists every problem; str() is one problem per line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema (one pydantic model per file). Field descriptions are shown in error messages.
+# ---------------------------------------------------------------------------------------------
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+PATTERN_WORDS = {
+    ID_PATTERN: "lower-case letters, digits and underscores, starting with a letter (e.g. end_user_device)",
+    RULE_ID_PATTERN: "letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. laptop-model)",
+    CURRENCY_PATTERN: "a three-letter upper-case ISO 4217 currency code (e.g. EUR, USD)",
+    MONTH_PATTERN: "a month written YYYY-MM in quotes (e.g. \"2026-07\")",
+}
+
+Ident = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+RuleId = Annotated[str, StringConstraints(pattern=RULE_ID_PATTERN)]
+Currency = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)]
+Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Pattern = Annotated[str, StringConstraints(min_length=1)]
+Months = Annotated[int, Field(strict=True, gt=0)]
+Days = Annotated[int, Field(strict=True, gt=0)]
+
+
+def _none_to_empty(v: Any, empty: Any) -> Any:
+    return empty if v is None else v
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True,
+                              populate_by_name=False)
+
+
+# asset_classes.yaml --------------------------------------------------------------------------
+
+class AssetClass(_Strict):
+    parent: Ident | None = Field(None, description="the class this one refines (omit for a root class)")
+    label: Text = Field(description="the display name, e.g. Laptop")
+    lifecycle_tracking: Literal["full", "lightweight"] | None = Field(
+        None, description="full (every state change governed) or lightweight (inventory only)")
+    useful_life_months: Months | None = Field(None, description="a whole number of months above 0")
+    refresh_cycle_months: Months | None = Field(None, description="a whole number of months above 0")
+    depreciation_method: Literal["straight_line", "declining_balance"] | None = Field(
+        None, description="straight_line or declining_balance")
+    capitalise: bool | None = Field(None, description="true or false")
+    required_fields: list[Ident] | None = Field(
+        None, description="a list of dim_asset column names, e.g. [serial_number, cost_center]")
+
+
+class ClassificationRule(_Strict):
+    id: RuleId = Field(description="a unique rule id, e.g. laptop-model")
+    class_: Ident = Field(alias="class", description="the class the rule assigns (a key of classes)")
+    precedence: int = Field(strict=True, ge=0, description="a whole number; lower wins")
+    applies_to: Literal["device", "entitlement", "saas_app", "any"] = Field(
+        description="device, entitlement, saas_app or any")
+    ci_class: Pattern | None = Field(None, description="a regular expression")
+    purchase_category: Pattern | None = Field(None, description="a regular expression")
+    manufacturer: Pattern | None = Field(None, description="a regular expression")
+    model: Pattern | None = Field(None, description="a regular expression")
+    os_name: Pattern | None = Field(None, description="a regular expression")
+    hostname: Pattern | None = Field(None, description="a regular expression")
+    discovery_source: Pattern | None = Field(None, description="a regular expression")
+    license_metric: Pattern | None = Field(None, description="a regular expression")
+    has_term_end: bool | None = Field(None, description="true or false")
+
+
+PATTERN_CONDITIONS = ("ci_class", "purchase_category", "manufacturer", "model", "os_name",
+                      "hostname", "discovery_source", "license_metric")
+# The attributes each record kind carries (dbt/models/intermediate/int_assets.sql); a condition
+# on an attribute the kind never has can never match.
+RECORD_ATTRIBUTES = {
+    "device": {"ci_class", "purchase_category", "manufacturer", "model", "os_name", "hostname",
+               "discovery_source"},
+    "entitlement": {"purchase_category", "manufacturer", "model", "license_metric", "has_term_end"},
+    "saas_app": {"purchase_category", "manufacturer", "model"},
+}
+
+
+class AssetClassesFile(_Strict):
+    classes: dict[Ident, AssetClass] = Field(description="the class tree: class id → attributes")
+    classification_rules: list[ClassificationRule] = Field(
+        description="a list of rules (id, class, precedence, applies_to, conditions)")
+
+    @field_validator("classes")
+    @classmethod
+    def _some_classes(cls, v):
+        if not v:
+            raise ValueError("there are no classes")
+        return v
+
+
+# ownership.yaml ------------------------------------------------------------------------------
+
+class OwnershipRule(_Strict):
+    id: RuleId = Field(description="a unique rule id, e.g. servers")
+    precedence: int = Field(strict=True, ge=0, description="a whole number; lower wins")
+    class_: Ident | None = Field(None, alias="class",
+                                 description="a class id; matches the class and its descendants (omit = any class)")
+    cost_center: Text | None = Field(None, description="a cost center code (omit = any)")
+    owning_function: Text = Field(description="the owning business function, e.g. IT")
+    accountable_owner: Text = Field(description="the accountable person, e.g. cto@example.com")
+    asset_manager: Text | None = Field(
+        None, description="the asset manager (omit to use asset_managers of the class or an ancestor)")
+
+
+class OwnershipFile(_Strict):
+    asset_managers: dict[Ident, Text] = Field(
+        default_factory=dict, description="default asset manager per class (and its descendants)")
+    rules: list[OwnershipRule] = Field(description="a list of ownership rules")
+
+    @field_validator("asset_managers", mode="before")
+    @classmethod
+    def _none(cls, v):
+        return _none_to_empty(v, {})
+
+
+# lifecycle.yaml ------------------------------------------------------------------------------
+
+class LifecycleFile(_Strict):
+    states: list[Ident] = Field(description="the lifecycle states in order, e.g. [planned, in_stock, in_use]")
+    transitions: dict[str, list[str]] = Field(
+        description="state → list of states it may move to ([] for a final state)")
+    retirement_evidence: list[Ident] = Field(
+        min_length=1, description="dim_asset fields a retired/disposed asset must carry, e.g. [disposal_certificate]")
+    status_map: dict[Ident, dict[str, Ident]] = Field(
+        default_factory=dict, description="source system → {source status: state}")
+
+    @field_validator("states")
+    @classmethod
+    def _some_states(cls, v):
+        if not v:
+            raise ValueError("there are no states")
+        return v
+
+    @field_validator("transitions", mode="before")
+    @classmethod
+    def _null_lists(cls, v):
+        if isinstance(v, dict):
+            return {k: ([] if t is None else t) for k, t in v.items()}
+        return v
+
+
+# policies.yaml -------------------------------------------------------------------------------
+
+class FxRate(_Strict):
+    from_: Month = Field(alias="from", description="the first month the rate applies, \"YYYY-MM\"")
+    rate: float = Field(gt=0, description="a positive number: reporting-currency units per unit")
+
+
+class PoliciesFile(_Strict):
+    reporting_currency: Currency = Field(description="an ISO currency code, e.g. EUR")
+    fx_rates: dict[Currency, Annotated[list[FxRate], Field(min_length=1)]] = Field(
+        description="currency → list of {from: \"YYYY-MM\", rate: number}")
+    stale_window_days: dict[str, Days] = Field(
+        description="discovery source → days (" + ", ".join(DISCOVERY_SOURCES) + ")")
+    cmdb_stale_window_days: Days = Field(description="a whole number of days above 0")
+    reclaim_window_days: Days = Field(description="a whole number of days above 0")
+    deployment_window_days: Days = Field(description="a whole number of days above 0")
+    warranty_horizon_months: Months = Field(description="a whole number of months above 0")
+    eol_horizon_months: Months = Field(description="a whole number of months above 0")
+    capitalisation_threshold: float = Field(ge=0, description="an amount in the reporting currency, 0 or more")
+    default_cores_per_device: Annotated[int, Field(strict=True, gt=0)] = Field(
+        description="a whole number above 0")
+    declining_balance_factor: float = Field(gt=0, description="a number above 0 (2 = double-declining)")
+    kpi_materiality_pct: float = Field(ge=0, le=100, description="a percentage from 0 to 100")
+
+
+# normalisation.yaml --------------------------------------------------------------------------
+
+class UnauthorisedRule(_Strict):
+    id: RuleId | None = Field(None, description="a unique rule id (default unauthorised-<n>)")
+    publisher: Pattern = Field(description="a regular expression on the publisher ('.*' = any)")
+    product: Pattern = Field(description="a regular expression on the product ('.*' = any)")
+    reason: Text = Field(description="why the software is not allowed")
+
+
+def _lists(v):
+    if isinstance(v, dict):
+        return {k: ([] if x is None else x) for k, x in v.items()}
+    return _none_to_empty(v, {})
+
+
+class NormalisationFile(_Strict):
+    publisher_aliases: dict[Text, list[Text]] = Field(
+        default_factory=dict, description="canonical publisher → list of other spellings")
+    product_aliases: dict[Text, dict[Text, list[Text]]] = Field(
+        default_factory=dict, description="publisher → {canonical product: list of other names}")
+    saas_categories: dict[Text, list[Text]] = Field(
+        default_factory=dict, description="function category → list of SaaS app names")
+    unauthorised_software: list[UnauthorisedRule] = Field(
+        default_factory=list, description="a list of {publisher, product, reason}")
+
+    @field_validator("publisher_aliases", "saas_categories", mode="before")
+    @classmethod
+    def _null_lists(cls, v):
+        return _lists(v)
+
+    @field_validator("unauthorised_software", mode="before")
+    @classmethod
+    def _null_rules(cls, v):
+        return _none_to_empty(v, [])
+
+    @field_validator("product_aliases", mode="before")
+    @classmethod
+    def _products(cls, v):
+        if isinstance(v, dict):
+            return {k: _lists(x) for k, x in v.items()}
+        return _none_to_empty(v, {})
+
+
+FILE_MODELS: dict[str, type[_Strict]] = {
+    ASSET_CLASSES: AssetClassesFile, OWNERSHIP: OwnershipFile, LIFECYCLE: LifecycleFile,
+    POLICIES: PoliciesFile, NORMALISATION: NormalisationFile,
+}
+
+# ---------------------------------------------------------------------------------------------
+# The validated model
+# ---------------------------------------------------------------------------------------------
+
+INHERITED_ATTRIBUTES = ("lifecycle_tracking", "useful_life_months", "refresh_cycle_months",
+                        "depreciation_method", "capitalise", "required_fields")
+
+
+@dataclass(frozen=True)
+class ResolvedClass:
+    class_id: str
+    parent_class_id: str | None
+    label: str
+    class_path: str
+    depth: int  # 0 for a root class
+    lifecycle_tracking: str | None
+    useful_life_months: int | None
+    refresh_cycle_months: int | None
+    depreciation_method: str | None
+    capitalise: bool | None
+    required_fields: tuple[str, ...]
+    inherited: dict[str, str] = field(default_factory=dict)  # attribute → class it came from
+
+
+@dataclass(frozen=True)
+class ResolvedOwnershipRule:
+    rule_id: str
+    precedence: int
+    class_id: str | None
+    cost_center: str | None
+    owning_function: str
+    accountable_owner: str
+    asset_manager: str
+    asset_manager_from: str | None  # the asset_managers class it came from, None if on the rule
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    directory: Path
+    asset_classes: AssetClassesFile
+    ownership: OwnershipFile
+    lifecycle: LifecycleFile
+    policies: PoliciesFile
+    normalisation: NormalisationFile
+    content_hash: str
+
+    # -- classes --
+    @property
+    def classes(self) -> dict[str, ResolvedClass]:
+        """Every class with inheritance resolved, in tree order (roots then children, as written)."""
+        return _resolve_classes(self.asset_classes.classes)
+
+    def ancestors(self, class_id: str) -> list[str]:
+        """The class itself, then its parent, ... up to its root."""
+        return _ancestors(self.asset_classes.classes, class_id)
+
+    def children(self, class_id: str | None) -> list[str]:
+        return [c for c, d in self.asset_classes.classes.items() if d.parent == class_id]
+
+    # -- rules --
+    @property
+    def classification_rules(self) -> list[ClassificationRule]:
+        return sorted(self.asset_classes.classification_rules, key=lambda r: (r.precedence, r.id))
+
+    @property
+    def ownership_rules(self) -> list[ResolvedOwnershipRule]:
+        out = []
+        for r in sorted(self.ownership.rules, key=lambda r: (r.precedence, r.id)):
+            manager, source = r.asset_manager, None
+            if manager is None:
+                source = next((a for a in self.ancestors(r.class_) if a in self.ownership.asset_managers), None)
+                manager = self.ownership.asset_managers[source]
+            out.append(ResolvedOwnershipRule(r.id, r.precedence, r.class_, r.cost_center, r.owning_function,
+                                             r.accountable_owner, manager, source))
+        return out
+
+    @property
+    def unauthorised_rules(self) -> list[tuple[str, UnauthorisedRule]]:
+        return [(u.id or f"unauthorised-{i}", u)
+                for i, u in enumerate(self.normalisation.unauthorised_software, start=1)]
+
+    # -- tables --
+    def table_rows(self) -> dict[str, list[tuple]]:
+        """Rows of every taxonomy table (TABLES), in a stable order."""
+        lc, pol, norm = self.lifecycle, self.policies, self.normalisation
+        classes = self.classes
+        rows: dict[str, list[tuple]] = {}
+        rows["asset_classes"] = [
+            (c.class_id, c.parent_class_id, c.label, c.class_path, c.depth, c.lifecycle_tracking,
+             c.useful_life_months, c.refresh_cycle_months, c.depreciation_method, c.capitalise,
+             list(c.required_fields)) for c in classes.values()]
+        rows["class_ancestors"] = [(c, a, d) for c in classes for d, a in enumerate(self.ancestors(c))]
+        rows["classification_rules"] = [
+            (r.id, r.class_, r.precedence, r.applies_to, *(getattr(r, k) for k in PATTERN_CONDITIONS),
+             r.has_term_end) for r in self.classification_rules]
+        rows["ownership_rules"] = [
+            (r.rule_id, r.precedence, r.class_id, r.cost_center, r.owning_function, r.accountable_owner,
+             r.asset_manager) for r in self.ownership_rules]
+        rows["lifecycle_states"] = [(s, i) for i, s in enumerate(lc.states, start=1)]
+        rows["lifecycle_transitions"] = [(f, t) for f in lc.states for t in dict.fromkeys(lc.transitions.get(f, []))]
+        rows["status_map"] = sorted({(system, status.strip().lower(), state)
+                                     for system, m in lc.status_map.items() for status, state in m.items()})
+        rows["policy"] = [(pol.reporting_currency, pol.cmdb_stale_window_days, pol.reclaim_window_days,
+                           pol.deployment_window_days, pol.warranty_horizon_months, pol.eol_horizon_months,
+                           pol.capitalisation_threshold, pol.default_cores_per_device,
+                           pol.declining_balance_factor, pol.kpi_materiality_pct)]
+        rows["stale_windows"] = [(s, d) for s, d in pol.stale_window_days.items()]
+        fx = [(cur, r.from_, r.rate) for cur, rates in pol.fx_rates.items() for r in rates]
+        if pol.reporting_currency not in pol.fx_rates:
+            fx.insert(0, (pol.reporting_currency, IMPLICIT_FX_FROM, 1.0))
+        rows["fx_rates"] = fx
+        pubs = []
+        for canonical, aliases in norm.publisher_aliases.items():
+            pubs.append((canonical, canonical))
+            pubs.extend((a, canonical) for a in aliases if a != canonical)
+        rows["publisher_aliases"] = list(dict.fromkeys(pubs))
+        prods = []
+        for publisher, products in norm.product_aliases.items():
+            for product, aliases in products.items():
+                prods.append((publisher, product, product))
+                prods.extend((publisher, a, product) for a in aliases if a != product)
+        rows["product_aliases"] = list(dict.fromkeys(prods))
+        rows["saas_categories"] = list(dict.fromkeys(
+            (app, cat) for cat, apps in norm.saas_categories.items() for app in apps))
+        rows["unauthorised_software"] = [(rid, u.publisher, u.product, u.reason)
+                                         for rid, u in self.unauthorised_rules]
+        rows["retirement_evidence"] = [(f,) for f in dict.fromkeys(lc.retirement_evidence)]
+        return rows
+
+
+# The reporting currency converts to itself at 1.0; when policies.yaml does not list it, this row
+# (from the first month any amount can have) is written for it.
+IMPLICIT_FX_FROM = "1900-01"
+
+
+def _ancestors(classes: dict[str, AssetClass], class_id: str | None) -> list[str]:
+    out: list[str] = []
+    while class_id is not None and class_id in classes and class_id not in out:
+        out.append(class_id)
+        class_id = classes[class_id].parent
+    return out
+
+
+def _resolve_classes(classes: dict[str, AssetClass]) -> dict[str, ResolvedClass]:
+    order: list[str] = []
+
+    def visit(parent: str | None) -> None:
+        for cid, c in classes.items():
+            if c.parent == parent:
+                order.append(cid)
+                visit(cid)
+
+    visit(None)
+    out: dict[str, ResolvedClass] = {}
+    for cid in order:
+        chain = _ancestors(classes, cid)
+        values: dict[str, Any] = {}
+        inherited: dict[str, str] = {}
+        for attr in INHERITED_ATTRIBUTES:
+            values[attr] = None
+            for a in chain:
+                v = getattr(classes[a], attr)
+                if v is not None:
+                    values[attr] = v
+                    if a != cid:
+                        inherited[attr] = a
+                    break
+        out[cid] = ResolvedClass(
+            class_id=cid, parent_class_id=classes[cid].parent, label=classes[cid].label,
+            class_path="/".join(reversed(chain)), depth=len(chain) - 1,
+            lifecycle_tracking=values["lifecycle_tracking"],
+            useful_life_months=values["useful_life_months"],
+            refresh_cycle_months=values["refresh_cycle_months"],
+            depreciation_method=values["depreciation_method"], capitalise=values["capitalise"],
+            required_fields=tuple(dict.fromkeys(values["required_fields"] or ())), inherited=inherited)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Name normalisation: the Python twin of dbt/macros/normalise.sql `normalise_name`, used to find
+# dictionary entries that the warehouse would read as the same name.
+# ---------------------------------------------------------------------------------------------
+
+_SUFFIX = re.compile(r"(^| )(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|gmbh|plc|pty|sro|s r o|ag|sa|bv|nv|the)( |$)")
+
+
+def normalise_name(name: str) -> str:
+    s = re.sub(r"[^a-z0-9+#]+", " ", name.strip().lower())
+    s = _SUFFIX.sub(" ", s)
+    s = _SUFFIX.sub(" ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading YAML
+# ---------------------------------------------------------------------------------------------
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
+    """Safe YAML with three governance-friendly changes: only true/false are booleans (`on`, `no`,
+    `yes` stay words: `no` is Norway, `on order` a status), dates stay text, mapping keys are the
+    text as written (a status `1` or a key `null` is not turned into a number or nothing), and a
+    key written twice in one block is reported instead of silently keeping the last."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []  # key, line, first line
+
+    def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        self.flatten_mapping(node)
+        out: dict = {}
+        first_line: dict = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            else:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a block", node.start_mark, "a key must be a plain word", key_node.start_mark)
+            if key in first_line:
+                self.duplicates.append((key, key_node.start_mark.line + 1, first_line[key]))
+            else:
+                first_line[key] = key_node.start_mark.line + 1
+            out[key] = self.construct_object(value_node, deep=deep)
+        return out
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers
+         if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+
+
+def _read_yaml(path: Path, content: bytes | None, problems: list[Problem]) -> dict | None:
+    name = path.name
+    if content is None:
+        problems.append(Problem(name, "(file)", f"file not found in {path.parent}",
+                                f"restore {name} (every taxonomy folder needs {', '.join(FILES)})"))
+        return None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, "(file)", f"not UTF-8 text (byte {exc.start})",
+                                "save the file as UTF-8"))
+        return None
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+            what += f" (the {exc.context.removeprefix('while parsing a ') if exc.context else 'block'} " \
+                    f"starts at line {exc.context_mark.line + 1})"
+        problems.append(Problem(name, where, f"YAML syntax error: {what}",
+                                "check the indentation and quoting on that line and the one before "
+                                "(a value with ': ' or '#' needs quotes)"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(name, "(file)", f"YAML syntax error: {exc}", "fix the file's syntax"))
+        return None
+    finally:
+        loader.dispose()
+    for key, line, first in loader.duplicates:
+        problems.append(Problem(name, f"line {line}", f"key '{key}' is written twice in the same block "
+                                f"(first at line {first}); YAML would silently keep only the last",
+                                "merge the two entries or rename one"))
+    if data is None:
+        problems.append(Problem(name, "(file)", "the file is empty", "restore its content (see docs/taxonomy.md)"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(name, "(file)", "the file must be a set of `key: value` entries, not a "
+                                f"{type(data).__name__}", "restore its top-level keys (see docs/taxonomy.md)"))
+        return None
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema errors → governance-readable problems
+# ---------------------------------------------------------------------------------------------
+
+def _unwrap(t):
+    while True:
+        origin = get_origin(t)
+        if origin is Annotated:
+            t = get_args(t)[0]
+        elif origin is Union or origin is types.UnionType:
+            args = [a for a in get_args(t) if a is not type(None)]
+            if len(args) != 1:
+                return t
+            t = args[0]
+        else:
+            return t
+
+
+def _field_at(model: type[BaseModel], loc: tuple):
+    """The FieldInfo of the last key of loc (None when it is not a model field)."""
+    holder = _model_at(model, loc[:-1]) if loc else None
+    if holder is None:
+        return None
+    return next((f for n, f in holder.model_fields.items() if (f.alias or n) == loc[-1]), None)
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    t: Any = model
+    for part in loc:
+        t = _unwrap(t)
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            f = next((f for n, f in t.model_fields.items() if (f.alias or n) == part), None)
+            if f is None:
+                return None
+            t = f.annotation
+        elif get_origin(t) is dict:
+            t = get_args(t)[1]
+        elif get_origin(t) is list:
+            t = get_args(t)[0]
+        else:
+            return None
+    t = _unwrap(t)
+    return t if isinstance(t, type) and issubclass(t, BaseModel) else None
+
+
+def _path(data: Any, loc: tuple) -> str:
+    """Key path for humans: dict keys joined by '.', list items as [rule-id] or [#n] (1-based)."""
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            out += f"[{ident}]" if isinstance(ident, (str, int)) and str(ident) else f"[#{part + 1}]"
+            node = item
+        else:
+            out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out or "(top level)"
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _schema_problems(file: str, data: dict, exc: ValidationError) -> list[Problem]:
+    model = FILE_MODELS[file]
+    out: list[Problem] = []
+    for e in exc.errors():
+        loc, kind, value = tuple(e["loc"]), e["type"], e.get("input")
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-1]
+            key = loc[-1] if loc else value
+            rx = (e.get("ctx") or {}).get("pattern")
+            problem = f"name '{key}' is not allowed here"
+            fix = f"write it as {PATTERN_WORDS.get(rx, 'a valid name')}" if rx else "rename it"
+            out.append(Problem(file, _path(data, loc), problem, fix))
+            continue
+        path = _path(data, loc)
+        if kind == "extra_forbidden":
+            holder = _model_at(model, loc[:-1])
+            allowed = _keys(holder) if holder else []
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            out.append(Problem(file, path, f"unknown key '{loc[-1]}'",
+                               f"{hint}allowed keys here: {', '.join(allowed)}"))
+            continue
+        info = _field_at(model, loc)
+        desc = info.description if info is not None and info.description else None
+        if desc is None:  # a value inside a field (a dict entry, a list item): the field's description
+            for n in range(len(loc) - 1, 0, -1):
+                outer = _field_at(model, loc[:n])
+                if outer is not None and outer.description:
+                    desc = f"a value as in: {outer.description}"
+                    break
+        if kind == "missing":
+            out.append(Problem(file, path, "required key is missing",
+                               f"add `{loc[-1]}:`" + (f" ({desc})" if desc else "")))
+        elif kind == "literal_error":
+            out.append(Problem(file, path, f"{value!r} is not an allowed value",
+                               f"use {e['ctx']['expected']}"))
+        elif kind == "string_pattern_mismatch":
+            rx = e["ctx"]["pattern"]
+            out.append(Problem(file, path, f"{value!r} is not valid",
+                               f"write {PATTERN_WORDS.get(rx, desc or 'a valid value')}"))
+        elif kind == "value_error":
+            out.append(Problem(file, path, e["msg"].removeprefix("Value error, "),
+                               f"expected {desc}" if desc else "see docs/taxonomy.md"))
+        else:
+            msg = e["msg"][0].lower() + e["msg"][1:]
+            shown = "nothing" if value is None else repr(value)
+            out.append(Problem(file, path, f"{msg} (found {shown})",
+                               f"write {desc}" if desc else "correct the value"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Semantic checks
+# ---------------------------------------------------------------------------------------------
+#
+# They run on every file, also on one with schema errors: such a file is rebuilt "partially"
+# (every value that failed its schema becomes INVALID, everything else is kept), so a single typo
+# does not hide the other problems. Checks skip INVALID values (their problem is already listed),
+# and checks that need the whole file (inheritance, coverage) run only on a schema-valid file.
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "<invalid>"
+
+
+INVALID: Any = _Invalid()
+
+
+def _bad(*values) -> bool:
+    return any(v is INVALID for v in values)
+
+
+def _annotation(info) -> Any:
+    return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+
+
+def _partial_model(model: type[BaseModel], data: Any) -> Any:
+    if not isinstance(data, dict):
+        return INVALID
+    values = {}
+    keys = {info.alias or name for name, info in model.model_fields.items()}
+    misspelt = any(k not in keys for k in data)  # an absent optional key may be the misspelt one
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key in data:
+            values[name] = _partial_value(_annotation(info), data[key])
+        elif info.is_required() or misspelt:
+            values[name] = INVALID
+        else:
+            values[name] = info.get_default(call_default_factory=True)
+    return model.model_construct(**values)
+
+
+def _partial_value(tp: Any, value: Any) -> Any:
+    try:
+        return TypeAdapter(tp).validate_python(value)
+    except ValidationError:
+        pass
+    base = _unwrap(tp)
+    origin = get_origin(base)
+    if isinstance(base, type) and issubclass(base, BaseModel):
+        return _partial_model(base, value)
+    if origin is dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            return INVALID
+        key_type, value_type = get_args(base)
+        out = {}
+        for k, v in value.items():
+            try:
+                TypeAdapter(key_type).validate_python(k)
+            except ValidationError:
+                continue  # a bad name is reported; the entry cannot be referred to anyway
+            out[k] = _partial_value(value_type, v)
+        return out
+    if origin is list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            return INVALID
+        (item_type,) = get_args(base)
+        return [_partial_value(item_type, v) for v in value]  # positions kept for key paths
+    return INVALID
+
+
+class _Regex:
+    """Compiles patterns with DuckDB (RE2, case-insensitive), the engine dbt applies them with."""
+
+    def __init__(self):
+        self._con = duckdb.connect(":memory:")
+
+    def problem(self, pattern: str) -> str | None:
+        try:
+            self._con.execute("select regexp_matches('', ?, 'i')", [pattern]).fetchone()
+        except duckdb.Error as exc:
+            return str(exc).removeprefix("Invalid Input Error: ")
+        return None
+
+    def matches(self, value: str, pattern: str) -> bool:
+        return bool(self._con.execute("select regexp_matches(?, ?, 'i')", [value, pattern]).fetchone()[0])
+
+    def close(self):
+        self._con.close()
+
+
+def _one_of(name: str, known, what: str) -> str:
+    known = [k for k in known if isinstance(k, str)]
+    close = difflib.get_close_matches(str(name), known, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"{hint}use one of the {what}: {', '.join(sorted(known))}"
+
+
+def _check_regex(rx: _Regex, file: str, path: str, pattern: str, out: list[Problem]) -> bool:
+    if not pattern.strip():
+        out.append(Problem(file, path, "the pattern is blank and would match everything",
+                           "remove the key to match anything, or write a pattern"))
+        return False
+    err = rx.problem(pattern)
+    if err:
+        out.append(Problem(file, path, f"invalid regular expression {pattern!r}: {err}",
+                           "fix the pattern (RE2 syntax: alternatives with '|', no look-ahead or "
+                           "back-references; escape literal . ( ) [ ] with a backslash)"))
+        return False
+    return True
+
+
+def _find_cycles(classes: dict[str, AssetClass]) -> list[list[str]]:
+    cycles, seen_in_cycle = [], set()
+    for start in classes:
+        chain, cur = [], start
+        while isinstance(cur, str) and cur in classes and cur not in chain:
+            chain.append(cur)
+            cur = classes[cur].parent
+        if isinstance(cur, str) and cur in chain:
+            cycle = chain[chain.index(cur):]
+            if not seen_in_cycle & set(cycle):
+                seen_in_cycle |= set(cycle)
+                cycles.append(cycle)
+    return cycles
+
+
+def _duplicates(values) -> list[str]:
+    seen, dup = set(), []
+    for v in values:
+        if v is INVALID:
+            continue
+        if v in seen and v not in dup:
+            dup.append(v)
+        seen.add(v)
+    return dup
+
+
+def _check_classes(m: AssetClassesFile, data: dict, complete: bool, rx: _Regex, out: list[Problem]) -> bool:
+    """Returns True when the class tree is sound (ancestry can be trusted by other checks)."""
+    f = ASSET_CLASSES
+    classes = m.classes if isinstance(m.classes, dict) else {}
+    classes = {k: c for k, c in classes.items() if c is not INVALID}
+    sound = m.classes is not INVALID
+    for cid, c in classes.items():
+        if c.parent is INVALID:
+            sound = False
+        elif c.parent is not None and c.parent not in classes:
+            out.append(Problem(f, f"classes.{cid}.parent", f"unknown class '{c.parent}'",
+                               _one_of(c.parent, [k for k in classes if k != cid], "classes")))
+            sound = False
+    for cycle in _find_cycles(classes):
+        ring = " → ".join(cycle + [cycle[0]])
+        out.append(Problem(f, f"classes.{cycle[0]}.parent", f"the class tree has a cycle: {ring}",
+                           "a class cannot be its own ancestor: remove `parent` from one of these "
+                           "classes to make it a root, or point it at another class"))
+        sound = False
+    for cid, c in classes.items():
+        if isinstance(c.required_fields, list):
+            dup = _duplicates(c.required_fields)
+            if dup:
+                out.append(Problem(f, f"classes.{cid}.required_fields", f"{', '.join(dup)} listed twice",
+                                   "list each field once"))
+
+    rules = [r for r in (m.classification_rules if isinstance(m.classification_rules, list) else [])]
+    if sound and complete:
+        resolved = _resolve_classes(classes)
+        for cid, c in resolved.items():
+            for attr in ("lifecycle_tracking", "capitalise"):
+                if getattr(c, attr) is None:
+                    root = c.class_path.split("/")[0]
+                    out.append(Problem(f, f"classes.{cid}.{attr}", f"{attr} is not set on the class nor "
+                                       "on any of its ancestors",
+                                       f"set `{attr}:` on '{root}' (inherited by all its descendants) or on '{cid}'"))
+        assigned = {r.class_ for r in rules}
+        for cid, c in resolved.items():
+            if cid in assigned and c.capitalise:
+                for attr in ("useful_life_months", "depreciation_method"):
+                    if getattr(c, attr) is None:
+                        out.append(Problem(f, f"classes.{cid}.{attr}", f"the class is capitalised and assigned "
+                                           f"by a classification rule but has no {attr} (nor inherits one)",
+                                           f"set `{attr}:` on '{cid}' or on an ancestor, or set capitalise: false"))
+
+    for i, r in enumerate(rules):
+        if r is INVALID:
+            continue
+        path = _path(data, ("classification_rules", i))
+        if isinstance(r.id, str) and r.id in [x.id for x in rules[:i] if x is not INVALID]:
+            out.append(Problem(f, path + ".id", f"rule id '{r.id}' is used by more than one rule",
+                               "give every rule its own id"))
+        if not _bad(r.class_) and r.class_ not in classes and m.classes is not INVALID:
+            out.append(Problem(f, path + ".class", f"unknown class '{r.class_}'",
+                               _one_of(r.class_, list(classes), "classes")))
+        if _bad(r.applies_to):
+            continue
+        carried = (set().union(*RECORD_ATTRIBUTES.values()) if r.applies_to == "any"
+                   else RECORD_ATTRIBUTES[r.applies_to])
+        for cond in PATTERN_CONDITIONS + ("has_term_end",):
+            value = getattr(r, cond)
+            if value is None or value is INVALID:
+                continue
+            if cond not in carried:
+                kinds = [k for k, attrs in RECORD_ATTRIBUTES.items() if cond in attrs]
+                out.append(Problem(f, f"{path}.{cond}", f"{r.applies_to} records have no {cond}, so this "
+                                   "rule can never match",
+                                   f"remove `{cond}` or set applies_to to {' or '.join(kinds)}"))
+                continue
+            if cond == "has_term_end" or not _check_regex(rx, f, f"{path}.{cond}", value, out):
+                continue
+            known = {"discovery_source": DISCOVERY_SOURCES, "license_metric": LICENSE_METRICS}.get(cond)
+            if known and not any(rx.matches(k, value) for k in known):
+                out.append(Problem(f, f"{path}.{cond}", f"pattern {value!r} matches none of the {cond} "
+                                   f"values ({', '.join(known)}), so this rule can never match",
+                                   "correct the spelling"))
+    for j, b in enumerate(rules):
+        if b is INVALID or _bad(b.precedence, b.applies_to):
+            continue
+        for a in rules[:j]:
+            if a is INVALID or _bad(a.precedence, a.applies_to) or a.precedence != b.precedence:
+                continue
+            if a.applies_to == b.applies_to or "any" in (a.applies_to, b.applies_to):
+                kind = b.applies_to if b.applies_to != "any" else a.applies_to
+                out.append(Problem(
+                    f, _path(data, ("classification_rules", j)) + ".precedence",
+                    f"precedence {b.precedence} is shared with rule '{a.id}' and both apply to "
+                    f"{kind} records, so which one wins is undefined",
+                    "give one of the two rules a different precedence (lower wins)"))
+    # A rule whose conditions include all of an earlier rule's (same values) can never match.
+    def conditions(r) -> dict:
+        return {c: getattr(r, c) for c in PATTERN_CONDITIONS + ("has_term_end",) if getattr(r, c) is not None}
+
+    for j, b in enumerate(rules):
+        if b is INVALID or _bad(b.precedence, b.applies_to, *conditions(b).values()):
+            continue
+        for a in rules:
+            if a is INVALID or a is b or _bad(a.precedence, a.applies_to, *conditions(a).values()):
+                continue
+            if a.precedence >= b.precedence or a.applies_to not in ("any", b.applies_to):
+                continue
+            ca, cb = conditions(a), conditions(b)
+            if all(cb.get(k) == v for k, v in ca.items()):
+                what = "has no conditions" if not ca else "has only conditions this rule also has"
+                out.append(Problem(
+                    f, _path(data, ("classification_rules", j)) + ".precedence",
+                    f"the rule can never match: rule '{a.id}' (precedence {a.precedence}) {what} and takes "
+                    f"every such {b.applies_to if b.applies_to != 'any' else 'record'} first",
+                    f"give this rule a precedence below {a.precedence}, or narrow rule '{a.id}' "
+                    "(a catch-all rule belongs last)"))
+                break
+    return sound
+
+
+def _check_ownership(m: OwnershipFile, data: dict, classes: dict[str, AssetClass] | None,
+                     tree_sound: bool, out: list[Problem]) -> None:
+    """`classes` is None when asset_classes.yaml could not be read; `tree_sound` says whether
+    ancestry can be trusted (no unknown parents, no cycles)."""
+    f = OWNERSHIP
+    managers = m.asset_managers if isinstance(m.asset_managers, dict) else {}
+    if classes is not None:
+        for cid in managers:
+            if cid not in classes:
+                out.append(Problem(f, f"asset_managers.{cid}", f"unknown class '{cid}'",
+                                   _one_of(cid, list(classes), f"classes of {ASSET_CLASSES}")))
+    rules = m.rules if isinstance(m.rules, list) else []
+    usable: list[tuple[int, OwnershipRule]] = []  # rules whose scope is fully known
+    for i, r in enumerate(rules):
+        if r is INVALID:
+            continue
+        path = _path(data, ("rules", i))
+        if isinstance(r.id, str) and r.id in [x.id for x in rules[:i] if x is not INVALID]:
+            out.append(Problem(f, path + ".id", f"rule id '{r.id}' is used by more than one rule",
+                               "give every rule its own id"))
+        if _bad(r.class_):
+            continue
+        if classes is not None and r.class_ is not None and r.class_ not in classes:
+            out.append(Problem(f, path + ".class", f"unknown class '{r.class_}'",
+                               _one_of(r.class_, list(classes), f"classes of {ASSET_CLASSES}")))
+            continue
+        if r.asset_manager is None and m.asset_managers is not INVALID:
+            if r.class_ is None:
+                chain = []
+            elif classes is not None and tree_sound:
+                chain = _ancestors(classes, r.class_)
+            else:
+                chain = [r.class_]
+            if not any(a in managers for a in chain) and (tree_sound or r.class_ is None):
+                where = f"'{r.class_}' or its ancestors" if r.class_ else "a rule for any class"
+                out.append(Problem(f, path + ".asset_manager", f"no asset manager: the rule sets none and "
+                                   f"asset_managers has no entry for {where}",
+                                   "add `asset_manager:` to the rule, or add the class to asset_managers"))
+        if not _bad(r.precedence, r.cost_center):
+            usable.append((i, r))
+    if classes is None or not tree_sound:
+        return
+
+    def overlap(a: str | None, b: str | None) -> bool:
+        if a is None or b is None:
+            return True
+        return a in _ancestors(classes, b) or b in _ancestors(classes, a)
+
+    def scope(r: OwnershipRule) -> str:
+        return (f"class {r.class_}" if r.class_ else "any class") + \
+            (f", cost center {r.cost_center}" if r.cost_center else ", any cost center")
+
+    def contains(a: OwnershipRule, b: OwnershipRule) -> bool:
+        return (a.class_ is None or (b.class_ is not None and a.class_ in _ancestors(classes, b.class_))) \
+            and (a.cost_center is None or a.cost_center == b.cost_center)
+
+    for j, b in usable:
+        for _, a in usable:
+            if a.precedence < b.precedence and contains(a, b):
+                out.append(Problem(
+                    f, _path(data, ("rules", j)) + ".precedence",
+                    f"the rule can never match: rule '{a.id}' (precedence {a.precedence}) covers every asset "
+                    f"this rule covers ({scope(b)}) and comes first",
+                    f"give this rule a precedence below {a.precedence} (the more specific rule goes first)"))
+                break
+
+    for n, (j, b) in enumerate(usable):
+        for _, a in usable[:n]:
+            if a.precedence != b.precedence or not overlap(a.class_, b.class_):
+                continue
+            if a.cost_center is not None and b.cost_center is not None and a.cost_center != b.cost_center:
+                continue
+            out.append(Problem(
+                f, _path(data, ("rules", j)) + ".precedence",
+                f"precedence {b.precedence} is shared with rule '{a.id}' and both can match the same asset "
+                f"({scope(b)} / {scope(a)})",
+                "give one of the two rules a different precedence (lower wins; put the more specific rule first)"))
+
+
+def _check_lifecycle(m: LifecycleFile, out: list[Problem]) -> None:
+    f = LIFECYCLE
+    if isinstance(m.retirement_evidence, list):
+        dup = _duplicates(m.retirement_evidence)
+        if dup:
+            out.append(Problem(f, "retirement_evidence", f"{', '.join(dup)} listed twice", "list each field once"))
+    if not isinstance(m.states, list):
+        return  # every other check compares with the states
+    states = [s for s in m.states if s is not INVALID]
+    declared = set(states)
+    for s in _duplicates(states):
+        out.append(Problem(f, "states", f"state '{s}' is listed twice", "list each state once"))
+    for s in LIFECYCLE_STATES:
+        if s not in declared and len(states) == len(m.states):
+            out.append(Problem(f, "states", f"state '{s}' is missing",
+                               "the landing contract's CMDB status values (" + ", ".join(LIFECYCLE_STATES)
+                               + ") must all be states; you may add more"))
+    transitions = m.transitions if isinstance(m.transitions, dict) else {}
+    for src, targets in transitions.items():
+        if src not in declared:
+            out.append(Problem(f, f"transitions.{src}", f"transition from undeclared state '{src}'",
+                               _one_of(src, states, "states (or add it to states)")))
+        for t in targets if isinstance(targets, list) else []:
+            if t is not INVALID and t not in declared:
+                out.append(Problem(f, f"transitions.{src}", f"transition to undeclared state '{t}'",
+                                   _one_of(t, states, "states (or add it to states)")))
+    if m.transitions is not INVALID:
+        for s in states:
+            if s not in transitions:
+                out.append(Problem(f, "transitions", f"state '{s}' has no entry",
+                                   f"add `{s}: [...]` listing the states it may move to (`{s}: []` if it is final)"))
+    status_map = m.status_map if isinstance(m.status_map, dict) else {}
+    for system, mapping in status_map.items():
+        if not isinstance(mapping, dict):
+            continue
+        lowered: dict[str, tuple[str, str]] = {}
+        for status, state in mapping.items():
+            path = f"status_map.{system}.{status}"
+            if state is INVALID:
+                continue
+            if state not in declared:
+                out.append(Problem(f, path, f"maps onto undeclared state '{state}'",
+                                   _one_of(state, states, "states")))
+            key = status.strip().lower()
+            if not key:
+                out.append(Problem(f, path, "the source status is blank", "write the status word"))
+            elif key in lowered and lowered[key][1] != state:
+                out.append(Problem(f, path, f"'{status}' and '{lowered[key][0]}' are the same status "
+                                   "(compared in lower case) but map to different states",
+                                   "keep one of the two entries"))
+            lowered.setdefault(key, (status, state))
+
+
+def _check_policies(m: PoliciesFile, out: list[Problem]) -> None:
+    f = POLICIES
+    rc = m.reporting_currency
+    fx = m.fx_rates if isinstance(m.fx_rates, dict) else {}
+    if not _bad(rc) and isinstance(fx.get(rc), list):
+        for i, r in enumerate(fx[rc]):
+            if r is not INVALID and not _bad(r.rate) and r.rate != 1.0:
+                out.append(Problem(f, f"fx_rates.{rc}[#{i + 1}].rate", f"the reporting currency {rc} must "
+                                   f"convert to itself at 1.0, found {r.rate}",
+                                   f"set the rate to 1.0 or remove {rc} from fx_rates (1.0 is then implied)"))
+    for cur, rates in fx.items():
+        if not isinstance(rates, list):
+            continue
+        for i in range(1, len(rates)):
+            a, b = rates[i - 1], rates[i]
+            if INVALID in (a, b) or _bad(a.from_, b.from_):
+                continue
+            if b.from_ <= a.from_:
+                out.append(Problem(f, f"fx_rates.{cur}[#{i + 1}].from",
+                                   f"'{b.from_}' is not after the previous entry's '{a.from_}'",
+                                   "list the rates oldest first, one entry per starting month"))
+    if isinstance(m.stale_window_days, dict):
+        for src in DISCOVERY_SOURCES:
+            if src not in m.stale_window_days:
+                out.append(Problem(f, "stale_window_days", f"no window for discovery source '{src}'",
+                                   f"add `{src}: <days>` (every source needs one: {', '.join(DISCOVERY_SOURCES)})"))
+        for src in m.stale_window_days:
+            if src not in DISCOVERY_SOURCES:
+                out.append(Problem(f, f"stale_window_days.{src}", f"unknown discovery source '{src}'",
+                                   _one_of(src, DISCOVERY_SOURCES, "discovery sources")))
+
+
+def _names(d: Any) -> dict:
+    """A dictionary's entries whose value is a usable list of names."""
+    if not isinstance(d, dict):
+        return {}
+    return {k: [x for x in v if isinstance(x, str)] for k, v in d.items() if isinstance(v, list)}
+
+
+def _check_normalisation(m: NormalisationFile, data: dict, rx: _Regex, out: list[Problem]) -> None:
+    f = NORMALISATION
+    publishers = _names(m.publisher_aliases)
+    owner: dict[str, tuple[str, str]] = {}  # normalised name → (canonical, as written)
+    for canonical, aliases in publishers.items():
+        for name in [canonical] + aliases:
+            norm = normalise_name(name)
+            path = f"publisher_aliases.{canonical}"
+            if not norm:
+                out.append(Problem(f, path, f"'{name}' is empty once normalised (only punctuation or "
+                                   "legal suffixes)", "remove it or write the actual name"))
+                continue
+            if norm in owner and owner[norm][0] != canonical:
+                other, written = owner[norm]
+                out.append(Problem(f, path, f"'{name}' is also mapped to '{other}' (as '{written}'; both read "
+                                   f"as '{norm}'), so it maps to two different canonical names",
+                                   "keep the alias under one publisher only"))
+            owner.setdefault(norm, (canonical, name))
+    canon_norm = {normalise_name(c) for c in publishers}
+    products_by_pub = m.product_aliases if isinstance(m.product_aliases, dict) else {}
+    for publisher, products in products_by_pub.items():
+        if m.publisher_aliases is not INVALID and normalise_name(publisher) not in canon_norm:
+            out.append(Problem(f, f"product_aliases.{publisher}", f"unknown publisher '{publisher}'",
+                               _one_of(publisher, list(publishers),
+                                       "canonical publishers of publisher_aliases (or add it there)")))
+        powner: dict[str, tuple[str, str]] = {}
+        for product, aliases in _names(products).items():
+            for name in [product] + aliases:
+                norm = normalise_name(name)
+                path = f"product_aliases.{publisher}.{product}"
+                if not norm:
+                    out.append(Problem(f, path, f"'{name}' is empty once normalised", "write the actual name"))
+                    continue
+                if norm in powner and powner[norm][0] != product:
+                    out.append(Problem(f, path, f"'{name}' is also mapped to product '{powner[norm][0]}' (both "
+                                       f"read as '{norm}'), so it maps to two different canonical names",
+                                       "keep the alias under one product only"))
+                powner.setdefault(norm, (product, name))
+    app_cat: dict[str, tuple[str, str]] = {}
+    for cat, apps in _names(m.saas_categories).items():
+        for app in apps:
+            norm = normalise_name(app)
+            if norm in app_cat and app_cat[norm][0] != cat:
+                out.append(Problem(f, f"saas_categories.{cat}", f"app '{app}' is also in category "
+                                   f"'{app_cat[norm][0]}'", "put every app in exactly one category"))
+            app_cat.setdefault(norm, (cat, app))
+    rules = m.unauthorised_software if isinstance(m.unauthorised_software, list) else []
+    ids: set[str] = set()
+    for i, u in enumerate(rules):
+        if u is INVALID:
+            continue
+        path = _path(data, ("unauthorised_software", i))
+        if not _bad(u.id):
+            rid = u.id or f"unauthorised-{i + 1}"
+            if rid in ids:
+                out.append(Problem(f, path + ".id", f"rule id '{rid}' is used by more than one rule",
+                                   "give every rule its own id"))
+            ids.add(rid)
+        for key in ("publisher", "product"):
+            if not _bad(getattr(u, key)):
+                _check_regex(rx, f, f"{path}.{key}", getattr(u, key), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------------
+
+def _read_files(directory: Path) -> dict[str, bytes | None]:
+    return {name: (directory / name).read_bytes() if (directory / name).is_file() else None for name in FILES}
+
+
+def _hash(contents: dict[str, bytes | None]) -> str:
+    h = hashlib.sha256()
+    for name in FILES:
+        h.update(name.encode() + b"\0")
+        h.update(b"<missing>" if contents[name] is None else contents[name])
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def content_hash(directory: Path | str) -> str:
+    """sha256 over the five files (name and bytes, in FILES order): the taxonomy's version."""
+    return _hash(_read_files(Path(directory)))
+
+
+def load_taxonomy(directory: Path | str) -> Taxonomy:
+    """Read and validate taxonomy/*.yaml. Raises TaxonomyError listing every problem."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        raise TaxonomyError([Problem(str(directory), "(folder)", "the taxonomy folder does not exist",
+                                     "point --taxonomy (or ITAM_TAXONOMY) at the folder holding "
+                                     + ", ".join(FILES))])
+    raw: dict[str, dict] = {}
+    models: dict[str, Any] = {}
+    complete: dict[str, bool] = {}
+    contents = _read_files(directory)  # read once: the hash is of exactly what was validated
+    for name in FILES:
+        data = _read_yaml(directory / name, contents[name], problems)
+        if data is None:
+            continue
+        raw[name] = data
+        try:
+            models[name] = FILE_MODELS[name].model_validate(data)
+            complete[name] = True
+        except ValidationError as exc:
+            problems.extend(_schema_problems(name, data, exc))
+            models[name] = _partial_model(FILE_MODELS[name], data)
+            complete[name] = False
+
+    rx = _Regex()
+    try:
+        tree_sound, classes = False, None
+        if ASSET_CLASSES in models:
+            m = models[ASSET_CLASSES]
+            tree_sound = _check_classes(m, raw[ASSET_CLASSES], complete[ASSET_CLASSES], rx, problems)
+            if isinstance(m.classes, dict):
+                classes = {k: c for k, c in m.classes.items() if c is not INVALID}
+        if OWNERSHIP in models:
+            _check_ownership(models[OWNERSHIP], raw[OWNERSHIP], classes, tree_sound, problems)
+        if LIFECYCLE in models:
+            _check_lifecycle(models[LIFECYCLE], problems)
+        if POLICIES in models:
+            _check_policies(models[POLICIES], problems)
+        if NORMALISATION in models:
+            _check_normalisation(models[NORMALISATION], raw[NORMALISATION], rx, problems)
+    finally:
+        rx.close()
+    if problems:
+        order = {name: i for i, name in enumerate(FILES)}
+        raise TaxonomyError(sorted(problems, key=lambda p: order.get(p.file, -1)))  # stable: by file
+    return Taxonomy(directory=directory.resolve(), asset_classes=models[ASSET_CLASSES],
+                    ownership=models[OWNERSHIP], lifecycle=models[LIFECYCLE], policies=models[POLICIES],
+                    normalisation=models[NORMALISATION], content_hash=_hash(contents))
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the warehouse tables
+# ---------------------------------------------------------------------------------------------
+
+SCHEMA = "taxonomy"
+TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "asset_classes": (("class_id", "VARCHAR"), ("parent_class_id", "VARCHAR"), ("label", "VARCHAR"),
+                      ("class_path", "VARCHAR"), ("depth", "INTEGER"), ("lifecycle_tracking", "VARCHAR"),
+                      ("useful_life_months", "INTEGER"), ("refresh_cycle_months", "INTEGER"),
+                      ("depreciation_method", "VARCHAR"), ("capitalise", "BOOLEAN"),
+                      ("required_fields", "VARCHAR[]")),
+    "class_ancestors": (("class_id", "VARCHAR"), ("ancestor_class_id", "VARCHAR"), ("distance", "INTEGER")),
+    "classification_rules": (("rule_id", "VARCHAR"), ("class_id", "VARCHAR"), ("precedence", "INTEGER"),
+                             ("applies_to", "VARCHAR"),
+                             *((c, "VARCHAR") for c in PATTERN_CONDITIONS), ("has_term_end", "BOOLEAN")),
+    "ownership_rules": (("rule_id", "VARCHAR"), ("precedence", "INTEGER"), ("class_id", "VARCHAR"),
+                        ("cost_center", "VARCHAR"), ("owning_function", "VARCHAR"),
+                        ("accountable_owner", "VARCHAR"), ("asset_manager", "VARCHAR")),
+    "lifecycle_states": (("state", "VARCHAR"), ("ordinal", "INTEGER")),
+    "lifecycle_transitions": (("from_state", "VARCHAR"), ("to_state", "VARCHAR")),
+    "status_map": (("source_system", "VARCHAR"), ("source_status", "VARCHAR"), ("state", "VARCHAR")),
+    "policy": (("reporting_currency", "VARCHAR"), ("cmdb_stale_window_days", "INTEGER"),
+               ("reclaim_window_days", "INTEGER"), ("deployment_window_days", "INTEGER"),
+               ("warranty_horizon_months", "INTEGER"), ("eol_horizon_months", "INTEGER"),
+               ("capitalisation_threshold", "DECIMAL(18,4)"), ("default_cores_per_device", "INTEGER"),
+               ("declining_balance_factor", "DECIMAL(18,4)"), ("kpi_materiality_pct", "DECIMAL(18,4)")),
+    "stale_windows": (("discovery_source", "VARCHAR"), ("stale_days", "INTEGER")),
+    "fx_rates": (("currency", "VARCHAR"), ("from_period", "VARCHAR"), ("rate", "DECIMAL(18,8)")),
+    "publisher_aliases": (("alias", "VARCHAR"), ("publisher", "VARCHAR")),
+    "product_aliases": (("publisher", "VARCHAR"), ("alias", "VARCHAR"), ("product", "VARCHAR")),
+    "saas_categories": (("app_name", "VARCHAR"), ("function_category", "VARCHAR")),
+    "unauthorised_software": (("rule_id", "VARCHAR"), ("publisher_pattern", "VARCHAR"),
+                              ("product_pattern", "VARCHAR"), ("reason", "VARCHAR")),
+    # Not in the architecture table list: lifecycle.yaml's retirement evidence, for the checks.
+    "retirement_evidence": (("field_name", "VARCHAR"),),
+}
+META_TABLE = "meta"
+
+
+def write_taxonomy_tables(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy) -> None:
+    """(Re)create schema `taxonomy` with every table of TABLES plus taxonomy.meta(loaded_at,
+    content_hash), replacing all contents in one transaction: a reader sees the old model or the
+    new one, never a mix, and a failure leaves the old one in place."""
+    rows = taxonomy.table_rows()
+    con.execute("begin transaction")
+    try:
+        con.execute(f"drop schema if exists {SCHEMA} cascade")
+        con.execute(f"create schema {SCHEMA}")
+        for table, columns in TABLES.items():
+            cols = ", ".join(f"{c} {t}" for c, t in columns)
+            con.execute(f"create table {SCHEMA}.{table} ({cols})")
+            if rows[table]:
+                marks = ", ".join("?" for _ in columns)
+                con.executemany(f"insert into {SCHEMA}.{table} values ({marks})", [list(r) for r in rows[table]])
+        con.execute(f"create table {SCHEMA}.{META_TABLE} (loaded_at TIMESTAMP, content_hash VARCHAR)")
+        con.execute(f"insert into {SCHEMA}.{META_TABLE} values (?, ?)",
+                    [datetime.now(timezone.utc).replace(tzinfo=None), taxonomy.content_hash])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise

@@ -1,0 +1,325 @@
+"""Loading landing exports into raw.<entity>, with audit.loads and audit.quarantine.
+
+Public API (docs/ingestion.md):
+  ensure_schemas(con)                          raw.* and audit.* tables, idempotent
+  discover_files(landing) -> LandingScan       files that fit the layout + problems
+  ingest_entity(con, landing, name, log)       load every new file of one entity -> IngestReport
+  ingest_landing(con, landing, log)            all entities -> IngestReport (totals, by_entity)
+
+A file is identified by its path relative to the landing folder and the SHA-256 of its bytes.
+Each file is loaded in one DuckDB transaction: its rows, its quarantine rows and its audit.loads
+row appear together or not at all.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pyarrow as pa
+
+from dagster_project.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS, Entity
+from dagster_project.ingest.discover import LandingFile, LandingProblem, LandingScan, discover_files
+from dagster_project.ingest.readers import FileRejected, ReadResult, read_file
+from dagster_project.ingest.validate import file_queries, ident, record_json
+
+__all__ = [
+    "ensure_schemas", "discover_files", "ingest_entity", "ingest_landing",
+    "IngestReport", "FileOutcome", "LandingFile", "LandingProblem", "LandingScan", "load_id_for",
+]
+
+Log = Callable[[str], None]
+
+AUDIT_TABLES = {
+    "loads": (
+        "load_id VARCHAR, source VARCHAR, entity VARCHAR, export_date DATE, file VARCHAR, "
+        "file_format VARCHAR, content_hash VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
+        "rows_quarantined BIGINT, status VARCHAR, error VARCHAR, loaded_at TIMESTAMP"),
+    "quarantine": (
+        "load_id VARCHAR, source VARCHAR, entity VARCHAR, export_date DATE, file VARCHAR, "
+        "row_number BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR, record JSON, "
+        "quarantined_at TIMESTAMP"),
+    "builds": (
+        "build_id VARCHAR, as_of_date DATE, started_at TIMESTAMP, finished_at TIMESTAMP, "
+        "status VARCHAR, detail VARCHAR"),
+}
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    status: str                  # loaded | skipped | rejected
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class IngestReport:
+    entity: str
+    files_loaded: int = 0
+    files_skipped: int = 0
+    files_rejected: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rejections: list[str] = field(default_factory=list)
+    files: list[FileOutcome] = field(default_factory=list)
+    by_entity: dict[str, "IngestReport"] = field(default_factory=dict)
+
+    def add(self, o: FileOutcome) -> None:
+        self.files.append(o)
+        if o.status == "loaded":
+            self.files_loaded += 1
+        elif o.status == "skipped":
+            self.files_skipped += 1
+        else:
+            self.files_rejected += 1
+            self.rejections.append(o.error or o.file)
+        self.rows_loaded += o.rows_loaded
+        self.rows_quarantined += o.rows_quarantined
+
+    def summary(self) -> str:
+        return (f"{self.entity}: {self.files_loaded} file(s) loaded, {self.files_skipped} skipped, "
+                f"{self.files_rejected} rejected; {self.rows_loaded} rows loaded, "
+                f"{self.rows_quarantined} quarantined")
+
+
+# ------------------------------------------------------------------------------------ schemas
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schemas raw and audit and their tables if missing; add contract columns that an
+    older raw table lacks. Idempotent."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    for name, cols in AUDIT_TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS audit.{name} ({cols})")
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'raw'").fetchall():
+        existing.setdefault(table, set()).add(column)
+    for e in ENTITIES:
+        wanted = [(c.name, c.sql_type) for c in e.columns] + list(LINEAGE_COLUMNS)
+        if e.name not in existing:
+            cols = ", ".join(f"{ident(n)} {t}" for n, t in wanted)
+            con.execute(f"CREATE TABLE IF NOT EXISTS raw.{ident(e.name)} ({cols})")
+        else:
+            for n, t in wanted:
+                if n not in existing[e.name]:
+                    con.execute(f"ALTER TABLE raw.{ident(e.name)} ADD COLUMN {ident(n)} {t}")
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+def load_id_for(rel: str, content_hash: str | None) -> str:
+    return hashlib.sha256(f"{rel}\n{content_hash or ''}".encode()).hexdigest()[:16]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+_stage_counter = itertools.count()
+
+
+def _record_rejection(con, *, rel: str, source, entity, export_date, file_format, content_hash,
+                      error: str) -> None:
+    """One audit.loads row per rejected path: a retry replaces the earlier rejection."""
+    con.begin()
+    try:
+        con.execute("DELETE FROM audit.loads WHERE file = ? AND status = 'rejected'", [rel])
+        con.execute(
+            "INSERT INTO audit.loads VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, 'rejected', ?, ?)",
+            [load_id_for(rel, content_hash), source, entity, export_date, rel, file_format,
+             content_hash, error, _now()])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _reject(con, report: IngestReport, log: Log, f: LandingFile, content_hash, error: str,
+            started: float) -> None:
+    _record_rejection(con, rel=f.rel, source=f.source, entity=f.entity, export_date=f.export_date,
+                      file_format=f.file_format, content_hash=content_hash, error=error)
+    report.add(FileOutcome(f.rel, "rejected", error=error, seconds=time.perf_counter() - started))
+    log(f"{f.entity}: REJECTED {error}")
+
+
+# ------------------------------------------------------------------------------------ loading
+
+def ingest_entity(con: duckdb.DuckDBPyConnection, landing: Path, entity_name: str,
+                  log: Log = print, scan: LandingScan | None = None) -> IngestReport:
+    """Load every not-yet-loaded export of one entity (all export dates, oldest first)."""
+    e = ENTITY_BY_NAME.get(entity_name)
+    if e is None:
+        raise KeyError(f"{entity_name!r} is not an entity of the landing contract")
+    landing = Path(landing)
+    ensure_schemas(con)
+    scan = scan if scan is not None else discover_files(landing)
+    report = IngestReport(entity_name)
+
+    for p in scan.problems:
+        if p.entity != entity_name:
+            continue
+        ext = p.path.name.partition(".")[2] or None
+        _record_rejection(con, rel=p.rel, source=p.source, entity=p.entity, export_date=p.export_date,
+                          file_format=ext, content_hash=None, error=p.message)
+        report.add(FileOutcome(p.rel, "rejected", error=p.message))
+        log(f"{entity_name}: REJECTED {p.message}")
+
+    loaded = dict(con.execute(
+        "SELECT file, content_hash FROM audit.loads WHERE entity = ? AND status = 'loaded'",
+        [entity_name]).fetchall())
+    for f in scan.files:
+        if f.entity == entity_name:
+            _ingest_file(con, e, f, loaded.get(f.rel), report, log)
+    return report
+
+
+def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, log: Log = print) -> IngestReport:
+    """Every entity; problems that belong to no entity are recorded in audit.loads as well."""
+    landing = Path(landing)
+    ensure_schemas(con)
+    scan = discover_files(landing)
+    total = IngestReport("all")
+    for p in scan.problems:
+        if p.entity is None:
+            _record_rejection(con, rel=p.rel, source=p.source, entity=None, export_date=p.export_date,
+                              file_format=None, content_hash=None, error=p.message)
+            total.add(FileOutcome(p.rel, "rejected", error=p.message))
+            log(f"landing: REJECTED {p.message}")
+    for e in ENTITIES:
+        r = ingest_entity(con, landing, e.name, log=log, scan=scan)
+        total.by_entity[e.name] = r
+        for o in r.files:
+            total.add(o)
+    return total
+
+
+def _ingest_file(con, e: Entity, f: LandingFile, loaded_hash: str | None, report: IngestReport,
+                 log: Log) -> None:
+    started = time.perf_counter()
+    try:
+        data = f.path.read_bytes()
+    except OSError as exc:
+        _reject(con, report, log, f, None, f"{f.rel}: cannot read the file ({exc.strerror or exc})", started)
+        return
+    content_hash = hashlib.sha256(data).hexdigest()
+
+    if loaded_hash == content_hash:
+        # Already loaded: nothing changes (a stale rejection of this path, e.g. from a while the
+        # file had other content, no longer applies).
+        con.execute("DELETE FROM audit.loads WHERE file = ? AND status = 'rejected'", [f.rel])
+        report.add(FileOutcome(f.rel, "skipped", seconds=time.perf_counter() - started))
+        log(f"{f.entity}: {f.rel} already loaded, skipped")
+        return
+    if loaded_hash is not None:
+        _reject(con, report, log, f, content_hash,
+                f"{f.rel}: already loaded with different content (exports are immutable; "
+                "put a restated export in a new dated folder)", started)
+        return
+
+    kinds = {c.name: c.kind for c in e.columns}
+    try:
+        rr = read_file(f.file_format, data, kinds)
+    except FileRejected as exc:
+        _reject(con, report, log, f, content_hash, f"{f.rel}: {exc}", started)
+        return
+    del data
+    missing = [c for c in e.required if c not in rr.columns]
+    if missing:
+        _reject(con, report, log, f, content_hash,
+                f"{f.rel}: missing required column(s) {', '.join(missing)}", started)
+        return
+
+    load_id = load_id_for(f.rel, content_hash)
+    try:
+        loaded_rows, quarantined = _load_rows(con, e, f, rr, load_id, content_hash)
+    except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+        # Data DuckDB cannot take (e.g. invalid UTF-8 inside a Parquet string column): the
+        # transaction was rolled back; reject the file. Other errors (memory, disk) propagate.
+        reason = " ".join(str(exc).split())[:300]
+        _reject(con, report, log, f, content_hash, f"{f.rel}: could not be loaded ({reason})", started)
+        return
+    outcome = FileOutcome(f.rel, "loaded", loaded_rows, quarantined, seconds=time.perf_counter() - started)
+    report.add(outcome)
+    log(f"{f.entity}: {f.rel} loaded {loaded_rows} rows, {quarantined} quarantined "
+        f"({outcome.seconds:.1f} s)")
+
+
+def _load_rows(con, e: Entity, f: LandingFile, rr: ReadResult, load_id: str,
+               content_hash: str) -> tuple[int, int]:
+    """Type, validate and insert one file in one transaction. Returns (loaded, quarantined)."""
+    n = next(_stage_counter)
+    stage, bad, ragged = f"_ingest_stage_{n}", f"_ingest_bad_{n}", f"_ingest_ragged_{n}"
+    q = file_queries(e, rr.columns, stage)
+    now = _now()
+    meta = [load_id, f.source, f.entity, f.export_date, f.rel]
+    con.register(stage, rr.table)
+    ragged_table = None
+    if rr.bad_rows:
+        ragged_table = pa.table({
+            "row_number": pa.array([b.row_number for b in rr.bad_rows], pa.int64()),
+            "reason": pa.array([b.reason for b in rr.bad_rows], pa.string()),
+            "record": pa.array([json.dumps(b.record, ensure_ascii=False, default=str) for b in rr.bad_rows],
+                               pa.string()),
+        })
+        con.register(ragged, ragged_table)
+    # Row order in raw carries no meaning (_row_number does): let DuckDB write in parallel.
+    keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = false")
+    con.begin()
+    try:
+        # 1. the invalid rows (usually none), with one error per failing column
+        con.execute(f"CREATE TEMP TABLE {bad} AS {q.bad_rows}")
+        rows_bad = con.execute(f"SELECT count(*) FROM {bad}").fetchone()[0]
+        # 2. everything else, typed, straight into raw
+        raw_cols = [c.name for c in e.columns] + [name for name, _ in LINEAGE_COLUMNS]
+        values = [ident(c) if c in q.present else "NULL" for c in e.column_names]
+        source_rows = (f"({q.valid_rows})" if not rows_bad else
+                       f"({q.valid_rows}) v ANTI JOIN {bad} b ON v._row_number = b._row_number")
+        con.execute(
+            f"INSERT INTO raw.{ident(e.name)} ({', '.join(ident(c) for c in raw_cols)}) "
+            f"SELECT {', '.join(values)}, ?, ?, ?, _row_number, ?, _extra FROM {source_rows}",
+            [f.source, f.export_date, f.rel, load_id])
+        rows_loaded = rr.table.num_rows - rows_bad
+        # 3. quarantine: one row per failing column, with the whole delivered record
+        if rows_bad:
+            con.execute(
+                f"INSERT INTO audit.quarantine "
+                f"SELECT ?, ?, ?, ?, ?, q._row_number, struct_extract(q.e, 'column_name'), "
+                f"struct_extract(q.e, 'value'), struct_extract(q.e, 'reason'), s.record, ? "
+                f"FROM (SELECT _row_number, unnest(_errors) AS e FROM {bad}) q "
+                f"JOIN (SELECT _row_number, {record_json(rr.columns)} AS record FROM {stage} "
+                f"      SEMI JOIN {bad} USING (_row_number)) s USING (_row_number) "
+                f"ORDER BY q._row_number",
+                meta + [now])
+        if ragged_table is not None:
+            con.execute(
+                f"INSERT INTO audit.quarantine SELECT ?, ?, ?, ?, ?, row_number, NULL, NULL, reason, "
+                f"CAST(record AS JSON), ? FROM {ragged} ORDER BY row_number", meta + [now])
+        quarantined = rows_bad + len(rr.bad_rows)
+        con.execute(f"DROP TABLE {bad}")
+        # 4. the audit row (replacing an earlier rejection of this path)
+        con.execute("DELETE FROM audit.loads WHERE file = ? AND status = 'rejected'", [f.rel])
+        con.execute(
+            "INSERT INTO audit.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?)",
+            [load_id, f.source, f.entity, f.export_date, f.rel, f.file_format, content_hash,
+             rr.rows_read, rows_loaded, quarantined, now])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
+        con.unregister(stage)
+        if ragged_table is not None:
+            con.unregister(ragged)
+    return rows_loaded, quarantined
