@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     _data_args(t, warehouse=False)
     t.add_argument("--export-date", type=_iso_date, required=True)
     t.set_defaults(func="dagster_project.commands.landing:import_")
+    from dagster_project.mappings.cli import add_parser as add_mappings_parser
+
+    add_mappings_parser(lsub)
 
     return parser
 

@@ -41,8 +41,8 @@ def run(args) -> int:
 
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     rows = con.execute(
-        "select table_schema, table_name, estimated_size from duckdb_tables() "
-        "where table_schema in ('raw', 'marts', 'audit') order by 1, 2").fetchall()
+        "select schema_name, table_name, estimated_size from duckdb_tables() "
+        "where schema_name in ('raw', 'marts', 'audit') order by 1, 2").fetchall()
     for schema, table, _ in rows:
         n = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
         print(f"  rows {schema}.{table:32s} {n:>12,}")

@@ -81,7 +81,13 @@ def run_build(settings: Settings, progress: Callable[[str], None] = print) -> Bu
                     desc = getattr(ev.event_specific_data, "user_failure_data", None)
                     if desc is not None and desc.description:
                         msg = desc.description
-                    outcome.failures.append(f"step {ev.step_key} failed: {msg}")
+                    # dbt names its failing tests; add the offending rows it stored for each.
+                    tests = re.findall(r"Failure in test (\w+)", msg)
+                    samples = [f"{t}: {_failed_test_sample(settings, t) or 'see dbt/target/run_results.json'}" for t in tests]
+                    if samples:
+                        outcome.failures.append("dbt test failed — " + " | ".join(samples))
+                    else:
+                        outcome.failures.append(f"step {ev.step_key} failed: {msg}")
             elif et == DagsterEventType.ASSET_CHECK_EVALUATION:
                 ev_data = ev.event_specific_data
                 if not ev_data.passed:
