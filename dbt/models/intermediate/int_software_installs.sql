@@ -1,17 +1,28 @@
 -- Software seen installed per snapshot date: for each device and product, the latest observation
 -- up to the date, with canonical publisher/product and the device's asset_id.
-with obs as (
+-- Names are normalised once per distinct spelling (a few hundred), not once per install row.
+with names as materialized (
+    select name, {{ normalise_name('name') }} as name_norm
+    from (
+        select distinct publisher as name from {{ ref('stg_discovery__software_installs') }}
+        union
+        select distinct product from {{ ref('stg_discovery__software_installs') }}
+    )
+),
+obs as (
     select
         d.as_of_date,
         s.*,
         {{ normalise_serial('s.serial_number') }} as serial_norm,
         {{ normalise_hostname('s.hostname') }} as hostname_norm,
-        {{ normalise_name('s.publisher') }} as publisher_raw_norm,
-        {{ normalise_name('s.product') }} as product_raw_norm
+        pn.name_norm as publisher_raw_norm,
+        rn.name_norm as product_raw_norm
     from {{ ref('int_as_of_dates') }} d
     join {{ ref('stg_discovery__software_installs') }} s
         on s.export_date <= d.as_of_date
        and s.observed_at < d.as_of_date + interval 1 day
+    left join names pn on pn.name = s.publisher
+    left join names rn on rn.name = s.product
 ),
 named as (
     select
