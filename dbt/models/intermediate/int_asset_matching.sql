@@ -3,12 +3,12 @@
 -- ONE existing cluster (never merging two clusters, so a reused hostname cannot fuse two
 -- serial-numbered devices), or founds a cluster of its own keyed by that attribute.
 -- The cluster key (anchor) gives the stable asset_id; every record keeps the rule that placed it.
-with recs as materialized (
+with recs as (
     select * from {{ ref('int_match_records') }}
 ),
 
 -- Pass 1: serial numbers (and cloud instance ids, which are a cloud resource's serial).
-p1 as materialized (
+p1 as (
     select
         *,
         case when serial_norm is not null then 'serial:' || serial_norm
@@ -24,7 +24,7 @@ tag_index as (
     from p1 where anchor is not null and tag_norm is not null
     group by all
 ),
-p2 as materialized (
+p2 as (
     select
         p1.* exclude (anchor, match_rule),
         coalesce(p1.anchor, t.anchor, 'tag:' || p1.tag_norm) as anchor,
@@ -41,7 +41,7 @@ host_index as (
     from p2 where anchor is not null and hostname_norm is not null and in_window
     group by all
 ),
-p3 as materialized (
+p3 as (
     select
         p2.* exclude (anchor, match_rule),
         coalesce(p2.anchor, h.anchor) as anchor,
