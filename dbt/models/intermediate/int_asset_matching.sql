@@ -18,6 +18,10 @@ p1 as (
     from recs
 ),
 
+-- The "not yet matched" condition sits inside the join key (NULL never equals), not as a
+-- separate ON predicate: a left-side-only predicate in a LEFT JOIN's ON clause makes DuckDB fall
+-- back to a nested-loop join, which never finished at 100,000 devices.
+
 -- Pass 2: asset tag.
 tag_index as (
     select as_of_date, tag_norm, min(anchor) as anchor
@@ -31,7 +35,8 @@ p2 as (
         coalesce(p1.match_rule, case when p1.tag_norm is not null then 'asset_tag' end) as match_rule
     from p1
     left join tag_index t
-        on p1.anchor is null and t.as_of_date = p1.as_of_date and t.tag_norm = p1.tag_norm
+        on t.as_of_date = p1.as_of_date
+        and t.tag_norm = case when p1.anchor is null then p1.tag_norm end
 ),
 
 -- Pass 3: hostname, only from records current in this snapshot; the most recently seen wins.
@@ -48,7 +53,8 @@ p3 as (
         coalesce(p2.match_rule, case when h.anchor is not null then 'hostname' end) as match_rule
     from p2
     left join host_index h
-        on p2.anchor is null and h.as_of_date = p2.as_of_date and h.hostname_norm = p2.hostname_norm
+        on h.as_of_date = p2.as_of_date
+        and h.hostname_norm = case when p2.anchor is null then p2.hostname_norm end
 ),
 
 -- Pass 4: MAC address; what still matches nothing founds a cluster of its own by hostname
@@ -70,7 +76,8 @@ p4 as (
                       else 'unmatched' end) as match_rule
     from p3
     left join mac_index m
-        on p3.anchor is null and m.as_of_date = p3.as_of_date and m.mac_norm = p3.mac_norm
+        on m.as_of_date = p3.as_of_date
+        and m.mac_norm = case when p3.anchor is null then p3.mac_norm end
 )
 
 select

@@ -73,4 +73,7 @@ select
     coalesce(s.asset_id, h.asset_id) as asset_id
 from latest l
 left join by_serial s on s.as_of_date = l.as_of_date and s.serial_norm = l.serial_norm
-left join by_host h on l.serial_norm is null and h.as_of_date = l.as_of_date and h.hostname_norm = l.hostname_norm
+-- "No serial" goes inside the join key: as a separate ON predicate it forces a nested-loop join.
+left join by_host h
+    on h.as_of_date = l.as_of_date
+   and h.hostname_norm = case when l.serial_norm is null then l.hostname_norm end
