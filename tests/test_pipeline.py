@@ -48,6 +48,22 @@ def test_every_planted_exception_is_found(generated):
             assert found.get((exception_type, key)) in ("new", "open", "reopened"), (exception_type, key)
 
 
+def test_every_planted_invalid_transition_is_an_exception(generated):
+    # disposed -> in_use between the last two exports is not in taxonomy/lifecycle.yaml.
+    _, wh, manifest = generated
+    cases = manifest["other"]["invalid_transition"]
+    assert cases
+    found = {k: (s, d) for k, s, d in wh.rows(
+        "select problem_key, status, detail from marts.fct_reconciliation_exceptions "
+        "where as_of_date = ? and exception_type = 'invalid_transition'", [LAST])}
+    for case in cases:
+        key = f"ci:{case['ci_id']}|disposed>in_use|{case['to_export']}"
+        assert found[key][0] == "new", key
+        assert "does not allow disposed -> in_use" in found[key][1]
+    # Only the planted ones: every other state change in the generated CMDB is allowed.
+    assert len(found) == len(cases)
+
+
 def test_malformed_rows_are_quarantined_with_file_row_and_column(generated):
     _, wh, manifest = generated
     quarantined = {(f, r, c) for f, r, c in wh.rows("select file, row_number, column_name from audit.quarantine")}

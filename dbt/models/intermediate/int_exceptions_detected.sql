@@ -97,6 +97,24 @@ found as (
     from g
     left join d using (as_of_date, asset_id)
     where g.ownership_rule is null
+
+    union all
+    -- A lifecycle change the taxonomy does not allow, seen between two CMDB exports; detected in
+    -- every snapshot while the CI still sits in the state it jumped to.
+    select s.as_of_date, 'invalid_transition',
+        'ci:' || t.ci_id || '|' || t.from_state || '>' || t.to_state || '|' || strftime(t.to_export_date, '%Y-%m-%d'),
+        m.asset_id,
+        'CMDB CI ' || t.ci_id || ' went from ' || t.from_state || ' (' || t.from_status || ', export '
+        || strftime(t.from_export_date, '%Y-%m-%d') || ') to ' || t.to_state || ' (' || t.to_status
+        || ', export ' || strftime(t.to_export_date, '%Y-%m-%d') || '); taxonomy/lifecycle.yaml does not allow '
+        || t.from_state || ' -> ' || t.to_state
+    from {{ ref('int_lifecycle_transitions') }} t
+    join {{ ref('int_cmdb_ci_snapshot') }} s
+        on s.ci_id = t.ci_id and s.export_date >= t.to_export_date
+       and (t.current_until is null or s.export_date < t.current_until)
+    join {{ ref('int_asset_matching') }} m
+        on m.as_of_date = s.as_of_date and m.record_id = 'cmdb:' || t.ci_id
+    where not t.valid
 )
 select
     'EX-' || substr(md5(exception_type || '|' || problem_key), 1, 12) as exception_id,

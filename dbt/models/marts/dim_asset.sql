@@ -34,5 +34,11 @@ select
     order_date,
     cast(purchase_cost as decimal(18, 2)) as purchase_cost,
     cast(acquisition_cost as decimal(18, 2)) as acquisition_cost,
-    match_rules
-from {{ ref('int_asset_governance') }}
+    match_rules,
+    -- Retired/disposed CIs lacking the evidence taxonomy/lifecycle.yaml requires (empty = complete).
+    ev.missing_evidence as missing_retirement_evidence
+from {{ ref('int_asset_governance') }} g
+left join (
+    select as_of_date, asset_id, flatten(list(missing_evidence)) as missing_evidence
+    from {{ ref('int_retirement_evidence') }} group by all
+) ev using (as_of_date, asset_id)

@@ -15,6 +15,8 @@ select
     manufacturer,
     model,
     warranty_end,
+    -- Columns the contract does not name (e.g. retirement evidence such as sanitisation_date).
+    _extra as extra_fields,
     _source as source_system,
     _export_date as export_date,
     _file as source_file,
