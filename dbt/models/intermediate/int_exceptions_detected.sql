@@ -97,6 +97,26 @@ found as (
     from g
     left join d using (as_of_date, asset_id)
     where g.ownership_rule is null
+
+    union all
+    -- Unauthorised software (taxonomy unauthorised_software): one per device × product still seen
+    -- within the stale window; the first rule by id names the reason.
+    select i.as_of_date, 'unauthorised_software',
+        coalesce(d.anchor, 'host:' || i.hostname_norm) || '|' || i.publisher_norm || '|' || i.product_norm,
+        i.asset_id,
+        i.product_raw_name || coalesce(' ' || i.version, '') || ' (' || i.publisher_name || ') installed on '
+        || coalesce(i.hostname_norm, '?') || ', last seen ' || strftime(i.last_observed_at, '%Y-%m-%d')
+        || ': rule ' || r.rule_id || ', ' || r.reason
+    from {{ ref('int_software_installs') }} i
+    join {{ source('taxonomy', 'unauthorised_software') }} r
+        on regexp_matches(coalesce(i.publisher_name, ''), r.publisher_pattern, 'i')
+       and (regexp_matches(coalesce(i.product_raw_name, ''), r.product_pattern, 'i')
+            or regexp_matches(coalesce(i.product_name, ''), r.product_pattern, 'i'))
+    left join d on d.as_of_date = i.as_of_date and d.asset_id = i.asset_id
+    where i.in_window
+    qualify row_number() over (
+        partition by i.as_of_date, coalesce(d.anchor, 'host:' || i.hostname_norm), i.publisher_norm, i.product_norm
+        order by r.rule_id, i.last_observed_at desc) = 1
 )
 select
     'EX-' || substr(md5(exception_type || '|' || problem_key), 1, 12) as exception_id,
