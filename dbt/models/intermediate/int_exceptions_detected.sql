@@ -115,6 +115,36 @@ found as (
     join {{ ref('int_asset_matching') }} m
         on m.as_of_date = s.as_of_date and m.record_id = 'cmdb:' || t.ci_id
     where not t.valid
+
+    union all
+    -- Unauthorised software (taxonomy unauthorised_software): one per device × product still seen
+    -- within the stale window; the first matching rule by id names the reason. The patterns are
+    -- matched once per distinct spelling, not once per install.
+    select i.as_of_date, 'unauthorised_software',
+        coalesce(d.anchor, 'host:' || i.hostname_norm) || '|' || i.publisher_norm || '|' || i.product_norm,
+        i.asset_id,
+        i.product_raw_name || coalesce(' ' || i.version, '') || ' (' || i.publisher_name || ') installed on '
+        || coalesce(i.hostname_norm, '?') || ', last seen ' || strftime(i.last_observed_at, '%Y-%m-%d')
+        || ': rule ' || m.rule_id || ', ' || m.reason
+    from {{ ref('int_software_installs') }} i
+    join (
+        select n.publisher_name, n.product_raw_name, n.product_name,
+            arg_min(r.rule_id, r.rule_id) as rule_id, arg_min(r.reason, r.rule_id) as reason
+        from (select distinct publisher_name, product_raw_name, product_name from {{ ref('int_software_installs') }}) n
+        join {{ source('taxonomy', 'unauthorised_software') }} r
+            on regexp_matches(coalesce(n.publisher_name, ''), r.publisher_pattern, 'i')
+           and (regexp_matches(coalesce(n.product_raw_name, ''), r.product_pattern, 'i')
+                or regexp_matches(coalesce(n.product_name, ''), r.product_pattern, 'i'))
+        group by all
+    ) m
+        on m.publisher_name is not distinct from i.publisher_name
+       and m.product_raw_name is not distinct from i.product_raw_name
+       and m.product_name is not distinct from i.product_name
+    left join d on d.as_of_date = i.as_of_date and d.asset_id = i.asset_id
+    where i.in_window
+    qualify row_number() over (
+        partition by i.as_of_date, coalesce(d.anchor, 'host:' || i.hostname_norm), i.publisher_norm, i.product_norm
+        order by i.last_observed_at desc, i.product_raw_name) = 1
 )
 select
     'EX-' || substr(md5(exception_type || '|' || problem_key), 1, 12) as exception_id,

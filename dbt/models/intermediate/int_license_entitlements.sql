@@ -1,5 +1,8 @@
 -- License entitlements known at each snapshot date: canonical publisher and product through the
 -- taxonomy dictionaries, reporting-currency unit cost, and whether the entitlement is in force.
+-- version_rights is read as the newest release the entitlement covers (older ones by downgrade
+-- rights): a release year ("2019", "Office 2021") or else a major version ("16", "v8.2");
+-- rights_level NULL = no version limit (docs/decisions/license-position.md).
 with ent as (
     {{ latest_records('stg_procurement__license_entitlements', 'r.entitlement_id') }}
 ),
@@ -16,6 +19,13 @@ select
     n.*,
     coalesce(pr.product_norm, n.product_raw_norm) as product_norm,
     coalesce(pr.product, trim(n.product)) as product_name,
+    case
+        when regexp_matches(n.version_rights, '(^|[^0-9])(19|20)[0-9]{2}([^0-9]|$)') then 'year'
+        when regexp_matches(n.version_rights, '[0-9]') then 'major'
+    end as rights_scheme,
+    cast(coalesce(
+        nullif(regexp_extract(n.version_rights, '(^|[^0-9])((19|20)[0-9]{2})([^0-9]|$)', 2), ''),
+        nullif(regexp_extract(n.version_rights, '([0-9]+)', 1), '')) as integer) as rights_level,
     fx.rate as fx_rate,
     cast(round(n.unit_cost * fx.rate, 4) as decimal(18, 4)) as unit_cost_rc,
     (n.term_start is null or n.term_start <= n.as_of_date)

@@ -1,6 +1,8 @@
 -- SaaS usage per snapshot date: per app and user, the latest observation up to the date.
 -- product_norm maps the app name through the product dictionary (any publisher), so "Adobe
 -- Creative Cloud" in a usage feed meets the "Creative Cloud" entitlement.
+-- in_latest_export: the user appears in the feed's latest export up to the date. Each export is
+-- the feed's full picture, so a seat missing from it has been removed (it stays as history).
 with usage as (
 select
     d.as_of_date,
@@ -10,7 +12,8 @@ select
     arg_max(u.vendor, u.observed_at) filter (where u.vendor is not null) as vendor,
     arg_max(u.license_assigned, u.observed_at) filter (where u.license_assigned is not null) as license_assigned,
     max(u.last_active_at) as last_active_at,
-    max(u.observed_at) as last_observed_at
+    max(u.observed_at) as last_observed_at,
+    max(u.export_date) as last_export_date
 from {{ ref('int_as_of_dates') }} d
 join {{ ref('stg_discovery__saas_usage') }} u
     on u.export_date <= d.as_of_date
@@ -22,6 +25,9 @@ aliases as (
     from {{ ref('int_products') }}
     group by alias_norm
 )
-select u.*, coalesce(a.product_norm, u.app_norm) as product_norm
+select
+    u.*,
+    coalesce(a.product_norm, u.app_norm) as product_norm,
+    u.last_export_date = max(u.last_export_date) over (partition by u.as_of_date) as in_latest_export
 from usage u
 left join aliases a on a.alias_norm = u.app_norm

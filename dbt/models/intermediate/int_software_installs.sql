@@ -1,5 +1,6 @@
 -- Software seen installed per snapshot date: for each device and product, the latest observation
--- up to the date, with canonical publisher/product and the device's asset_id.
+-- up to the date, with canonical publisher/product and the device's asset_id. in_window: the
+-- install was observed within its discovery source's stale window, i.e. it is still there.
 -- Names are normalised once per distinct spelling (a few hundred), not once per install row.
 with names as materialized (
     select name, {{ normalise_name('name') }} as name_norm
@@ -48,6 +49,8 @@ latest as (
         arg_max(discovery_source, observed_at) as discovery_source,
         arg_max(publisher_name, observed_at) as publisher_name,
         arg_max(product_name, observed_at) as product_name,
+        -- The name as installed ("SQL Server 2022 Enterprise"): carries the release for version rights.
+        arg_max(trim(product), observed_at) as product_raw_name,
         arg_max(serial_norm, observed_at) filter (where serial_norm is not null) as serial_norm,
         arg_max(hostname_norm, observed_at) as hostname_norm,
         arg_max(version, observed_at) filter (where version is not null) as version,
@@ -70,8 +73,11 @@ by_host as (
 )
 select
     l.*,
-    coalesce(s.asset_id, h.asset_id) as asset_id
+    coalesce(s.asset_id, h.asset_id) as asset_id,
+    -- Every discovery source has a window (taxonomy validation), so no default is needed here.
+    coalesce(l.last_observed_at >= l.as_of_date - to_days(cast(sw.stale_days as integer)), false) as in_window
 from latest l
+left join {{ source('taxonomy', 'stale_windows') }} sw on sw.discovery_source = l.discovery_source
 left join by_serial s on s.as_of_date = l.as_of_date and s.serial_norm = l.serial_norm
 -- "No serial" goes inside the join key: as a separate ON predicate it forces a nested-loop join.
 left join by_host h

@@ -1,0 +1,106 @@
+-- SaaS applications per snapshot date, grouped by function category (taxonomy saas_categories):
+-- paid seats (entitlements in force) against assigned seats and users active within the window
+-- (policy reclaim_window_days), annual cost, and an overlap flag on paid apps that share their
+-- category with another paid app (docs/marts.md). Money in the reporting currency.
+-- An app is a SaaS app when the SaaS usage feed shows it or the taxonomy lists it in a category;
+-- names meet through the same normalisation and product dictionary as everywhere else.
+with pol as (
+    select * from {{ ref('int_policy') }}
+),
+aliases as (
+    select alias_norm, min(product_norm) as product_norm
+    from {{ ref('int_products') }}
+    group by alias_norm
+),
+categories as (
+    select
+        coalesce(a.product_norm, c.app_norm) as product_norm,
+        min(c.function_category) as function_category,
+        min(c.app_name) as category_app_name
+    from (
+        select {{ normalise_name('app_name') }} as app_norm, app_name, function_category
+        from {{ source('taxonomy', 'saas_categories') }}
+    ) c
+    left join aliases a on a.alias_norm = c.app_norm
+    group by all
+),
+usage as (
+    select
+        u.as_of_date, u.product_norm,
+        first(u.app_name order by u.last_observed_at desc, u.app_name) as app_name,
+        arg_max(u.vendor, u.last_observed_at) filter (where u.vendor is not null) as vendor,
+        count(*) filter (where coalesce(u.license_assigned, false)) as assigned_seats,
+        count(*) filter (
+            where u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
+        ) as active_users
+    from {{ ref('int_saas_usage') }} u
+    cross join pol
+    where u.in_latest_export
+    group by all
+),
+paid as (
+    select
+        as_of_date, product_norm,
+        arg_max(product_name, purchase_date) as product_name,
+        arg_max(publisher_name, purchase_date) as publisher_name,
+        sum(quantity) as paid_seats,
+        -- unit_cost of a subscription is the annual price per seat (docs/marts.md)
+        sum(quantity * unit_cost_rc) as annual_cost
+    from {{ ref('int_license_entitlements') }}
+    where is_active
+    group by all
+),
+apps as (
+    select as_of_date, product_norm from usage
+    union
+    select p.as_of_date, p.product_norm
+    from paid p
+    join categories c using (product_norm)
+),
+joined as (
+    select
+        a.as_of_date,
+        a.product_norm,
+        coalesce(u.app_name, p.product_name, c.category_app_name) as app_name,
+        coalesce(u.vendor, p.publisher_name) as vendor,
+        c.function_category,
+        coalesce(p.paid_seats, 0) as paid_seats,
+        coalesce(u.assigned_seats, 0) as assigned_seats,
+        coalesce(u.active_users, 0) as active_users,
+        coalesce(p.annual_cost, 0) as annual_cost,
+        coalesce(p.annual_cost, 0) > 0 as is_paid
+    from apps a
+    left join usage u using (as_of_date, product_norm)
+    left join paid p using (as_of_date, product_norm)
+    left join categories c using (product_norm)
+),
+per_category as (
+    select
+        *,
+        case when function_category is not null then count(*) over cat end as apps_in_category,
+        case when function_category is not null then count(*) filter (where is_paid) over cat end as paid_apps_in_category,
+        case when function_category is not null
+             then string_agg(app_name, ', ' order by app_name) filter (where is_paid) over cat end as paid_apps
+    from joined
+    window cat as (partition by as_of_date, function_category)
+)
+select
+    c.as_of_date,
+    c.app_name,
+    c.vendor,
+    c.function_category,
+    cast(c.apps_in_category as integer) as apps_in_category,
+    cast(c.paid_apps_in_category as integer) as paid_apps_in_category,
+    c.is_paid,
+    cast(c.paid_seats as decimal(18, 2)) as paid_seats,
+    cast(c.assigned_seats as integer) as assigned_seats,
+    cast(c.active_users as integer) as active_users_90d,
+    cast(greatest(c.paid_seats - c.active_users, 0) as decimal(18, 2)) as unused_paid_seats,
+    cast(round(c.annual_cost, 2) as decimal(18, 2)) as annual_cost,
+    pol.reporting_currency as currency,
+    pol.reclaim_window_days as active_window_days,
+    coalesce(c.is_paid and c.paid_apps_in_category > 1, false) as overlap_flag,
+    case when c.is_paid and c.paid_apps_in_category > 1 then c.paid_apps end as overlapping_apps,
+    c.product_norm
+from per_category c
+cross join pol
