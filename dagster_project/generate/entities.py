@@ -9,7 +9,7 @@ import pyarrow as pa
 from dagster_project.generate import arrowkit as ak
 from dagster_project.generate import catalog as C
 from dagster_project.generate.world import (
-    DAY, LIVE, STATES, World, add_months_days)
+    DAY, DISPOSED, LIVE, RETIRED, STATES, World, add_months_days)
 
 DOMAIN = ".corp.example.com"
 
@@ -153,6 +153,13 @@ def configuration_items(w: World, e: int, extra_columns: bool = False) -> pa.Tab
         "model": model,
         "warranty_end": ak.date32(warranty, mask=no_warranty),
     }
+    # Retirement evidence (taxonomy/lifecycle.yaml retirement_evidence) travels as columns beyond
+    # the contract; about one retired/disposed CI in ten lacks one of them.
+    gone = np.isin(st.status[dev], (RETIRED, DISPOSED))
+    evid_gap = h.u("cmdb.evidence", dev)
+    cols["sanitisation_date"] = ak.date32(upd // DAY, mask=~gone | (evid_gap < 0.05))
+    cols["disposal_certificate"] = ak.null_where(ak.cat("DC-", ak.padded(w.idnum[dev], w.width)),
+                                                 ~gone | ((evid_gap >= 0.05) & (evid_gap < 0.10)))
     if extra_columns:  # unknown columns a ServiceNow export carries; kept in raw, ignored downstream
         cols["sys_mod_count"] = pa.array(h.ints("cmdb.modcount", 40, dev, e) + 1)
         cols["u_legacy_id"] = ak.null_where(ak.cat("LEG-", ak.padded(w.idnum[dev] * 7 % 99991, 5)),
