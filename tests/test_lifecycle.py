@@ -236,3 +236,54 @@ def test_rollup_per_quarter_and_cost_center(wh):
     # The rollup adds up to the plan: 980 + 8100 + 2340 + 850 + 8100 + 1170 = 21540.00.
     assert wh.one("select sum(replacement_cost_estimate) from marts.fct_refresh_plan where as_of_date = ?",
                   [Q3]) == Decimal("21540.00")
+
+
+# --------------------------------------------------------------------------------------------
+# The shipped eol_products rules against the real endoflife.date files (no build)
+# --------------------------------------------------------------------------------------------
+
+# (kind, text as the warehouse builds it, expected rule, product, cycle)
+SHIPPED_EOL_CASES = [
+    ("os", "Windows 11 Enterprise 10.0.22631", "windows-11-23h2-e", "windows", "11-23h2-e"),
+    ("os", "Windows 11 Pro 10.0.26100", "windows-11-24h2-w", "windows", "11-24h2-w"),
+    ("os", "Windows 10 Enterprise 10.0.19045", "windows-10-22h2", "windows", "10-22h2"),
+    ("os", "Windows 10 Pro", "windows-10", "windows", "10-22h2"),
+    ("os", "Windows 10 Enterprise LTSC 2021 10.0.19044", "windows-10-ltsc-2021", "windows", "10-21h2-e-lts"),
+    ("os", "Windows Server 2019 Standard 10.0.17763", "windows-server", "windows-server", "2019"),
+    ("os", "Windows Server 2012 R2 Datacenter", "windows-server-r2", "windows-server", "2012-r2"),
+    ("os", "macOS 14 14.6.1", "macos", "macos", "14"),
+    ("os", "macOS Catalina 10.15.7", "macos-10", "macos", "10.15"),
+    ("os", "Ubuntu 22.04.4 LTS", "ubuntu", "ubuntu", "22.04"),
+    ("os", "Red Hat Enterprise Linux 8.10", "rhel", "rhel", "8"),
+    ("os", "VMware ESXi 7.0.3", "esxi", "esxi", "7.0"),
+    ("model", "Apple iPhone 13 Pro Max", "iphone-pro-max", "iphone", "13-pro-max"),
+    ("model", "Apple iPhone 14 Plus", "iphone-variant", "iphone", "14-plus"),
+    ("model", "Apple iPhone 15", "iphone", "iphone", "15"),
+    ("model", "Microsoft Surface Laptop 5", "surface-laptop", "surface", "laptop-5"),
+    ("model", "Microsoft Surface Pro 9", "surface-pro", "surface", "pro-9"),
+]
+
+
+def test_shipped_eol_rules_name_real_endoflife_cycles(tmp_path):
+    if not (REALDATA / "endoflife-date").is_dir():
+        pytest.skip(f"real endoflife.date sample not found at {REALDATA}")
+    import duckdb
+
+    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.mappings import import_native
+
+    import_native(None, [REALDATA / "endoflife-date"], tmp_path, date(2026, 6, 30), log=lambda m: None)
+    con = duckdb.connect()
+    cycles = {(p, c) for p, c in con.execute(
+        "select lower(product), lower(cycle) from read_csv(?, all_varchar = true)",
+        [str(tmp_path / "reference" / "2026-06-30" / "eol_cycles.csv")]).fetchall()}
+    rules = load_taxonomy(REPO / "taxonomy").normalisation.eol_products
+    for kind, text, rule_id, product, cycle in SHIPPED_EOL_CASES:
+        # The semantics of dbt/macros/eol_products.sql: the first rule of the kind whose pattern
+        # is found (case-insensitive); the cycle template filled from the leftmost match.
+        rule = next(r for r in rules if r.match == kind
+                    and con.execute("select regexp_matches(?, ?, 'i')", [text, r.pattern]).fetchone()[0])
+        got = con.execute("select lower(trim(regexp_replace(?, '(?is)^.*?(?:' || ? || ').*$', ?)))",
+                          [text, rule.pattern, rule.cycle]).fetchone()[0]
+        assert (rule.id, rule.product, got) == (rule_id, product, cycle), text
+        assert (product, cycle) in cycles, f"{text}: {product} {cycle} is not an endoflife.date cycle"
