@@ -89,22 +89,24 @@ def test_window_is_the_one_of_the_source_that_saw_the_device(wh):
     assert util(wh, "server", "CC-C") == [(3, 3, 0, 0, 0, 0, "assets", Decimal("100.00"))]
 
 
-def test_subscription_seats_owned_assigned_active(wh):
-    # Zoom: ENT-Z1 (10 seats, CC-A, term to 2026-12-31) is in force; ENT-Z0 (5 seats, CC-B)
-    # ended 2025-12-31: not owned, and retired so not an asset in service.
+def test_subscription_seats_shared_by_the_owning_cost_centers(wh):
+    # Zoom: ENT-Z1 (CC-A), ENT-Z2 (CC-B), ENT-Z3 (CC-C), 10 seats each, are in force; ENT-Z0
+    # (5 seats, CC-B) ended 2025-12-31: not owned, and retired so not an asset in service.
     # Usage: u1..u4 have a seat (assigned 4); u1 09-20, u2 08-01, u3 07-15 are within the reclaim
     # window (from 2026-07-02), u4 05-01 is not (active 3); u5 has no seat.
-    # utilisation = 100 * 3 active / 10 owned = 30.00 %; the entitlement is active (its product
-    # has use in the window).
-    assert util(wh, "subscription", "CC-A") == [
-        (1, 1, 0, Decimal("10.00"), Decimal("4.00"), Decimal("3.00"), "seats", Decimal("30.00"))]
-    assert util(wh, "subscription", "CC-B") == []
+    # Shared by owned seats, 10/30 each: assigned 4 / 3 = 1.333 -> 1.33, 1.33, and the largest
+    # owner (tie: first cost center, CC-A) takes the remainder 4 - 2.66 = 1.34; active 3 / 3 = 1.00.
+    # utilisation = 100 * 1.00 / 10 = 10.00 % everywhere. Each entitlement is active (Zoom is used).
+    seats = lambda assigned: (1, 1, 0, Decimal("10.00"), Decimal(assigned), Decimal("1.00"), "seats", Decimal("10.00"))
+    assert util(wh, "subscription", "CC-A") == [seats("1.34")]
+    assert util(wh, "subscription", "CC-B") == [seats("1.33")]
+    assert util(wh, "subscription", "CC-C") == [seats("1.33")]
 
 
 def test_saas_apps_and_an_unpaid_app(wh):
-    # The Zoom app takes its cost center from its latest entitlement (CC-A); its seats are on
-    # the subscription row, so the saas row counts the app only: active (u1 09-20), 100.00 %.
-    assert util(wh, "saas", "CC-A") == [(1, 1, 0, 0, 0, 0, "assets", Decimal("100.00"))]
+    # The Zoom app takes its cost center from its latest entitlement (ENT-Z3, CC-C); its seats are
+    # on the subscription rows, so the saas row counts the app only: active (u1 09-20), 100.00 %.
+    assert util(wh, "saas", "CC-C") == [(1, 1, 0, 0, 0, 0, "assets", Decimal("100.00"))]
     # Miro has no entitlement (no cost center): m1 and m2 have a seat (assigned 2), m1 was active
     # 09-10 (active 1), m2 03-01 was not; owned 0, so no percentage.
     assert util(wh, "saas", None) == [(1, 1, 0, 0, Decimal("2.00"), Decimal("1.00"), "seats", None)]
@@ -116,7 +118,7 @@ def test_seats_agree_with_the_license_position(wh):
                       "where as_of_date = ? and class_path like 'software/%'", [Q3])
     pos_sum = wh.one("select sum(consumption), sum(active_consumption_90d), sum(entitlements) "
                      "from marts.fct_license_position where as_of_date = ?", [Q3])
-    assert util_sum == pos_sum == (Decimal("4.00"), Decimal("3.00"), Decimal("10.00"))
+    assert util_sum == pos_sum == (Decimal("4.00"), Decimal("3.00"), Decimal("30.00"))
 
 
 def test_utilization_keeps_one_row_per_class_cost_center_and_date(wh):

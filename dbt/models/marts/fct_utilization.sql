@@ -5,8 +5,8 @@
 --   SaaS app                 active = a user was active in it within the reclaim window
 -- Seats, each counted once: a product with entitlements reports them on its entitlement class
 -- (owned = quantity in force, by the entitlement's cost center; assigned and active = the
--- consumption and active_consumption_90d of fct_license_position, on the class and cost center of
--- the product's latest entitlement); a SaaS app nobody bought reports its users on the saas row
+-- consumption and active_consumption_90d of fct_license_position, shared among the cost centers
+-- owning it in proportion to their seats); a SaaS app nobody bought reports its users on the saas row
 -- (owned 0). utilisation_pct: seats_active / seats_owned when the row carries seats, else
 -- assets_active / assets_total, × 100.
 with pol as (
@@ -34,20 +34,51 @@ position as (
         consumption, active_consumption_90d
     from {{ ref('fct_license_position') }}
 ),
--- Where a product's use is reported: its latest entitlement in force, else its latest at all.
-product_home as (
+-- Where a product's use is reported: use has no budget of its own, so it is shared among the
+-- class × cost centers owning the product's entitlements in force, in proportion to the seats
+-- each owns (2 decimals; the largest owner takes the rounding remainder so the parts add up
+-- exactly). A product with nothing in force reports on its latest entitlement's class and cost
+-- center.
+owners as (
+    select as_of_date, publisher_norm, product_norm, license_metric, asset_class, cost_center,
+        sum(quantity) as owned
+    from ent_assets
+    where is_active
+    group by all
+),
+latest_owner as (
     select as_of_date, publisher_norm, product_norm, license_metric,
-        arg_max(asset_class, (is_active, purchase_date, entitlement_id)) as asset_class,
-        arg_max(cost_center, (is_active, purchase_date, entitlement_id)) as cost_center
+        arg_max(asset_class, (purchase_date, entitlement_id)) as asset_class,
+        arg_max(cost_center, (purchase_date, entitlement_id)) as cost_center,
+        1 as owned
     from ent_assets
     group by all
 ),
-product_seats as (
-    select h.as_of_date, h.asset_class, h.cost_center,
-        p.consumption as seats_assigned, p.active_consumption_90d as seats_active,
-        p.product_norm, p.publisher_norm, p.license_metric
-    from product_home h
+homes as (
+    select * from owners
+    union all
+    select l.* from latest_owner l
+    anti join owners o using (as_of_date, publisher_norm, product_norm, license_metric)
+),
+shares as (
+    select
+        h.as_of_date, h.asset_class, h.cost_center, p.consumption, p.active_consumption_90d,
+        cast(round(p.consumption * h.owned / sum(h.owned) over w, 2) as decimal(18, 2)) as assigned_part,
+        cast(round(p.active_consumption_90d * h.owned / sum(h.owned) over w, 2) as decimal(18, 2)) as active_part,
+        row_number() over (w order by h.owned desc, h.cost_center, h.asset_class) = 1 as takes_remainder,
+        p.publisher_norm, p.product_norm, p.license_metric
+    from homes h
     join position p using (as_of_date, publisher_norm, product_norm, license_metric)
+    window w as (partition by h.as_of_date, h.publisher_norm, h.product_norm, h.license_metric)
+),
+product_seats as (
+    select as_of_date, asset_class, cost_center,
+        case when takes_remainder
+             then consumption - (sum(assigned_part) over w - assigned_part) else assigned_part end as seats_assigned,
+        case when takes_remainder
+             then active_consumption_90d - (sum(active_part) over w - active_part) else active_part end as seats_active
+    from shares
+    window w as (partition by as_of_date, publisher_norm, product_norm, license_metric)
 ),
 owned_seats as (
     select as_of_date, asset_class, cost_center, sum(quantity) as seats_owned
