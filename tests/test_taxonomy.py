@@ -94,7 +94,7 @@ def test_table_counts(con):
         "classification_rules": 17, "ownership_rules": 8, "lifecycle_states": 6,
         "lifecycle_transitions": 12, "status_map": 18, "policy": 1, "stale_windows": 4, "fx_rates": 5,
         "publisher_aliases": 17 + 37, "product_aliases": 6 + 14, "saas_categories": 23,
-        "unauthorised_software": 3, "retirement_evidence": 2,
+        "unauthorised_software": 3, "retirement_evidence": 2, "eol_products": 29,
     }
 
 
@@ -141,6 +141,9 @@ def test_table_values(con, shipped):
     assert one("select publisher_pattern, product_pattern from taxonomy.unauthorised_software "
                "where rule_id = 'teamviewer'") == ("teamviewer", ".*")
     assert one("select content_hash from taxonomy.meta") == (shipped.content_hash,)
+    assert one("select position, match, pattern, product, cycle from taxonomy.eol_products "
+               "where rule_id = 'windows-server'") == (19, "os", "windows server (\\d{4})", "windows-server", "\\1")
+    assert one("select age_horizon_months from taxonomy.policy") == (6,)
 
 
 def test_rewrite_replaces_contents_and_failure_keeps_old(shipped, tmp_path, monkeypatch):
@@ -183,6 +186,8 @@ def test_minimal_taxonomy_defaults():
     assert not [r for r in rows["lifecycle_transitions"] if r[0] == "disposed"]
     assert rows["publisher_aliases"] == [("Microsoft", "Microsoft")]
     assert rows["saas_categories"] == [] and rows["unauthorised_software"] == []
+    # optional keys added later default: no end-of-life rules, a 6-month age horizon
+    assert rows["eol_products"] == [] and t.policies.age_horizon_months == 6
 
 
 def test_normalise_name_matches_the_dbt_macro():
@@ -694,6 +699,28 @@ def test_unauthorised_software_duplicate_id(tmp_path):
 def test_unauthorised_software_missing_reason(tmp_path):
     problems = problems_after(tmp_path, ("normalisation.yaml", "    reason: cryptocurrency mining software\n", ""))
     assert_problem(problems, "normalisation.yaml: unauthorised_software[crypto-mining].reason", "required key is missing")
+
+
+def test_eol_products_regex(tmp_path):
+    problems = problems_after(tmp_path, ("normalisation.yaml", 'pattern: "ubuntu\\\\D*(\\\\d+\\\\.\\\\d+)"',
+                                         'pattern: "ubuntu(?=\\\\d)"'))
+    assert_problem(problems, "normalisation.yaml: eol_products[ubuntu].pattern", "invalid regular expression")
+
+
+def test_eol_products_duplicate_id(tmp_path):
+    problems = problems_after(tmp_path, ("normalisation.yaml", "{id: rhel,", "{id: ubuntu,"))
+    assert_problem(problems, "normalisation.yaml: eol_products[ubuntu].id", "used by more than one rule")
+
+
+def test_eol_products_cycle_refers_to_a_missing_group(tmp_path):
+    problems = problems_after(tmp_path, ("normalisation.yaml", 'product: ubuntu, cycle: "\\\\1"',
+                                         'product: ubuntu, cycle: "\\\\2"'))
+    assert_problem(problems, "normalisation.yaml: eol_products[ubuntu].cycle", "refers to group 2", "1 group(s)")
+
+
+def test_eol_products_match_kind(tmp_path):
+    problems = problems_after(tmp_path, ("normalisation.yaml", "{id: rhel, match: os,", "{id: rhel, match: hostname,"))
+    assert_problem(problems, "normalisation.yaml: eol_products[rhel].match", "hostname")
 
 
 # ---------------------------------------------------------------------------------------------

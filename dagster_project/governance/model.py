@@ -224,6 +224,7 @@ class PoliciesFile(_Strict):
         description="a whole number above 0")
     declining_balance_factor: float = Field(gt=0, description="a number above 0 (2 = double-declining)")
     kpi_materiality_pct: float = Field(ge=0, le=100, description="a percentage from 0 to 100")
+    age_horizon_months: Months = Field(6, description="a whole number of months above 0")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
@@ -233,6 +234,19 @@ class UnauthorisedRule(_Strict):
     publisher: Pattern = Field(description="a regular expression on the publisher ('.*' = any)")
     product: Pattern = Field(description="a regular expression on the product ('.*' = any)")
     reason: Text = Field(description="why the software is not allowed")
+
+
+class EolProductRule(_Strict):
+    id: RuleId = Field(description="a unique rule id, e.g. windows-server")
+    match: Literal["os", "model"] = Field(
+        description="os (reads '<os_name> <os_version>') or model (reads '<manufacturer> <model>')")
+    pattern: Pattern = Field(description="a regular expression; (groups) can be used in cycle as \\1, \\2")
+    product: Text = Field(description="the endoflife.date product id, e.g. windows-server")
+    cycle: Text = Field(description="the endoflife.date release cycle, e.g. 2019 or \\1")
+
+
+# A back-reference to a pattern group in an eol_products cycle template: \1 .. \9.
+CYCLE_GROUP_REF = re.compile(r"\\([0-9])")
 
 
 def _lists(v):
@@ -250,13 +264,15 @@ class NormalisationFile(_Strict):
         default_factory=dict, description="function category → list of SaaS app names")
     unauthorised_software: list[UnauthorisedRule] = Field(
         default_factory=list, description="a list of {publisher, product, reason}")
+    eol_products: list[EolProductRule] = Field(
+        default_factory=list, description="a list of {id, match, pattern, product, cycle}")
 
     @field_validator("publisher_aliases", "saas_categories", mode="before")
     @classmethod
     def _null_lists(cls, v):
         return _lists(v)
 
-    @field_validator("unauthorised_software", mode="before")
+    @field_validator("unauthorised_software", "eol_products", mode="before")
     @classmethod
     def _null_rules(cls, v):
         return _none_to_empty(v, [])
@@ -379,7 +395,8 @@ class Taxonomy:
         rows["policy"] = [(pol.reporting_currency, pol.cmdb_stale_window_days, pol.reclaim_window_days,
                            pol.deployment_window_days, pol.warranty_horizon_months, pol.eol_horizon_months,
                            pol.capitalisation_threshold, pol.default_cores_per_device,
-                           pol.declining_balance_factor, pol.kpi_materiality_pct)]
+                           pol.declining_balance_factor, pol.kpi_materiality_pct,
+                           pol.age_horizon_months)]
         rows["stale_windows"] = [(s, d) for s, d in pol.stale_window_days.items()]
         fx = [(cur, r.from_, r.rate) for cur, rates in pol.fx_rates.items() for r in rates]
         if pol.reporting_currency not in pol.fx_rates:
@@ -401,6 +418,8 @@ class Taxonomy:
         rows["unauthorised_software"] = [(rid, u.publisher, u.product, u.reason)
                                          for rid, u in self.unauthorised_rules]
         rows["retirement_evidence"] = [(f,) for f in dict.fromkeys(lc.retirement_evidence)]
+        rows["eol_products"] = [(r.id, i, r.match, r.pattern, r.product, r.cycle)
+                                for i, r in enumerate(norm.eol_products, start=1)]
         return rows
 
 
@@ -1159,6 +1178,39 @@ def _check_normalisation(m: NormalisationFile, data: dict, rx: _Regex, out: list
         for key in ("publisher", "product"):
             if not _bad(getattr(u, key)):
                 _check_regex(rx, f, f"{path}.{key}", getattr(u, key), out)
+    _check_eol_products(m, data, rx, out)
+
+
+def _check_eol_products(m: NormalisationFile, data: dict, rx: _Regex, out: list[Problem]) -> None:
+    f = NORMALISATION
+    rules = m.eol_products if isinstance(m.eol_products, list) else []
+    ids: set[str] = set()
+    for i, r in enumerate(rules):
+        if r is INVALID:
+            continue
+        path = _path(data, ("eol_products", i))
+        if not _bad(r.id):
+            if r.id in ids:
+                out.append(Problem(f, path + ".id", f"rule id '{r.id}' is used by more than one rule",
+                                   "give every rule its own id"))
+            ids.add(r.id)
+        if _bad(r.pattern) or not _check_regex(rx, f, f"{path}.pattern", r.pattern, out) or _bad(r.cycle):
+            continue
+        groups = _group_count(r.pattern)
+        for ref in sorted({int(g) for g in CYCLE_GROUP_REF.findall(r.cycle)}):
+            if groups is not None and ref > groups:
+                out.append(Problem(f, path + ".cycle", f"\\{ref} refers to group {ref} but the pattern has "
+                                   f"{groups} group(s)", "put the part to copy in parentheses in the pattern, "
+                                   "or write the cycle as text"))
+
+
+def _group_count(pattern: str) -> int | None:
+    """Capture groups in a pattern (RE2 and Python agree on group syntax); None if Python cannot
+    read an RE2-only construct, in which case the count is not checked."""
+    try:
+        return re.compile(pattern).groups
+    except re.error:
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1259,7 +1311,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                ("reclaim_window_days", "INTEGER"), ("deployment_window_days", "INTEGER"),
                ("warranty_horizon_months", "INTEGER"), ("eol_horizon_months", "INTEGER"),
                ("capitalisation_threshold", "DECIMAL(18,4)"), ("default_cores_per_device", "INTEGER"),
-               ("declining_balance_factor", "DECIMAL(18,4)"), ("kpi_materiality_pct", "DECIMAL(18,4)")),
+               ("declining_balance_factor", "DECIMAL(18,4)"), ("kpi_materiality_pct", "DECIMAL(18,4)"),
+               ("age_horizon_months", "INTEGER")),
     "stale_windows": (("discovery_source", "VARCHAR"), ("stale_days", "INTEGER")),
     "fx_rates": (("currency", "VARCHAR"), ("from_period", "VARCHAR"), ("rate", "DECIMAL(18,8)")),
     "publisher_aliases": (("alias", "VARCHAR"), ("publisher", "VARCHAR")),
@@ -1269,6 +1322,9 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                               ("product_pattern", "VARCHAR"), ("reason", "VARCHAR")),
     # Not in the architecture table list: lifecycle.yaml's retirement evidence, for the checks.
     "retirement_evidence": (("field_name", "VARCHAR"),),
+    # normalisation.yaml's eol_products, in written order (position: the first match wins).
+    "eol_products": (("rule_id", "VARCHAR"), ("position", "INTEGER"), ("match", "VARCHAR"),
+                     ("pattern", "VARCHAR"), ("product", "VARCHAR"), ("cycle", "VARCHAR")),
 }
 META_TABLE = "meta"
 

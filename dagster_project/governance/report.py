@@ -77,6 +77,7 @@ POLICY_MEANINGS = {
     "deployment_window_days": "purchased hardware not in the CMDB or discovery this long after ordering is an exception",
     "warranty_horizon_months": "warranty ends within this horizon are planned for refresh",
     "eol_horizon_months": "end-of-life dates within this horizon are planned for refresh",
+    "age_horizon_months": "assets reaching their class refresh cycle within this horizon are planned for refresh",
     "capitalisation_threshold": "hardware of a capitalised class at or above this unit cost must be in the fixed-asset register",
     "default_cores_per_device": "cores assumed for core-licensed devices when discovery reports none",
     "declining_balance_factor": "rate multiplier for declining-balance depreciation (2 = double-declining)",
@@ -237,6 +238,14 @@ def build_document(t: Taxonomy) -> list:
         doc.append(Table(("Rule", "Publisher pattern", "Product pattern", "Reason"), tuple(
             (Span(rid, "code"), Span(u.publisher, "code"), Span(u.product, "code"), u.reason)
             for rid, u in t.unauthorised_rules)))
+    if norm.eol_products:
+        doc.append(Heading(3, "End-of-life products"))
+        doc.append(Para((Span("Which endoflife.date product and release cycle an operating system or model "
+                              "is; the first matching rule of each kind wins. \\1, \\2 in a cycle stand "
+                              "for the pattern's groups."),)))
+        doc.append(Table(("Rule", "Reads", "Pattern", "Product", "Cycle"), tuple(
+            (Span(r.id, "code"), r.match, Span(r.pattern, "code"), Span(r.product, "code"), Span(r.cycle, "code"))
+            for r in norm.eol_products)))
     return doc
 
 
