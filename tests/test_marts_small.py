@@ -163,3 +163,24 @@ def test_lineage_on_every_raw_row(small_warehouse):
     assert small_warehouse.one(
         "select _file || '#' || _row_number from raw.configuration_items where ci_id = 'CI010'") \
         == "cmdb/2026-09-30/configuration_items.csv#11"
+
+
+def test_governance_kpis_with_prior_quarter(small_warehouse):
+    def kpi(name, as_of=Q3):
+        cols = ("value", "prior_value", "change", "change_pct", "trend", "assessment")
+        (row,) = small_warehouse.rows(f"select {', '.join(cols)} from marts.fct_governance_kpis "
+                                      "where kpi = ? and as_of_date = ?", [name, as_of])
+        return dict(zip(cols, row))
+    # Q3 exceptions (test_exceptions_second_quarter_with_status): 9 new + 3 open = 12 not resolved;
+    # Q2 had 4. change 8 = +200 % of 4; more open exceptions is worse.
+    assert kpi("open_exceptions") == {"value": Decimal("12.00"), "prior_value": Decimal("4.00"),
+                                      "change": Decimal("8.00"), "change_pct": Decimal("200.00"),
+                                      "trend": "up", "assessment": "worsened"}
+    assert kpi("new_exceptions")["value"] == Decimal("9.00")
+    assert kpi("resolved_exceptions")["value"] == Decimal("1.00")   # OLD1's unmanaged_device
+    # True-up: Visio 320 + SQL Server 112,000 + Acrobat 200 = 112,520 EUR over 3 products.
+    assert kpi("true_up_exposure")["value"] == Decimal("112520.00")
+    assert kpi("under_licensed_products")["value"] == Decimal("3.00")
+    # The first snapshot has nothing to compare with.
+    first = kpi("open_exceptions", Q2)
+    assert (first["value"], first["prior_value"], first["trend"]) == (Decimal("4.00"), None, "new")
