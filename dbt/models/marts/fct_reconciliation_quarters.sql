@@ -13,7 +13,8 @@ ex as (
 cur as (
     select
         q.quarter, q.previous_quarter, q.previous_as_of_date, q.is_quarter_end,
-        e.*
+        -- the exception's own previous snapshot may be mid-quarter: last quarter's is what counts
+        e.* exclude (previous_as_of_date)
     from q
     join ex e on e.as_of_date = q.as_of_date
 ),
