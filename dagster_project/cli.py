@@ -23,6 +23,11 @@ def _data_args(p: argparse.ArgumentParser, landing: bool = True, warehouse: bool
                        help=f"published warehouse file (default {DEFAULT_WAREHOUSE})")
 
 
+def _decisions_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--decisions", type=Path, default=None,
+                   help="reconciliation decisions store folder (default ITAM_DECISIONS, else decisions/)")
+
+
 def _iso_date(text: str) -> str:
     try:
         return date.fromisoformat(text).isoformat()
@@ -46,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_iso_date, default=None,
                    help="snapshot date (default: the latest export date found, never the clock)")
     p.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY)
+    _decisions_arg(p)
     p.set_defaults(func="dagster_project.commands.build:run")
 
     p = sub.add_parser("dashboard", help="serve the dashboards on the published warehouse")
@@ -70,6 +76,39 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", choices=("md", "html"), default="md")
     t.add_argument("--out", type=Path, default=None)
     t.set_defaults(func="dagster_project.commands.taxonomy:report")
+
+    p = sub.add_parser("reconcile", help="quarterly reconciliation: the pack, resolutions, sign-off",
+                       description="itam reconcile --quarter 2026Q3 builds (or reuses) the quarter's "
+                                   "snapshot and writes the reconciliation pack; subcommands record "
+                                   "decisions in the decisions store and check packs.")
+    _data_args(p)
+    p.add_argument("--quarter", default=None, help="calendar quarter to reconcile, YYYYQn (e.g. 2026Q3)")
+    p.add_argument("--out", type=Path, default=None, help="pack folder (default data/reconciliation/<quarter>)")
+    p.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY)
+    _decisions_arg(p)
+    p.set_defaults(func="dagster_project.commands.reconcile:run")
+    rsub = p.add_subparsers(dest="reconcile_command", required=False)
+    t = rsub.add_parser("resolve", help="record a resolution of one exception (kept across rebuilds)")
+    t.add_argument("exception_id", help="EX-... as listed in the pack")
+    t.add_argument("--action", required=True, choices=("fixed_in_source", "accepted_risk", "false_positive", "retire"))
+    t.add_argument("--note", required=True, help="why (kept with the decision)")
+    t.add_argument("--by", required=True, help="e-mail of who decides")
+    t.add_argument("--quarter", default=None,
+                   help="take the decision against this quarter's snapshot (default: the latest one)")
+    _data_args(t, landing=False)
+    _decisions_arg(t)
+    t.set_defaults(func="dagster_project.commands.reconcile:resolve")
+    t = rsub.add_parser("sign-off", help="record who signed a quarter's pack (its content hash) and when")
+    t.add_argument("--quarter", required=True)
+    t.add_argument("--by", required=True, help="e-mail of the signer")
+    t.add_argument("--pack", type=Path, default=None, help="pack folder (default data/reconciliation/<quarter>)")
+    t.add_argument("--note", default="")
+    _decisions_arg(t)
+    t.set_defaults(func="dagster_project.commands.reconcile:sign_off")
+    t = rsub.add_parser("verify", help="check a pack against its manifest and its sign-off")
+    t.add_argument("--pack", type=Path, required=True)
+    _decisions_arg(t)
+    t.set_defaults(func="dagster_project.commands.reconcile:verify")
 
     p = sub.add_parser("landing", help="bring native tool exports into the landing contract")
     lsub = p.add_subparsers(dest="landing_command", required=True)
@@ -104,4 +143,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module's main: under `python -m` this file is __main__, and the handlers'
+    # `from dagster_project.cli import CliError` would otherwise be another class than the one caught.
+    from dagster_project.cli import main as _main
+
+    sys.exit(_main())

@@ -11,6 +11,9 @@ DBT_DIR = PROJECT_ROOT / "dbt"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 DEFAULT_TAXONOMY = PROJECT_ROOT / "taxonomy"
+# Reconciliation decisions (resolutions, sign-offs): versionable files beside the taxonomy, read
+# into the warehouse at build time, never written by a build (docs/reconciliation.md).
+DEFAULT_DECISIONS = PROJECT_ROOT / "decisions"
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Settings:
     as_of: str | None
     memory_limit: str
     threads: int
+    decisions: Path = DEFAULT_DECISIONS
 
     @property
     def build_db(self) -> Path:
@@ -37,6 +41,7 @@ class Settings:
             as_of=os.environ.get("ITAM_AS_OF") or None,
             memory_limit=os.environ.get("ITAM_DUCKDB_MEMORY", "4GB"),
             threads=int(os.environ.get("ITAM_DUCKDB_THREADS", "2")),
+            decisions=Path(os.environ.get("ITAM_DECISIONS", DEFAULT_DECISIONS)).resolve(),
         )
 
     def export_env(self) -> None:
@@ -47,6 +52,7 @@ class Settings:
         os.environ["ITAM_BUILD_DB"] = str(self.build_db.resolve())
         os.environ["ITAM_DUCKDB_MEMORY"] = self.memory_limit
         os.environ["ITAM_DUCKDB_THREADS"] = str(self.threads)
+        os.environ["ITAM_DECISIONS"] = str(self.decisions)
         if self.as_of:
             os.environ["ITAM_AS_OF"] = self.as_of
         else:

@@ -15,14 +15,18 @@ def settings_from_args(args) -> Settings:
         as_of=getattr(args, "as_of", None),
         memory_limit=base.memory_limit,
         threads=base.threads,
+        decisions=(getattr(args, "decisions", None) or base.decisions).resolve(),
     )
 
 
-def run(args) -> int:
-    settings = settings_from_args(args)
+def require_landing(settings: Settings) -> None:
     if not settings.landing.is_dir():
         raise CliError(f"landing folder {settings.landing} does not exist "
                        "(run `itam generate --landing DIR` or point --landing at your exports)")
+
+
+def build_or_fail(settings: Settings):
+    """Run the build; on failure print the other failures and raise the first as a CliError."""
     from dagster_project.serving.run import run_build
 
     outcome = run_build(settings)
@@ -34,6 +38,13 @@ def run(args) -> int:
         first = outcome.failures[0] if outcome.failures else "the build did not publish"
         kept = "the previously published warehouse is unchanged" if settings.warehouse.exists() else "nothing was published"
         raise CliError(f"{first} ({kept})")
+    return outcome
+
+
+def run(args) -> int:
+    settings = settings_from_args(args)
+    require_landing(settings)
+    outcome = build_or_fail(settings)
     print(f"published {outcome.published} as of {outcome.as_of} in {outcome.seconds} s")
     print_summary(settings.warehouse)
     return 0

@@ -18,7 +18,8 @@ def summary_rows(warehouse: Path) -> dict[str, list[tuple]]:
                 "select coalesce(asset_class, '(unclassified)'), count(*) from marts.dim_asset "
                 "where as_of_date = ? group by 1 order by 2 desc", [as_of]).fetchall(),
             "exceptions": con.execute(
-                "select exception_type, count(*) filter (where status <> 'resolved'), "
+                # accepted_risk / false_positive resolutions stay listed but are not open work
+                "select exception_type, count(*) filter (where counts_as_open), "
                 "count(*) filter (where status = 'new') from marts.fct_reconciliation_exceptions "
                 "where as_of_date = ? group by 1 order by 1", [as_of]).fetchall(),
             "licenses": con.execute(

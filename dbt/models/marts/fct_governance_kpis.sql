@@ -37,8 +37,9 @@ kpis as (
     from assets where asset_kind in ('device', 'cloud_resource') and seen_in_window group by all
 
     union all
+    -- Accepted risks and false positives stay listed but do not count as open (issue 8).
     select as_of_date, 'open_exceptions', 'Open reconciliation exceptions', 'count', 'lower',
-        count(*) filter (where status in ('new', 'open', 'reopened')), 50
+        count(*) filter (where counts_as_open), 50
     from exceptions group by all
 
     union all
@@ -80,6 +81,18 @@ kpis as (
     select as_of_date, 'saas_overlap_categories', 'SaaS categories with overlapping paid apps', 'count', 'lower',
         count(distinct function_category) filter (where overlap_flag), 130
     from {{ ref('fct_saas_overlap') }} group by all
+
+    union all
+    select as_of_date, 'signed_quarters', 'Reconciliation quarters signed off', 'count', 'higher',
+        count(distinct quarter), 140
+    from {{ ref('fct_signoffs') }} group by all
+),
+-- The last signed quarter in words, shown beside the signed_quarters count.
+last_signed as (
+    select as_of_date, 'signed_quarters' as kpi,
+        quarter || ' signed by ' || signed_by || ' on ' || strftime(signed_at, '%Y-%m-%d') as value_text
+    from {{ ref('fct_signoffs') }}
+    where is_last_signed_quarter and is_latest_signoff
 ),
 -- Every KPI on every snapshot date (a KPI with nothing to count is 0, not missing).
 grid as (
@@ -128,7 +141,9 @@ select
         when c.value > c.prior_value then 'up'
         else 'down'
     end as trend,
-    c.sort_order
+    c.sort_order,
+    ls.value_text
 from compared c
 cross join {{ ref('int_policy') }} pol
+left join last_signed ls using (as_of_date, kpi)
 )

@@ -1,0 +1,35 @@
+"""The decisions store read into schema `decisions` of the build file, before dbt runs, so every
+build (a rebuild from nothing included) carries every resolution and sign-off ever recorded."""
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
+
+from dagster_project.ingest.assets import WORKSPACE_KEY
+from dagster_project.reconcile.decisions import DecisionsError, DecisionsStore, write_decision_tables
+from dagster_project.settings import Settings
+from dagster_project.warehouse import connect
+
+DECISION_TABLES = ("resolutions", "signoffs")
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(AssetKey(["decisions", t]), deps=[WORKSPACE_KEY], group_name="governance",
+                  description=f"decisions.{t}, from the reconciliation decisions store (ITAM_DECISIONS)")
+        for t in DECISION_TABLES
+    ],
+    name="reconciliation_decisions",
+)
+def decision_tables(context: AssetExecutionContext):
+    s = Settings.from_env()
+    store = DecisionsStore(s.decisions)
+    con = connect(s.build_db, settings=s)
+    try:
+        counts = write_decision_tables(con, store)
+    except DecisionsError as exc:
+        # The store is edited by people (and reviewed in version control): name the line.
+        raise Failure(description=f"reconciliation decisions in {s.decisions} are invalid: {exc}") from exc
+    finally:
+        con.close()
+    context.log.info(f"decisions from {s.decisions}: {counts}")
+    for t in DECISION_TABLES:
+        yield MaterializeResult(asset_key=AssetKey(["decisions", t]), metadata={"rows": counts[t]})

@@ -1,0 +1,311 @@
+"""Quarterly reconciliation end to end on tests/fixtures/landing_reconcile (two quarter exports,
+2026-06-30 and 2026-09-30), through the `itam` CLI, with hand-derived expectations.
+
+The fixture (policy: agent stale window 30 days, network scan 45; printers have no ownership rule):
+  L1 laptop   CMDB alice/Paris -> bob/Lyon; discovery agrees each time        drift only
+  L2 laptop   CMDB carol; Q2 discovery saw dave logged on, Q3 carol            attribute_drift Q2 only
+  L4 laptop   in_stock, unassigned -> in_use, erin; seen in Q3                 drift only
+  L5 laptop   cost center CC-ENG -> CC-SALES                                   drift only
+  S1 server   in_use, agent last saw it 2026-04-01 (> 30 days at both dates)   ghost_ci Q2 and Q3
+  S2 server   in_use, never discovered                                         ghost_ci Q2 and Q3
+  P1 printer  in_use, scanned each quarter                                     unowned Q2 and Q3
+  U1          agent only, seen 06-25 and 09-25                                 unmanaged Q2 and Q3
+  U2          agent only, seen 09-20                                           unmanaged Q3 only
+  U3          agent only, seen 06-20, then never (102 days at 09-30)           unmanaged Q2 only
+
+Scenario (one module, two builds): the Q2 pack is built on an empty warehouse and signed; then
+resolutions are recorded against the Q2 snapshot: L2 drift fixed_in_source (it was: gone in Q3),
+S1 fixed_in_source (it was not: still a ghost in Q3), S2 accepted_risk, U1 false_positive. The
+warehouse file is deleted and the Q3 pack is built from nothing; a second Q3 run reuses it.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import REPO, Warehouse
+
+LANDING = REPO / "tests" / "fixtures" / "landing_reconcile"
+Q2, Q3 = "2026-06-30", "2026-09-30"
+TYPES = ["unmanaged_device", "ghost_ci", "purchased_not_deployed", "attribute_drift",
+         "missing_from_fixed_assets", "duplicate_record", "unclassified", "unowned"]
+
+
+def itam(*args) -> SimpleNamespace:
+    from dagster_project.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main([str(a) for a in args])
+    return SimpleNamespace(rc=rc, out=out.getvalue(), err=err.getvalue())
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def rec(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reconcile")
+    s = SimpleNamespace(root=root, wh=root / "warehouse.duckdb", decisions=root / "decisions",
+                        packs=root / "packs")
+    data = ["--landing", LANDING, "--warehouse", s.wh, "--decisions", s.decisions]
+
+    s.q2 = itam("reconcile", "--quarter", "2026Q2", *data, "--out", s.packs / "2026Q2")
+    assert s.q2.rc == 0, s.q2.err
+    s.sign_q2 = itam("reconcile", "sign-off", "--quarter", "2026Q2", "--by", "CFO@example.com",
+                     "--pack", s.packs / "2026Q2", "--decisions", s.decisions)
+    assert s.sign_q2.rc == 0, s.sign_q2.err
+
+    s.q2_ids = {r["problem_key"]: r["exception_id"] for r in read_csv(s.packs / "2026Q2" / "exceptions.csv")}
+    decide = [("serial:L2|assigned_user", "fixed_in_source", "CMDB user corrected"),
+              ("serial:S1", "fixed_in_source", "agent reinstalled"),
+              ("serial:S2", "accepted_risk", "air-gapped server, no agent by design"),
+              ("serial:U1", "false_positive", "lab device, registered in the lab inventory")]
+    for key, action, note in decide:
+        r = itam("reconcile", "resolve", s.q2_ids[key], "--action", action, "--note", note,
+                 "--by", "hannah.asset@example.com", "--quarter", "2026Q2",
+                 "--warehouse", s.wh, "--decisions", s.decisions)
+        assert r.rc == 0, r.err
+    s.unknown_id = itam("reconcile", "resolve", "EX-000000000000", "--action", "accepted_risk",
+                        "--note", "n", "--by", "hannah.asset@example.com", "--warehouse", s.wh,
+                        "--decisions", s.decisions)
+    s.bad_email = itam("reconcile", "resolve", s.q2_ids["serial:P1"], "--action", "accepted_risk",
+                       "--note", "n", "--by", "hannah.asset", "--warehouse", s.wh, "--decisions", s.decisions)
+
+    s.wh.unlink()  # a full rebuild from nothing: the decisions must come back from the store
+    s.q3 = itam("reconcile", "--quarter", "2026Q3", *data, "--out", s.packs / "2026Q3")
+    assert s.q3.rc == 0, s.q3.err
+    s.q3_again = itam("reconcile", "--quarter", "2026Q3", *data, "--out", s.packs / "2026Q3-again")
+    assert s.q3_again.rc == 0, s.q3_again.err
+    s.w = Warehouse(s.wh)
+    return s
+
+
+def summary(folder: Path) -> dict[tuple[str, str], dict[str, int]]:
+    return {(r["exception_type"], r["cost_center"]): {k: int(v) for k, v in r.items()
+                                                      if k not in ("exception_type", "cost_center")}
+            for r in read_csv(folder / "summary.csv")}
+
+
+def test_first_quarter_pack_has_everything_new(rec):
+    assert "building" in rec.q2.out
+    m = manifest(rec.packs / "2026Q2")
+    assert (m["quarter"], m["as_of_date"], m["previous_quarter"]) == ("2026Q2", Q2, None)
+    # Q2 detects L2 drift, S1 and S2 ghosts, U1 and U3 unmanaged, P1 unowned: 6, all new.
+    assert m["totals"]["listed"] == 6 and m["totals"]["new"] == 6 and m["totals"]["counts_as_open"] == 6
+    assert {k: v["new"] for k, v in summary(rec.packs / "2026Q2").items()} == {
+        ("attribute_drift", "CC-ENG"): 1, ("ghost_ci", "CC-IT-INFRA"): 2,
+        ("unmanaged_device", "(none)"): 2, ("unowned", "CC-OPS"): 1}
+
+
+def test_second_quarter_counts_against_the_first(rec):
+    m = manifest(rec.packs / "2026Q3")
+    assert (m["quarter"], m["as_of_date"], m["previous_quarter"], m["previous_as_of_date"]) == \
+        ("2026Q3", Q3, "2026Q2", Q2)
+    # new: U2. still open: S2, U1, P1. reopened: S1 (fix claimed in Q2, still a ghost).
+    # resolved: L2 drift, U3. Listed 1 + 3 + 1 + 2 = 7.
+    # Count as open: U2, P1 and S1 = 3 (S2 accepted risk, U1 false positive stay listed).
+    t = m["totals"]
+    assert (t["new"], t["still_open"], t["reopened"], t["resolved"], t["listed"]) == (1, 3, 1, 2, 7)
+    assert (t["counts_as_open"], t["accepted_risk"], t["false_positive"], t["fix_pending"]) == (3, 1, 1, 0)
+    cols = ("new", "still_open", "reopened", "resolved", "counts_as_open", "accepted_risk", "false_positive")
+    got = {k: tuple(v[c] for c in cols) for k, v in summary(rec.packs / "2026Q3").items()}
+    assert got == {
+        ("attribute_drift", "CC-ENG"): (0, 0, 0, 1, 0, 0, 0),         # L2 resolved
+        ("ghost_ci", "CC-IT-INFRA"): (0, 1, 1, 0, 1, 1, 0),           # S2 open (accepted), S1 reopened
+        ("unmanaged_device", "(none)"): (1, 1, 0, 1, 1, 0, 1),        # U2 new, U1 open (f.p.), U3 resolved
+        ("unowned", "CC-OPS"): (0, 1, 0, 0, 1, 0, 0),                 # P1
+    }
+    # The dashboard reads the same mart.
+    assert rec.w.one("select sum(counts_as_open) from marts.fct_reconciliation_summary where quarter = '2026Q3'") == 3
+
+
+def test_exception_ids_are_stable_across_quarters(rec):
+    q2 = {r["problem_key"]: r for r in read_csv(rec.packs / "2026Q2" / "exceptions.csv")}
+    q3 = {r["problem_key"]: r for r in read_csv(rec.packs / "2026Q3" / "exceptions.csv")}
+    for r in [*q2.values(), *q3.values()]:
+        # id = EX- + md5(type | problem key)[:12]: no row order, no build id in it.
+        expected = "EX-" + hashlib.md5(f"{r['exception_type']}|{r['problem_key']}".encode()).hexdigest()[:12]
+        assert r["exception_id"] == expected
+    both = set(q2) & set(q3)
+    assert both == set(q2)  # every Q2 problem is listed again in Q3 (open, reopened or resolved)
+    assert all(q2[k]["exception_id"] == q3[k]["exception_id"] for k in both)
+    assert set(q3) - set(q2) == {"serial:U2"}
+
+
+def test_resolutions_survive_a_full_rebuild(rec):
+    # The warehouse file was deleted before the Q3 build: the resolutions came from the store.
+    rows = {key: rest for key, *rest in rec.w.rows(
+        "select problem_key, status, resolution_action, resolved_by, counts_as_open, decision_as_of_date "
+        "from marts.fct_reconciliation_exceptions where as_of_date = ?", [Q3])}
+    assert rows["serial:S2"][:4] == ["open", "accepted_risk", "hannah.asset@example.com", False]
+    assert rows["serial:U1"][:4] == ["open", "false_positive", "hannah.asset@example.com", False]
+    assert rows["serial:L2|assigned_user"][:4] == ["resolved", "fixed_in_source", "hannah.asset@example.com", False]
+    assert rows["serial:S1"][:4] == ["reopened", "fixed_in_source", "hannah.asset@example.com", True]
+    assert rows["serial:P1"][:4] == ["open", None, None, True]
+    assert str(rows["serial:S2"][4]) == Q2
+    assert rec.w.one("select count(*) from marts.fct_reconciliation_exceptions where resolved_at is null "
+                     "and resolution_action is not null") == 0
+
+
+def test_a_fix_counts_as_done_at_its_own_snapshot(rec):
+    # At Q2 the four decided exceptions stop counting; U3 and P1 remain: 2 open.
+    open_q2 = {k for (k,) in rec.w.rows("select problem_key from marts.fct_reconciliation_exceptions "
+                                        "where as_of_date = ? and counts_as_open", [Q2])}
+    assert open_q2 == {"serial:U3", "serial:P1"}
+    assert rec.w.one("select status from marts.fct_reconciliation_exceptions "
+                     "where as_of_date = ? and problem_key = 'serial:S1'", [Q2]) == "new"
+
+
+def test_resolve_refuses_unknown_ids_and_bad_emails(rec):
+    assert rec.unknown_id.rc == 1
+    assert rec.unknown_id.err.strip().count("\n") == 0 and "no exception EX-000000000000" in rec.unknown_id.err
+    assert rec.bad_email.rc == 1 and "is not an e-mail address" in rec.bad_email.err
+    # Neither reached the store: 4 decisions, one line each after the header.
+    assert len(read_csv(rec.decisions / "reconciliation.csv")) == 4
+
+
+def test_unchanged_warehouse_is_reused_and_the_pack_is_reproducible(rec):
+    assert "building as of 2026-09-30 (no published warehouse" in rec.q3.out
+    assert "reusing" in rec.q3_again.out
+    a, b = manifest(rec.packs / "2026Q3"), manifest(rec.packs / "2026Q3-again")
+    assert a["pack_sha256"] == b["pack_sha256"] and a["files"] == b["files"]
+
+
+def test_workbook_has_a_summary_and_one_sheet_per_type(rec):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(rec.packs / "2026Q3" / "reconciliation.xlsx", read_only=True)
+    assert wb.sheetnames == ["summary", *TYPES]
+    rows = {name: sum(1 for _ in wb[name].iter_rows()) - 1 for name in wb.sheetnames}  # minus header
+    # summary: 4 type x cost-center lines; ghost_ci S1, S2; unmanaged U1, U2, U3; unowned P1; L2 drift.
+    assert rows == {"summary": 4, "unmanaged_device": 3, "ghost_ci": 2, "purchased_not_deployed": 0,
+                    "attribute_drift": 1, "missing_from_fixed_assets": 0, "duplicate_record": 0,
+                    "unclassified": 0, "unowned": 1}
+    header = [c.value for c in next(wb["ghost_ci"].iter_rows())]
+    ghost = {r[header.index("serial_number")]: r for r in wb["ghost_ci"].iter_rows(min_row=2, values_only=True)}
+    assert ghost["S1"][header.index("status")] == "reopened"
+    assert ghost["S2"][header.index("resolution_action")] == "accepted_risk"
+
+
+def test_drift_between_quarters(rec):
+    rows = set(rec.w.rows(
+        "select serial_number, attribute, old_value, new_value, change_kind from marts.fct_asset_drift "
+        "where is_quarter_comparison and from_as_of_date = ? and to_as_of_date = ?", [Q2, Q3]))
+    assert rows == {
+        ("L1", "assigned_user", "alice@example.com", "bob@example.com", "changed"),
+        ("L1", "location", "Paris", "Lyon", "changed"),
+        ("L4", "assigned_user", None, "erin@example.com", "set"),
+        ("L4", "lifecycle_state", "in_stock", "in_use", "changed"),
+        ("L5", "cost_center", "CC-ENG", "CC-SALES", "changed"),
+        ("U3", "lifecycle_state", "in_use", None, "cleared"),  # no longer seen: no state evidence
+    }
+    assert len(read_csv(rec.packs / "2026Q3" / "drift.csv")) == 6
+
+
+def test_sign_off_is_recorded_and_reported_as_last_signed_quarter(rec):
+    signed = read_csv(rec.decisions / "signoffs.csv")
+    assert [(r["quarter"], r["signed_by"], r["pack_sha256"]) for r in signed] == \
+        [("2026Q2", "cfo@example.com", manifest(rec.packs / "2026Q2")["pack_sha256"])]
+    # Signed before the Q3 build, so the rebuilt marts carry it: last signed quarter at Q3 = 2026Q2.
+    assert rec.w.rows(
+        "select quarter, signed_by, exceptions_listed, open_at_signoff from marts.fct_signoffs "
+        "where as_of_date = ? and is_last_signed_quarter and is_latest_signoff", [Q3]) == \
+        [("2026Q2", "cfo@example.com", 6, 6)]
+
+
+def test_tampered_pack_is_detected(rec, tmp_path):
+    q3 = rec.packs / "2026Q3"
+    r = itam("reconcile", "sign-off", "--quarter", "2026Q3", "--by", "cfo@example.com", "--pack", q3,
+             "--decisions", rec.decisions)
+    assert r.rc == 0, r.err
+    ok = itam("reconcile", "verify", "--pack", q3, "--decisions", rec.decisions)
+    assert ok.rc == 0 and "signed by cfo@example.com" in ok.out
+
+    # 1. a file edited after the fact
+    edited = tmp_path / "edited"
+    shutil.copytree(q3, edited)
+    text = (edited / "exceptions.csv").read_text().replace("reopened", "resolved")
+    (edited / "exceptions.csv").write_text(text)
+    bad = itam("reconcile", "verify", "--pack", edited, "--decisions", rec.decisions)
+    assert bad.rc == 1 and "exceptions.csv was changed" in bad.err
+
+    # 2. the same edit with the manifest rewritten to match: only the sign-off can tell
+    from dagster_project.reconcile.pack import pack_sha256
+
+    m = manifest(edited)
+    m["files"]["exceptions.csv"]["sha256"] = hashlib.sha256((edited / "exceptions.csv").read_bytes()).hexdigest()
+    m["pack_sha256"] = pack_sha256(m)
+    (edited / "manifest.json").write_text(json.dumps(m))
+    forged = itam("reconcile", "verify", "--pack", edited, "--decisions", rec.decisions)
+    assert forged.rc == 1 and "not the one signed for 2026Q3" in forged.err
+
+    # 3. a total changed in the manifest only
+    totals = tmp_path / "totals"
+    shutil.copytree(q3, totals)
+    m = manifest(totals)
+    m["totals"]["counts_as_open"] = 0
+    (totals / "manifest.json").write_text(json.dumps(m))
+    assert itam("reconcile", "verify", "--pack", totals, "--decisions", rec.decisions).rc == 1
+
+
+def test_sign_off_refuses_a_pack_older_than_the_resolutions(rec, tmp_path):
+    decisions = tmp_path / "decisions"
+    shutil.copytree(rec.decisions, decisions)
+    r = itam("reconcile", "resolve", rec.q2_ids["serial:P1"], "--action", "retire", "--note", "printer retired",
+             "--by", "hannah.asset@example.com", "--warehouse", rec.wh, "--decisions", decisions)
+    assert r.rc == 0, r.err
+    stale = itam("reconcile", "sign-off", "--quarter", "2026Q3", "--by", "cfo@example.com",
+                 "--pack", rec.packs / "2026Q3", "--decisions", decisions)
+    assert stale.rc == 1 and "predates resolutions" in stale.err
+
+
+def test_decisions_store_rejects_a_bad_hand_edit(tmp_path):
+    from dagster_project.reconcile.decisions import DecisionsError, DecisionsStore
+
+    store = DecisionsStore(tmp_path)
+    store.add_resolution(exception_id="EX-0123456789ab", as_of_date=date(2026, 9, 30),
+                         action="accepted_risk", resolved_by="A@Example.com", note="ok, fine",
+                         exception_type="ghost_ci", problem_key="serial:X")
+    assert store.resolutions()[0].resolved_by == "a@example.com"
+    with open(store.resolutions_path, "a") as f:
+        f.write("EX-0123456789ab,2026-09-30,ignore,a@example.com,2026-10-01T00:00:00Z,why,ghost_ci,serial:X\n")
+    with pytest.raises(DecisionsError, match=r"reconciliation.csv:3: resolution_action 'ignore'"):
+        store.resolutions()
+
+
+def test_quarter_names():
+    from dagster_project.reconcile.quarter import Quarter
+
+    q = Quarter.parse("2026q4")
+    assert (q.label, str(q.start), str(q.end)) == ("2026Q4", "2026-10-01", "2026-12-31")
+    assert str(Quarter.parse("2026-Q1").end) == "2026-03-31"
+    with pytest.raises(ValueError, match="expected YYYYQn"):
+        Quarter.parse("2026Q5")
+
+
+def test_pack_has_a_sheet_for_every_declared_exception_type():
+    # The workbook's sheet list and the mart's accepted exception types must not drift apart.
+    import yaml
+
+    from dagster_project.reconcile.pack import EXCEPTION_TYPES
+    marts = yaml.safe_load((REPO / "dbt" / "models" / "marts" / "_marts.yml").read_text())
+    (model,) = [m for m in marts["models"] if m["name"] == "fct_reconciliation_exceptions"]
+    (column,) = [c for c in model["columns"] if c["name"] == "exception_type"]
+    (test,) = [t for t in column["data_tests"] if "accepted_values" in t]
+    assert list(EXCEPTION_TYPES) == test["accepted_values"]["arguments"]["values"]
