@@ -37,7 +37,8 @@ from conftest import REPO, Warehouse
 LANDING = REPO / "tests" / "fixtures" / "landing_reconcile"
 Q2, Q3 = "2026-06-30", "2026-09-30"
 TYPES = ["unmanaged_device", "ghost_ci", "purchased_not_deployed", "attribute_drift",
-         "missing_from_fixed_assets", "duplicate_record", "unclassified", "unowned"]
+         "missing_from_fixed_assets", "duplicate_record", "unclassified", "unowned",
+         "invalid_transition", "unauthorised_software"]
 
 
 def itam(*args) -> SimpleNamespace:
@@ -196,7 +197,7 @@ def test_workbook_has_a_summary_and_one_sheet_per_type(rec):
     # summary: 4 type x cost-center lines; ghost_ci S1, S2; unmanaged U1, U2, U3; unowned P1; L2 drift.
     assert rows == {"summary": 4, "unmanaged_device": 3, "ghost_ci": 2, "purchased_not_deployed": 0,
                     "attribute_drift": 1, "missing_from_fixed_assets": 0, "duplicate_record": 0,
-                    "unclassified": 0, "unowned": 1}
+                    "unclassified": 0, "unowned": 1, "invalid_transition": 0, "unauthorised_software": 0}
     header = [c.value for c in next(wb["ghost_ci"].iter_rows())]
     ghost = {r[header.index("serial_number")]: r for r in wb["ghost_ci"].iter_rows(min_row=2, values_only=True)}
     assert ghost["S1"][header.index("status")] == "reopened"
