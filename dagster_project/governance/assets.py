@@ -2,16 +2,13 @@
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
 
-from dagster_project.governance.model import TaxonomyError, load_taxonomy, write_taxonomy_tables
+from dagster_project.governance.model import TABLES, TaxonomyError, load_taxonomy, write_taxonomy_tables
 from dagster_project.ingest.assets import WORKSPACE_KEY
 from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
 
-TAXONOMY_TABLES = (
-    "asset_classes", "class_ancestors", "classification_rules", "ownership_rules",
-    "lifecycle_states", "lifecycle_transitions", "status_map", "policy", "stale_windows",
-    "fx_rates", "publisher_aliases", "product_aliases", "saas_categories", "unauthorised_software",
-)
+# Every table the model writes (model.TABLES), so a new taxonomy table is an asset without a second list.
+TAXONOMY_TABLES = tuple(TABLES)
 
 
 @multi_asset(
