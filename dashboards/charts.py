@@ -12,6 +12,21 @@ NEUTRAL = "#4c78a8"
 PICK = "pick"
 
 
+def _tips(df: pd.DataFrame, cols) -> list[alt.Tooltip]:
+    """Typed tooltips (an empty frame gives altair nothing to infer types from)."""
+    out = []
+    for c in cols:
+        if c not in df.columns:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            out.append(alt.Tooltip(f"{c}:T", format="%Y-%m-%d"))
+        elif pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
+            out.append(alt.Tooltip(f"{c}:Q", format=",.2~f"))
+        else:
+            out.append(alt.Tooltip(f"{c}:N"))
+    return out
+
+
 def _pick(field: str) -> alt.Parameter:
     return alt.selection_point(name=PICK, fields=[field], on="click", clear="dblclick")
 
@@ -19,10 +34,11 @@ def _pick(field: str) -> alt.Parameter:
 def trend(df: pd.DataFrame, y: str, color: str | None = None, *, title: str = "", y_title: str | None = None,
           facet: str | None = None, columns: int = 3, facet_sort: list | None = None) -> alt.Chart:
     """Lines across as-of dates (x = as_of_date), optionally one line per `color` or a panel per `facet`."""
-    data = df.assign(as_of_date=pd.to_datetime(df["as_of_date"]))
-    enc = dict(x=alt.X("as_of_date:T", title="as of", axis=alt.Axis(format="%Y-%m-%d", tickCount="month")),
+    # As-of dates are snapshots (quarter-ends), not a continuous time: one tick per snapshot.
+    data = df.assign(as_of_date=df["as_of_date"].astype(str))
+    enc = dict(x=alt.X("as_of_date:O", title="as of", axis=alt.Axis(labelAngle=0)),
                y=alt.Y(f"{y}:Q", title=y_title if y_title is not None else y),
-               tooltip=[alt.Tooltip("as_of_date:T", format="%Y-%m-%d")] + [c for c in df.columns if c != "as_of_date"])
+               tooltip=_tips(data, data.columns))
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=color.replace("_", " "))
     chart = alt.Chart(data).mark_line(point=True).encode(**enc)
@@ -40,7 +56,7 @@ def stacked_bars(df: pd.DataFrame, category: str, value: str, stack: str, *, hor
     val = (alt.X if horizontal else alt.Y)(f"{value}:Q", title=value_title or value.replace("_", " "), stack="zero")
     enc = {"y" if horizontal else "x": cat, "x" if horizontal else "y": val,
            "color": alt.Color(f"{stack}:N", title=stack.replace("_", " ")),
-           "tooltip": [category, stack, alt.Tooltip(f"{value}:Q", format=",.0f")]}
+           "tooltip": _tips(df, (category, stack, value))}
     chart = alt.Chart(df).mark_bar().encode(**enc)
     if drill:
         sel = _pick(category)
@@ -58,8 +74,8 @@ def license_position(df: pd.DataFrame) -> alt.Chart:
         color=alt.Color("status:N", title=None,
                         scale=alt.Scale(domain=["under-licensed", "covered"], range=[WARNING, OK])),
         opacity=alt.condition(sel, alt.value(1.0), alt.value(0.35)),
-        tooltip=[c for c in ("publisher", "product", "license_metric", "entitlements", "consumption",
-                             "position", "true_up_exposure", "reclaim_savings") if c in df.columns])
+        tooltip=_tips(data, ("publisher", "product", "license_metric", "entitlements", "consumption",
+                             "position", "true_up_exposure", "reclaim_savings")))
         .add_params(sel))
 
 
@@ -79,7 +95,7 @@ def flagged_bars(df: pd.DataFrame, category: str, value: str, flag: str, *, valu
         y=alt.Y(f"{category}:N", sort="-x", title=None),
         color=alt.Color("_flag:N", title=None, scale=alt.Scale(domain=list(labels), range=[WARNING, NEUTRAL])),
         opacity=alt.condition(sel, alt.value(1.0), alt.value(0.35)),
-        tooltip=[c for c in df.columns if not c.startswith("_")]).add_params(sel))
+        tooltip=_tips(df, df.columns)).add_params(sel))
 
 
 def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, *, value_title: str = "") -> alt.Chart:
@@ -87,4 +103,4 @@ def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, *, val
     return alt.Chart(df).mark_bar().encode(
         y=alt.Y(f"{category}:N", title=None), yOffset=alt.YOffset(f"{group}:N"),
         x=alt.X(f"{value}:Q", title=value_title or value.replace("_", " ")),
-        color=alt.Color(f"{group}:N", title=None), tooltip=[category, group, value])
+        color=alt.Color(f"{group}:N", title=None), tooltip=_tips(df, (category, group, value)))

@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import decimal
 import os
 import threading
 import time
@@ -126,10 +127,20 @@ def _log(sql: str, t0: float, rows: int) -> None:
         QUERY_LOG.entries.append((sql, time.perf_counter() - t0, rows))
 
 
+def _floats_for_decimals(df: pd.DataFrame) -> pd.DataFrame:
+    """DECIMAL columns arrive as Python Decimal objects; charts and sums want numbers."""
+    for c in df.columns:
+        if df[c].dtype == object:
+            first = df[c].dropna()
+            if not first.empty and isinstance(first.iloc[0], decimal.Decimal):
+                df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    return df
+
+
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=512)
 def _cached_query(sql: str, params: tuple, identity: tuple[int, int]) -> pd.DataFrame:
     t0 = time.perf_counter()
-    df = _execute(sql, params, identity)
+    df = _floats_for_decimals(_execute(sql, params, identity))
     _log(sql, t0, len(df))
     return df
 

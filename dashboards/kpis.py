@@ -98,6 +98,14 @@ def kpi_table(f: Filters) -> pd.DataFrame:
         exprs = ", ".join(f"{k.expr.format(open=open_exception('t'))} as k{i}" for i, k in enumerate(kpis))
         wide = query(f"select cast(t.as_of_date as varchar) as as_of_date, {exprs} from {table} t "
                      f"where {p.sql} group by 1 order by 1", p.params)
+        # Every snapshot the mart has, even when the filters leave none of its rows: counts and
+        # sums are then 0 (ratios stay empty), not missing.
+        dates = query(f"select distinct cast(as_of_date as varchar) as as_of_date from {table} "
+                      "where as_of_date <= ? order by 1", [f.as_of])
+        wide = dates.merge(wide, on="as_of_date", how="left")
+        for i, k in enumerate(kpis):
+            if not k.unit:
+                wide[f"k{i}"] = pd.to_numeric(wide[f"k{i}"], errors="coerce").fillna(0)
         note = (f"{', '.join(k.label for k in kpis)}: not broken down by "
                 f"{', '.join(x.lower() for x in p.unapplied)}.") if p.unapplied else ""
         for i, k in enumerate(kpis):

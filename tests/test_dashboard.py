@@ -454,3 +454,24 @@ def test_quality_saas_and_exception_pages_on_contract_marts(contract_warehouse):
     assert metrics(at)["Counting as open"] == f"{len(rows) - 1:,}"
     drift = frame_with(at, "attribute")
     assert drift[["attribute", "old_value", "new_value"]].values.tolist() == [["cost_center", "CC-FIN", "CC-ENG"]]
+
+
+def test_every_page_copes_when_nothing_matches_the_filters(contract_warehouse):
+    at = run_app(contract_warehouse.path)
+    set_filter(at, "f_owners", ["(none)"])
+    set_filter(at, "f_classes", ["server"])  # servers all have an owner: nothing matches
+    for page in PAGES:
+        show(at, page)
+    at = show(at, "overview")
+    assert metrics(at)["Assets"] == "0"
+
+
+def test_itam_dashboard_binds_localhost_unless_told():
+    from dagster_project.cli import build_parser
+    from dagster_project.commands.dashboard import streamlit_command
+
+    cmd = streamlit_command(build_parser().parse_args(["dashboard", "--port", "8600"]))
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--server.port") + 1] == "8600"
+    cmd = streamlit_command(build_parser().parse_args(["dashboard", "--host", "0.0.0.0"]))
+    assert cmd[cmd.index("--server.address") + 1] == "0.0.0.0"

@@ -32,7 +32,8 @@ for start in range(0, len(rows), 4):
                    chart_data=series["value"].fillna(0).tolist() if len(series) > 1 else None, chart_type="line")
 
 with st.expander("Trends across as-of dates"):
-    st.altair_chart(charts.trend(kpis, "value", facet="kpi", columns=4, y_title="", facet_sort=order),
+    st.altair_chart(charts.trend(kpis[["as_of_date", "kpi", "value"]], "value", facet="kpi", columns=4, y_title="",
+                                 facet_sort=order),
                     width="stretch")
     wide = kpis.pivot(index="as_of_date", columns="kpi", values="value")[order].reset_index()
     show_table(wide, f"kpis_{f.as_of}")
