@@ -11,6 +11,27 @@ OK = "#2ca02c"
 NEUTRAL = "#4c78a8"
 PICK = "pick"
 
+# Fixed colours for the fields every page stacks by, so a state or status looks the same
+# everywhere and only what asks for action is red.
+SCALES = {
+    "lifecycle_state": (["planned", "in_stock", "in_use", "in_repair", "retired", "disposed", "(unknown)"],
+                        ["#9ecae9", "#6baed6", "#2171b5", "#fdae6b", "#bdbdbd", "#737373", "#e7e7e7"]),
+    "status": (["new", "open", "reopened", "resolved"], ["#ff7f0e", "#4c78a8", WARNING, "#bdbdbd"]),
+    "activity": (["active", "idle"], ["#2171b5", "#c6dbef"]),
+}
+
+
+EXTRA = ["#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+
+
+def _color(df: pd.DataFrame, field: str, title: str | None = None) -> alt.Color:
+    scale = alt.Undefined
+    if field in SCALES:  # known values in their colours; values a taxonomy adds get further ones
+        domain, colours = list(SCALES[field][0]), list(SCALES[field][1])
+        extra = sorted({str(v) for v in df[field].dropna()} - set(domain)) if field in df else []
+        scale = alt.Scale(domain=domain + extra, range=colours + [EXTRA[i % len(EXTRA)] for i in range(len(extra))])
+    return alt.Color(f"{field}:N", title=title if title is not None else field.replace("_", " "), scale=scale)
+
 
 def _tips(df: pd.DataFrame, cols) -> list[alt.Tooltip]:
     """Typed tooltips (an empty frame gives altair nothing to infer types from)."""
@@ -52,10 +73,11 @@ def trend(df: pd.DataFrame, y: str, color: str | None = None, *, title: str = ""
 def stacked_bars(df: pd.DataFrame, category: str, value: str, stack: str, *, horizontal: bool = True,
                  title: str = "", value_title: str | None = None, drill: bool = True, sort: str | list = "-x") -> alt.Chart:
     """Bars per `category`, stacked by `stack`; a click selects a category (drill)."""
-    cat = alt.Y(f"{category}:N", sort=sort, title=None) if horizontal else alt.X(f"{category}:N", sort=sort, title=None)
+    cat = (alt.Y(f"{category}:N", sort=sort, title=None) if horizontal
+           else alt.X(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelAngle=0)))
     val = (alt.X if horizontal else alt.Y)(f"{value}:Q", title=value_title or value.replace("_", " "), stack="zero")
     enc = {"y" if horizontal else "x": cat, "x" if horizontal else "y": val,
-           "color": alt.Color(f"{stack}:N", title=stack.replace("_", " ")),
+           "color": _color(df, stack),
            "tooltip": _tips(df, (category, stack, value))}
     chart = alt.Chart(df).mark_bar().encode(**enc)
     if drill:

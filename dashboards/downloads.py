@@ -25,6 +25,18 @@ def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _date_columns(df: pd.DataFrame) -> dict:
+    """DATE columns arrive as midnight timestamps: show them as dates."""
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_datetime64_any_dtype(s) and not isinstance(s.dtype, pd.DatetimeTZDtype):
+            v = s.dropna()
+            if not v.empty and (v == v.dt.normalize()).all():
+                out[c] = st.column_config.DateColumn(format="YYYY-MM-DD")
+    return out
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False).encode("utf-8")
 
@@ -41,7 +53,8 @@ def show_table(df: pd.DataFrame, name: str, *, caption: str | None = None, colum
     """A table with CSV and XLSX download buttons. `name` is the file stem and widget key."""
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "table"
     shown = df if len(df) <= SHOW_ROWS else df.head(SHOW_ROWS)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config, height=height)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={**_date_columns(shown), **(column_config or {})},
+                 height=height)
     note = caption or ""
     if len(df) > SHOW_ROWS:
         note = (note + " " if note else "") + f"Showing {SHOW_ROWS:,} of {len(df):,} rows; the downloads hold all."

@@ -23,7 +23,10 @@ import pytest
 from cdp import Chromium, find_chromium
 from conftest import REPO
 
-pytestmark = pytest.mark.browser
+HOW_TO_ENABLE = ("no chromium here: install Debian's chromium package (apt-get install chromium) "
+                 "or run .ci/run, which installs it, to run the browser test")
+# Decided before any fixture runs, so a machine without chromium does not build a warehouse for nothing.
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(find_chromium() is None, reason=HOW_TO_ENABLE)]
 
 # Streamlit marks its root with the connection and script-run state; the page is done when it is
 # connected, not running, has drawn its title, and every chart has drawn its canvas.
@@ -66,8 +69,7 @@ def _settled(browser: Chromium, timeout: float = 90) -> bool:
 def chromium():
     binary = find_chromium()
     if binary is None:
-        pytest.skip("no chromium here: install Debian's chromium package (apt-get install chromium) "
-                    "or run .ci/run, which installs it, to run the browser test")
+        pytest.skip(HOW_TO_ENABLE)
     try:
         import websockets.sync.client  # noqa: F401  (ships with streamlit)
     except ImportError:
