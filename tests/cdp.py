@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -38,7 +39,9 @@ class Chromium:
         self._ids = itertools.count(1)
         with connect(browser_ws, max_size=None, open_timeout=30) as b:
             target = self._call_on(b, "Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.ws = connect(f"ws://127.0.0.1:{port}/devtools/page/{target}", max_size=None, open_timeout=30)
+        self._stack = contextlib.ExitStack()  # websockets wants its connections used as context managers
+        self.ws = self._stack.enter_context(
+            connect(f"ws://127.0.0.1:{port}/devtools/page/{target}", max_size=None, open_timeout=30))
         self.call("Page.enable")
         self.call("Runtime.enable")
         self.call("Emulation.setDeviceMetricsOverride",
@@ -97,8 +100,8 @@ class Chromium:
 
     def close(self) -> None:
         try:
-            if getattr(self, "ws", None) is not None:
-                self.ws.close()
+            if getattr(self, "_stack", None) is not None:
+                self._stack.close()
         finally:
             if self.proc.poll() is None:
                 self.proc.terminate()

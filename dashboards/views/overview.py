@@ -2,14 +2,14 @@
 their trend, and assets / exceptions / license position at a glance."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import charts, drill
-from dashboards.downloads import show_table
-from dashboards.filters import current, note_unapplied
-from dashboards.kpis import kpi_table, open_exception, published_kpis
 from dashboards.data import query
-from dashboards.filters import predicate
+from dashboards.downloads import show_table
+from dashboards.filters import current, note_unapplied, predicate
+from dashboards.kpis import kpi_table, open_exception, published_kpis
 from dashboards.ui import header
 
 f = current()
@@ -26,6 +26,7 @@ for start in range(0, len(rows), 4):
         series = kpis[kpis["kpi"] == r["kpi"]].sort_values("as_of_date")
         before = series[series["as_of_date"] == prev]["value"]
         delta = None if before.empty else r["value"] - float(before.iloc[0])
+        delta = None if delta is None or pd.isna(delta) else delta
         col.metric(r["kpi"], r["text"], None if delta is None else f"{delta:+,.{r['digits']}f}",
                    delta_color="off" if not delta else "inverse" if r["lower_is_better"] else "normal",
                    delta_arrow="off" if not delta else "auto", help=r["help"],
