@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     _data_args(p)
     p.add_argument("--devices", type=int, default=10000)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--dashboards", action="store_true",
+                   help="only time each dashboard page's queries on the existing --warehouse (no generate/build)")
     p.set_defaults(func="dagster_project.commands.bench:run")
 
     p = sub.add_parser("taxonomy", help="check or report the declared governance model")

@@ -15,11 +15,30 @@ def _peak_mb() -> tuple[float, float]:
     return own, child
 
 
+def dashboards(warehouse) -> int:
+    """Per-page query time of the dashboards on a published warehouse (dashboards/bench.py)."""
+    import sys
+
+    from dagster_project.cli import CliError
+    from dagster_project.settings import PROJECT_ROOT
+
+    sys.path.insert(0, str(PROJECT_ROOT))  # the dashboards package sits beside dagster_project
+    from dashboards.bench import bench_dashboards
+
+    try:
+        bench_dashboards(warehouse)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
 def run(args) -> int:
     from dagster_project.generate import generate_landing
     from dagster_project.serving.run import run_build
 
     settings = settings_from_args(args)
+    if args.dashboards:
+        return dashboards(settings.warehouse)
     print(f"bench: {args.devices} devices, landing {settings.landing}, warehouse {settings.warehouse}")
     t0 = time.perf_counter()
     generate_landing(settings.landing, devices=args.devices, seed=args.seed, exports=4, progress=lambda m: None)
@@ -49,4 +68,4 @@ def run(args) -> int:
     con.close()
     size_mb = settings.warehouse.stat().st_size / 1e6
     print(f"warehouse file {size_mb:,.0f} MB; total {gen_s + outcome.seconds:.1f} s")
-    return 0
+    return dashboards(settings.warehouse)

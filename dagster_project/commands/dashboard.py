@@ -8,11 +8,14 @@ import sys
 from dagster_project.settings import PROJECT_ROOT
 
 
+def streamlit_command(args) -> list[str]:
+    app = PROJECT_ROOT / "dashboards" / "app.py"
+    return [sys.executable, "-m", "streamlit", "run", str(app),
+            "--server.address", args.host, "--server.port", str(args.port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+
+
 def run(args) -> int:
     env = dict(os.environ, ITAM_WAREHOUSE=str(args.warehouse.resolve()))
-    app = PROJECT_ROOT / "dashboards" / "app.py"
-    print(f"dashboards on http://{args.host}:{args.port} reading {args.warehouse}")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app),
-           "--server.address", args.host, "--server.port", str(args.port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd, env=env)
+    print(f"dashboards on http://{args.host}:{args.port} reading {args.warehouse}", flush=True)
+    return subprocess.call(streamlit_command(args), env=env)
