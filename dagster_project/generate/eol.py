@@ -4,6 +4,8 @@ end_of_life (manifest other.end_of_life). Reference data is a few dozen rows; th
 is a handful of numpy operations per export."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pyarrow as pa
 
@@ -59,13 +61,14 @@ def _due_days(day: int) -> np.ndarray:
     return out
 
 
-def end_of_life_cases(w: World, iso_dates: list[str], serial_norm: list[str | None]) -> dict:
+def end_of_life_cases(w: World, iso_dates: list[str], serial_of: Callable[[int], str | None]) -> dict:
     """The manifest's other.end_of_life: the catalog cycles the fleet runs and, per export, whether
     each is due within the horizon; and the devices the refresh plan lists with end_of_life at the
     last export (grouped by cycle and the exports at which they hold). A device counts when its CMDB
     record is live (not retired or disposed, no register disposal by then) or it is an unmanaged
     device, and a source reporting its OS has seen it (model basis: the CMDB model). The warehouse
-    may list more: retired devices dropped from the CMDB fall back to `in_stock` (purchase line)."""
+    may list more: retired devices dropped from the CMDB fall back to `in_stock` (purchase line).
+    `serial_of(i)`: device i's serial as the manifest writes it."""
     n, E = w.n, len(w.dates)
     key = {(c.product, c.cycle): j for j, c in enumerate(C.EOL_CYCLES)}
 
@@ -111,7 +114,7 @@ def end_of_life_cases(w: World, iso_dates: list[str], serial_norm: list[str | No
     groups: dict[tuple, list] = {}
     for i in last_hits:
         exports = tuple(iso_dates[e] for e in range(E) if due_at[e, i] < BIG)
-        groups.setdefault((int(cyc_at[-1, i]), int(basis_at[-1, i]), exports), []).append(serial_norm[i])
+        groups.setdefault((int(cyc_at[-1, i]), int(basis_at[-1, i]), exports), []).append(serial_of(int(i)))
     cases = []
     for (j, b, exports), serials in sorted(groups.items()):
         c = C.EOL_CYCLES[j]

@@ -374,7 +374,7 @@ def _manifest(w: World, iso_dates, ents, license_expect, cons, writer: Writer, m
         gone = w.states[e - 1].present & ~w.states[e].present & np.isin(w.cls, (C.LAPTOP, C.DESKTOP, C.SERVER))
         dropped += [{"ci_id": ci[i], "export": iso_dates[e]} for i in np.flatnonzero(gone)]
     other["cmdb_dropped_retired"] = dropped
-    other["end_of_life"] = eol.end_of_life_cases(w, iso_dates, [_serial_norm(s) for s in serial])
+    other["end_of_life"] = eol.end_of_life_cases(w, iso_dates, lambda i: _serial_norm(serial[i]))
 
     return {
         "generator": {"version": GENERATOR_VERSION, "seed": seed, "devices": devices, "exports": E,
