@@ -359,7 +359,8 @@ def test_eol_cycles_file_and_manifest_cases(landing, manifest):
     first = _read(_file(root, "eol_cycles", dates[0]))
     last = {(r["product"], r["cycle"]): r for r in _read(_file(root, "eol_cycles", dates[-1]))}
     # cycles appear once released: Windows 11 26H1 (2026-02-10) is not in the first export
-    assert ("windows", "11-26h1-e") in last and ("windows", "11-26h1-e") not in {(r["product"], r["cycle"]) for r in first}
+    assert ("windows", "11-26h1-e") in last
+    assert ("windows", "11-26h1-e") not in {(r["product"], r["cycle"]) for r in first}
     assert last[("windows", "10-22h2")]["eol_date"] == "2025-10-14" and last[("windows", "10-22h2")]["eol_flag"] is None
     # macOS 14: `eol: false` until macOS 27 ships, then `true` without a date
     assert [r["eol_flag"] for r in first if (r["product"], r["cycle"]) == ("macos", "14")] == ["no"]
@@ -383,7 +384,8 @@ def test_eol_cycles_file_and_manifest_cases(landing, manifest):
             if r["discovery_source"] == "agent":
                 seen[norm(r["serial_number"])] = os_cycle.get((r["os_name"], r["os_version"]))
     cases = [(c["product"], c["cycle"], s) for c in eol["cases"] for s in c["serial_numbers"]]
-    assert {(p, c) for p, c, _ in cases} == {k for k, v in states.items() if v in ("past", "within_horizon", "eol_true")}
+    due = {k for k, v in states.items() if v in ("past", "within_horizon", "eol_true")}
+    assert {(p, c) for p, c, _ in cases} == due
     assert all(c["basis"] == "os" and dates[-1] in c["exports"] for c in eol["cases"])
     for product, cycle, serial in cases:
         assert seen[serial] == (product, cycle), serial
