@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEVICES = 120
 EXCEPTION_TYPES = ("unmanaged_device", "ghost_ci", "purchased_not_deployed", "attribute_drift",
                    "missing_from_fixed_assets", "duplicate_record", "unclassified", "unowned")
-ENTITIES = [e.name for e in CONTRACT_ENTITIES] + ["cloud_costs"]
+ENTITIES = [e.name for e in CONTRACT_ENTITIES] + ["cloud_costs", "eol_cycles"]
 
 
 def _generate(root: Path, **kw) -> tuple[Path, dict]:
@@ -86,7 +86,8 @@ def test_different_seed_gives_different_data(landing, tmp_path):
     other, _ = _generate(tmp_path / "other", devices=DEVICES, seed=7)
     a, b = _hashes(landing[0]), _hashes(other)
     assert set(a) == set(b)
-    data = [k for k in a if not k.startswith("_") and "cost_centers" not in k]
+    # cost centers and the endoflife.date reference data do not depend on the seed
+    data = [k for k in a if not k.startswith("_") and "cost_centers" not in k and "eol_cycles" not in k]
     assert sum(a[k] != b[k] for k in data) == len(data)
 
 
@@ -294,6 +295,100 @@ def test_publisher_and_product_spellings_follow_the_taxonomy():
     for s in C.SOFTWARE:
         hit = any(re.search(p, x, re.I) for p in rules if p != ".*" for x in (*s.names, *s.publishers))
         assert hit == s.unauthorised, s.key
+
+
+# --- end of life ---------------------------------------------------------------------------------
+def _eol_rule_cycle(con, rules, kind: str, text: str):
+    """(product, cycle) the shipped eol_products rules give `text`, with the semantics of
+    dbt/macros/eol_products.sql (first rule of the kind whose pattern is found, case-insensitive;
+    the cycle template filled from the leftmost match); None when no rule matches."""
+    rule = next((r for r in rules if r.match == kind
+                 and con.execute("select regexp_matches(?, ?, 'i')", [text, r.pattern]).fetchone()[0]), None)
+    if rule is None:
+        return None
+    cycle = con.execute("select lower(trim(regexp_replace(?, '(?is)^.*?(?:' || ? || ').*$', ?)))",
+                        [text, rule.pattern, rule.cycle]).fetchone()[0]
+    return rule.product.lower(), cycle
+
+
+def test_generated_os_and_models_map_to_the_cycles_the_generator_declares():
+    # The generator's own table of which endoflife.date cycle each OS / model is (it lists the
+    # expected refresh cases from it) must be what the shipped taxonomy rules say, for the OS text
+    # with its version and with the version left blank (the agent does that on some devices).
+    from dagster_project.governance.model import load_taxonomy
+
+    rules = load_taxonomy(REPO / "taxonomy").normalisation.eol_products
+    cycles = {(c.product, c.cycle) for c in C.EOL_CYCLES}
+    con = duckdb.connect()
+    for _, name, version, _ in C.OPERATING_SYSTEMS:
+        product, cycle, blank = C.EOL_OF_OS.get((name, version), (None, None, None))
+        want = (product, cycle) if cycle else None
+        assert _eol_rule_cycle(con, rules, "os", f"{name} {version}") == want, (name, version)
+        assert _eol_rule_cycle(con, rules, "os", name) == ((product, blank) if blank else None), name
+        assert want is None or want in cycles, want
+    for m in C.MODELS:
+        mfr = C.MANUFACTURERS[C.MFR_INDEX[m.mfr]]
+        want = C.EOL_OF_MODEL.get(m.name)
+        for display in mfr.display:
+            assert _eol_rule_cycle(con, rules, "model", f"{display} {m.name}") == want, (display, m.name)
+        assert want is None or want in cycles, want
+
+
+def test_eol_cycles_are_endoflife_dates_own(tmp_path):
+    # Every reference row is the real endoflife.date cycle (../shared/realdata sample, mapped with
+    # the project's importer) with the same dates; only macOS 14's `eol: true` (from 2026-09-15,
+    # in the generated future) differs from the published `false`.
+    realdata = REPO.parent / "shared" / "realdata" / "endoflife-date"
+    if not realdata.is_dir():
+        pytest.skip(f"real endoflife.date sample not found at {realdata}")
+    from dagster_project.mappings import import_native
+
+    import_native(None, [realdata], tmp_path, date(2026, 6, 30), log=lambda m: None)
+    real = {(r["product"], r["cycle"]): r for r in _read(tmp_path / "reference" / "2026-06-30" / "eol_cycles.csv")}
+    for c in C.EOL_CYCLES:
+        r = real[(c.product, c.cycle)]
+        eol = c.eol if c.eol_true_from is None else False
+        assert (r["release_date"], r["eol_date"], r["eol_flag"], r["support_end_date"]) == (
+            c.release, eol if isinstance(eol, str) else None, None if isinstance(eol, str) else str(eol).lower(),
+            c.support_end), c
+
+
+def test_eol_cycles_file_and_manifest_cases(landing, manifest):
+    root, _ = landing
+    dates = manifest["generator"]["export_dates"]
+    first = _read(_file(root, "eol_cycles", dates[0]))
+    last = {(r["product"], r["cycle"]): r for r in _read(_file(root, "eol_cycles", dates[-1]))}
+    # cycles appear once released: Windows 11 26H1 (2026-02-10) is not in the first export
+    assert ("windows", "11-26h1-e") in last
+    assert ("windows", "11-26h1-e") not in {(r["product"], r["cycle"]) for r in first}
+    assert last[("windows", "10-22h2")]["eol_date"] == "2025-10-14" and last[("windows", "10-22h2")]["eol_flag"] is None
+    # macOS 14: `eol: false` until macOS 27 ships, then `true` without a date
+    assert [r["eol_flag"] for r in first if (r["product"], r["cycle"]) == ("macos", "14")] == ["no"]
+    assert (last[("macos", "14")]["eol_date"], last[("macos", "14")]["eol_flag"]) == (None, "true")
+    assert last[("iphone", "15")]["eol_flag"] == "false"
+    eol = manifest["other"]["end_of_life"]
+    states = {(c["product"], c["cycle"]): c["last_export"] for c in eol["cycles"]}
+    assert states[("windows", "10-22h2")] == "past" and states[("windows", "11-23h2-e")] == "within_horizon"
+    assert states[("macos", "14")] == "eol_true" and states[("macos", "15")] == "eol_false"
+    assert states[("windows", "11-24h2-e")] == "later" and states[("ubuntu", "22.04")] == "later"
+    # every listed device is seen by the agent with an OS of its cycle
+    os_cycle = {}
+    for (name, version), (product, cycle, blank) in C.EOL_OF_OS.items():
+        os_cycle[(name, version)] = (product, cycle)
+        if blank:
+            os_cycle[(name, None)] = (product, blank)
+    norm = lambda s: re.sub(r"[\s\-:/._]", "", (s or "").strip().upper())  # noqa: E731
+    seen = {}
+    for d in dates:
+        for r in _read(_file(root, "devices", d)):
+            if r["discovery_source"] == "agent":
+                seen[norm(r["serial_number"])] = os_cycle.get((r["os_name"], r["os_version"]))
+    cases = [(c["product"], c["cycle"], s) for c in eol["cases"] for s in c["serial_numbers"]]
+    due = {k for k, v in states.items() if v in ("past", "within_horizon", "eol_true")}
+    assert {(p, c) for p, c, _ in cases} == due
+    assert all(c["basis"] == "os" and dates[-1] in c["exports"] for c in eol["cases"])
+    for product, cycle, serial in cases:
+        assert seen[serial] == (product, cycle), serial
 
 
 # --- reference reconciliation ----------------------------------------------------------------------

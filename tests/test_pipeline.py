@@ -64,6 +64,44 @@ def test_every_planted_invalid_transition_is_an_exception(generated):
     assert len(found) == len(cases)
 
 
+def test_every_planted_end_of_life_case_is_in_the_refresh_plan(generated):
+    # The generator writes reference/eol_cycles (endoflife.date cycles of the OSes it generates)
+    # and lists the devices whose OS cycle ends within the 6-month horizon of each export. At the
+    # last export (2026-09-30, horizon 2027-03-30) that is windows 10-22h2 (2025-10-14) and
+    # 11-23h2-w (2025-11-11), both overdue; 11-23h2-e (2026-11-10), within the horizon; and
+    # macos 14, published `eol: true` without a date, so due on the snapshot date itself.
+    _, wh, manifest = generated
+    eol = manifest["other"]["end_of_life"]
+    assert eol["horizon_months"] == 6
+    states = {(c["product"], c["cycle"]): c["last_export"] for c in eol["cycles"]}
+    assert {s for s in states.values()} == {"past", "within_horizon", "later", "eol_true", "eol_false"}
+    due = {k for k, s in states.items() if s in ("past", "within_horizon", "eol_true")}
+    assert due == {("windows", "10-22h2"), ("windows", "11-23h2-w"), ("windows", "11-23h2-e"), ("macos", "14")}
+    cases = [c for c in eol["cases"] if LAST in c["exports"]]
+    # seed 7, 60 devices: every kind of due cycle has at least one device
+    assert {(c["product"], c["cycle"]) for c in cases} == due
+    plan = {(str(d), s): (reasons, p, c, str(due_date)) for d, s, reasons, p, c, due_date in wh.rows(
+        "select as_of_date, serial_number, reasons, eol_product, eol_cycle, eol_due_date "
+        "from marts.fct_refresh_plan where serial_number is not null")}
+    expected_last = set()
+    for case in cases:
+        for export in case["exports"]:
+            for serial in case["serial_numbers"]:
+                reasons, product, cycle, due_date = plan[(export, serial)]
+                assert "end_of_life" in reasons.split(","), (export, serial, reasons)
+                assert (product, cycle) == (case["product"], case["cycle"]), (export, serial)
+                # a published date is the due date; `eol: true` is due on the snapshot date
+                assert due_date == (case["eol_date"] or export), (export, serial)
+                if export == LAST:
+                    expected_last.add(serial)
+    assert len(expected_last) == sum(c["devices_last_export"] for c in eol["cycles"])
+    # Cycles that are later or `eol: false` never put a device in the plan for end of life.
+    listed = {(p, c) for p, c in wh.rows(
+        "select distinct eol_product, eol_cycle from marts.fct_refresh_plan "
+        "where as_of_date = ? and list_contains(string_split(reasons, ','), 'end_of_life')", [LAST])}
+    assert listed <= due
+
+
 def test_malformed_rows_are_quarantined_with_file_row_and_column(generated):
     _, wh, manifest = generated
     quarantined = {(f, r, c) for f, r, c in wh.rows("select file, row_number, column_name from audit.quarantine")}

@@ -216,12 +216,14 @@ DRIFT_MODEL = {"Dell": "ThinkPad T14 Gen 4", "Lenovo": "EliteBook 840 G10", "HP"
                "Apple": "Latitude 7440"}
 
 # Operating systems: (family, os_name, os_version, weight)
+# Windows 11 24H2 is the mainstream build; 23H2 and Windows 10 are the stragglers the refresh
+# plan flags (their end-of-life dates are in EOL_CYCLES below).
 OPERATING_SYSTEMS = (
-    (WIN, "Windows 11 Enterprise", "10.0.22631", 0.62),
+    (WIN, "Windows 11 Enterprise", "10.0.26100", 0.62),
     (WIN, "Windows 11 Pro", "10.0.22631", 0.06),
     (WIN, "Windows 10 Pro", "10.0.19045", 0.14),
     (WIN, "Windows 10 Enterprise", "10.0.19045", 0.08),
-    (WIN, "Windows 11 Enterprise", "10.0.26100", 0.10),
+    (WIN, "Windows 11 Enterprise", "10.0.22631", 0.10),
     (MAC, "macOS 14", "14.6.1", 0.6),
     (MAC, "macOS 15", "15.0.1", 0.4),
     (WIN_SRV, "Windows Server 2022 Standard", "10.0.20348", 0.45),
@@ -234,6 +236,87 @@ OPERATING_SYSTEMS = (
     (IOS, "iOS", "18.0", 0.5),
     (ANDROID, "Android", "14", 1.0),
 )
+
+# End-of-life reference data (reference/eol_cycles, the endoflife.date extension): the release
+# cycles of the operating systems and models above and their neighbours, as endoflife.date
+# publishes them (dates copied from its product files). Each export carries the cycles released
+# by its date. macOS 14 is the one published as `eol: true` without a date: Apple never announces
+# an end date, and the cycle is flagged once macOS 27 ships (`false` before).
+@dataclass(frozen=True)
+class EolCycle:
+    product: str  # endoflife.date product id
+    cycle: str  # releaseCycle
+    release: str  # ISO date
+    eol: str | bool  # ISO date, or the flag true/false when no date is published
+    support_end: str | None = None  # end of active support (eoas)
+    latest: str | None = None
+    lts: bool | None = None
+    eol_true_from: str | None = None  # published `eol: false` before this date, `true` from it
+
+
+EOL_CYCLES = (
+    EolCycle("windows", "11-26h1-e", "2026-02-10", "2029-03-13", "2029-03-13", "10.0.28000"),
+    EolCycle("windows", "11-26h1-w", "2026-02-10", "2028-03-14", "2028-03-14", "10.0.28000"),
+    EolCycle("windows", "11-25h2-e", "2025-09-30", "2028-10-10", "2028-10-10", "10.0.26200"),
+    EolCycle("windows", "11-25h2-w", "2025-09-30", "2027-10-12", "2027-10-12", "10.0.26200"),
+    EolCycle("windows", "11-24h2-e", "2024-10-01", "2027-10-12", "2027-10-12", "10.0.26100"),
+    EolCycle("windows", "11-24h2-w", "2024-10-01", "2026-10-13", "2026-10-13", "10.0.26100"),
+    EolCycle("windows", "11-23h2-e", "2023-10-31", "2026-11-10", "2026-11-10", "10.0.22631"),
+    EolCycle("windows", "11-23h2-w", "2023-10-31", "2025-11-11", "2025-11-11", "10.0.22631"),
+    EolCycle("windows", "11-22h2-e", "2022-09-20", "2025-10-14", "2025-10-14", "10.0.22621"),
+    EolCycle("windows", "11-22h2-w", "2022-09-20", "2024-10-08", "2024-10-08", "10.0.22621"),
+    EolCycle("windows", "10-22h2", "2022-10-18", "2025-10-14", "2025-10-14", "10.0.19045"),
+    EolCycle("windows", "10-21h2-e-lts", "2021-11-16", "2027-01-12", "2027-01-12", "10.0.19044", True),
+    EolCycle("windows", "10-21h2-e", "2021-11-16", "2024-06-11", "2024-06-11", "10.0.19044"),
+    EolCycle("windows", "10-21h2-w", "2021-11-16", "2023-06-13", "2023-06-13", "10.0.19044"),
+    EolCycle("windows-server", "2025", "2024-11-01", "2034-11-14", "2029-11-13", "10.0.26100", True),
+    EolCycle("windows-server", "2022", "2021-08-18", "2031-10-14", "2026-10-13", "10.0.20348", True),
+    EolCycle("windows-server", "2019", "2018-11-13", "2029-01-09", "2024-01-09", "10.0.17763", True),
+    EolCycle("windows-server", "2016", "2016-10-15", "2027-01-12", "2022-01-11", "10.0.14393", True),
+    EolCycle("macos", "26", "2025-09-15", False, None, "26.6.2"),
+    EolCycle("macos", "15", "2024-09-16", False, None, "15.7.9"),
+    EolCycle("macos", "14", "2023-09-26", False, None, "14.8.9", eol_true_from="2026-09-15"),
+    EolCycle("macos", "13", "2022-10-24", "2025-09-15", None, "13.7.8"),
+    EolCycle("macos", "12", "2021-10-25", "2024-09-16", None, "12.7.6"),
+    EolCycle("ubuntu", "26.04", "2026-04-23", "2031-04-30", "2031-04-30", "26.04", True),
+    EolCycle("ubuntu", "24.04", "2024-04-25", "2029-05-31", "2029-05-31", "24.04.4", True),
+    EolCycle("ubuntu", "22.04", "2022-04-21", "2027-04-01", "2024-09-30", "22.04.5", True),
+    EolCycle("ubuntu", "20.04", "2020-04-23", "2025-05-31", "2022-10-01", "20.04.6", True),
+    EolCycle("rhel", "10", "2025-05-20", "2035-05-31", "2030-05-31", "10.2"),
+    EolCycle("rhel", "9", "2022-05-18", "2032-05-31", "2027-05-31", "9.8"),
+    EolCycle("rhel", "8", "2019-05-07", "2029-05-31", "2024-05-31", "8.10"),
+    EolCycle("iphone", "17", "2025-09-19", False),
+    EolCycle("iphone", "16", "2024-09-20", False),
+    EolCycle("iphone", "16-pro", "2024-09-20", False),
+    EolCycle("iphone", "15", "2023-09-22", False),
+    EolCycle("iphone", "15-plus", "2023-09-22", False),
+    EolCycle("iphone", "15-pro", "2023-09-22", False),
+    EolCycle("iphone", "15-pro-max", "2023-09-22", False),
+    EolCycle("iphone", "14", "2022-09-16", False),
+)
+# Which cycle each generated OS is, as taxonomy/normalisation.yaml eol_products reads
+# "<os_name> <os_version>": (os_name, os_version) -> (product, cycle, cycle when the agent leaves
+# os_version blank). OSes without an endoflife.date rule (Amazon Linux, iOS, Android) are absent.
+# tests/test_generate.py checks this table against the shipped rules.
+EOL_OF_OS = {
+    ("Windows 11 Enterprise", "10.0.26100"): ("windows", "11-24h2-e", None),
+    ("Windows 11 Pro", "10.0.22631"): ("windows", "11-23h2-w", None),
+    ("Windows 10 Pro", "10.0.19045"): ("windows", "10-22h2", "10-22h2"),
+    ("Windows 10 Enterprise", "10.0.19045"): ("windows", "10-22h2", "10-22h2"),
+    ("Windows 11 Enterprise", "10.0.22631"): ("windows", "11-23h2-e", None),
+    ("macOS 14", "14.6.1"): ("macos", "14", "14"),
+    ("macOS 15", "15.0.1"): ("macos", "15", "15"),
+    ("Windows Server 2022 Standard", "10.0.20348"): ("windows-server", "2022", "2022"),
+    ("Windows Server 2019 Standard", "10.0.17763"): ("windows-server", "2019", "2019"),
+    ("Windows Server 2022 Datacenter", "10.0.20348"): ("windows-server", "2022", "2022"),
+    ("Red Hat Enterprise Linux", "9.4"): ("rhel", "9", None),
+    ("Ubuntu", "22.04"): ("ubuntu", "22.04", None),
+}
+# The same for "<manufacturer> <model>" (the model basis).
+EOL_OF_MODEL = {"iPhone 15": ("iphone", "15"), "iPhone 15 Pro": ("iphone", "15-pro")}
+# The refresh plan's end-of-life horizon (mirrors taxonomy/policies.yaml eol_horizon_months), used
+# only to list the expected cases in the manifest.
+EOL_HORIZON_MONTHS = 6
 
 BUSINESS_SERVICES = ("ERP", "CRM", "Data Warehouse", "E-mail", "HR Portal", "E-commerce",
                      "CI/CD", "File Services", "Identity", "Monitoring")

@@ -200,6 +200,11 @@ def agent_display(w: World, e: int) -> tuple[pa.Array, pa.Array]:
     return host, serial_display(w.serial, serial_mode)
 
 
+def agent_os_version_blank(w: World, dev: np.ndarray) -> np.ndarray:
+    """The agent leaves os_version blank on these devices (in every export)."""
+    return w.h.u("agent.osver.blank", dev) < 0.05
+
+
 def _os_cols(w: World, dev: np.ndarray, blank_version: np.ndarray | None = None):
     os_idx = np.maximum(w.os[dev], 0)
     name = ak.null_where(ak.take([o[1] for o in C.OPERATING_SYSTEMS], os_idx), w.os[dev] < 0)
@@ -221,7 +226,7 @@ def devices(w: World, e: int) -> pa.Table:
     a = np.flatnonzero(st.agent)
     am = np.where(w.alt_model[a] >= 0, w.alt_model[a], w.model[a])
     amfr = np.array([C.MFR_INDEX[m.mfr] for m in C.MODELS])[am]
-    os_name, os_ver = _os_cols(w, a, h.u("agent.osver.blank", a) < 0.05)
+    os_name, os_ver = _os_cols(w, a, agent_os_version_blank(w, a))
     mail_mode = _pick_mode(w, "agent.mail", a, [0.95, 0.03, 0.02])
     parts.append({
         "observed_at": st.agent_obs[a],

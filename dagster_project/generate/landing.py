@@ -11,6 +11,7 @@ import numpy as np
 
 from dagster_project.contract import CONTRACT_ENTITIES, ENTITY_BY_NAME
 from dagster_project.generate import catalog as C
+from dagster_project.generate import eol
 from dagster_project.generate import entities as ent
 from dagster_project.generate import ledger
 from dagster_project.generate.world import (
@@ -19,7 +20,7 @@ from dagster_project.generate.writer import Malformed, Style, Writer
 
 MANIFEST_DIR = "_generator"
 GENERATOR_VERSION = 1
-EXTENSION_ENTITIES = ("cloud_costs",)  # written besides the contract entities
+EXTENSION_ENTITIES = ("cloud_costs", "eol_cycles")  # written besides the contract entities
 
 TS_SUFFIX = {
     "devices": {"observed_at": "Z"},
@@ -76,7 +77,8 @@ def _iso_ts(sec: int) -> str:
 
 def generate_landing(landing_dir: Path, devices: int = 500, seed: int = 42, exports: int = 4,
                      end_date: date = date(2026, 9, 30), progress: Callable[[str], None] = print) -> dict:
-    """Write deterministic sample exports of all four sources (and finance/cloud_costs) for
+    """Write deterministic sample exports of all four sources (and the finance/cloud_costs and
+    reference/eol_cycles extensions) for
     `exports` quarter-end dates ending at `end_date`, plus `_generator/manifest.json`."""
     if devices < 1 or exports < 1:
         raise ValueError("devices and exports must be positive")
@@ -221,6 +223,8 @@ def _entity_table(w: World, name: str, e: int, lo: int, hi: int, ents, lines, gl
     if name == "cloud_costs":
         mask = (cloud_month_end > lo) & ((cloud_month_end <= hi) | last)
         return cloud_tbl.filter(pa.array(mask))
+    if name == "eol_cycles":
+        return eol.eol_cycles_table(w.dates[e])
     raise KeyError(name)
 
 
@@ -370,6 +374,7 @@ def _manifest(w: World, iso_dates, ents, license_expect, cons, writer: Writer, m
         gone = w.states[e - 1].present & ~w.states[e].present & np.isin(w.cls, (C.LAPTOP, C.DESKTOP, C.SERVER))
         dropped += [{"ci_id": ci[i], "export": iso_dates[e]} for i in np.flatnonzero(gone)]
     other["cmdb_dropped_retired"] = dropped
+    other["end_of_life"] = eol.end_of_life_cases(w, iso_dates, lambda i: _serial_norm(serial[i]))
 
     return {
         "generator": {"version": GENERATOR_VERSION, "seed": seed, "devices": devices, "exports": E,
