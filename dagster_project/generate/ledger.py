@@ -380,7 +380,9 @@ def fixed_assets(w: World, e: int) -> pa.Table:
         "serial_number": serial,
         "depreciation_method": ak.null_where(ak.take(["straight_line", "declining_balance"], method),
                                              h.u("fa.method.blank", dev) < 0.04),
-        "disposal_date": ak.date32(w.retire[dev] + 60, mask=~disposed),
+        # Devices the CMDB marks disposed without ever retiring them (the planted invalid
+        # transitions) have no retirement date: the register never recorded their disposal.
+        "disposal_date": ak.date32(np.minimum(w.retire[dev], BIG - 61) + 60, mask=~disposed | (w.retire[dev] >= BIG)),
     })
 
 
