@@ -11,6 +11,7 @@ TAXONOMY_TABLES = (
     "asset_classes", "class_ancestors", "classification_rules", "ownership_rules",
     "lifecycle_states", "lifecycle_transitions", "status_map", "policy", "stale_windows",
     "fx_rates", "publisher_aliases", "product_aliases", "saas_categories", "unauthorised_software",
+    "allocation_rules", "cloud_cost_rules",
 )
 
 
