@@ -125,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_mappings_parser(lsub)
 
+    p = sub.add_parser("export", help="write what finance pulls from the published warehouse")
+    esub = p.add_subparsers(dest="export_command", required=True)
+    t = esub.add_parser("cost-allocation", help="fct_cost_allocation of a month or quarter, with its "
+                                                "as-of date, source loads and totals (docs/marts.md)")
+    t.add_argument("--period", required=True, help="YYYY-MM or YYYY-Qn (a quarter: its three months)")
+    t.add_argument("--format", required=True, choices=("csv", "parquet", "xlsx"))
+    _data_args(t, landing=False)
+    t.add_argument("--out", type=Path, default=None,
+                   help="file or folder (default ./cost-allocation-<PERIOD>.<format>); csv and parquet "
+                        "get a sidecar <name>.json, xlsx a header sheet")
+    t.set_defaults(func="dagster_project.commands.export:cost_allocation")
+
     return parser
 
 

@@ -25,7 +25,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
-from dagster_project.contract import DISCOVERY_SOURCES, LICENSE_METRICS, LIFECYCLE_STATES
+from dagster_project.contract import DISCOVERY_SOURCES, LICENSE_METRICS, LIFECYCLE_STATES, entity
 
 ASSET_CLASSES = "asset_classes.yaml"
 OWNERSHIP = "ownership.yaml"
@@ -208,6 +208,40 @@ class FxRate(_Strict):
     rate: float = Field(gt=0, description="a positive number: reporting-currency units per unit")
 
 
+# The words of the landing contract (gl_lines.account_category) and the declared drivers.
+ACCOUNT_CATEGORIES = entity("finance", "gl_lines").column("account_category").values
+ALLOCATION_DRIVERS = ("device_count", "user_count", "seats", "cloud_tags")
+Driver = Literal[ALLOCATION_DRIVERS]
+AccountCategory = Literal[ACCOUNT_CATEGORIES]
+
+
+class SharedCostCenter(_Strict):
+    driver: Driver = Field(description="device_count, user_count, seats or cloud_tags")
+    by_category: dict[AccountCategory, Driver] = Field(
+        default_factory=dict, description="account category → driver, overriding `driver` for that category")
+
+    @field_validator("by_category", mode="before")
+    @classmethod
+    def _none(cls, v):
+        return _none_to_empty(v, {})
+
+
+CLOUD_RULE_CONDITIONS = ("tag_key", "tag_value", "sub_account", "provider", "service", "charge_category")
+
+
+class CloudCostRule(_Strict):
+    id: RuleId = Field(description="a unique rule id, e.g. cost-center-tag")
+    precedence: int = Field(strict=True, ge=0, description="a whole number; lower wins")
+    tag_key: Pattern | None = Field(None, description="a regular expression on a tag key")
+    tag_value: Pattern | None = Field(None, description="a regular expression on that tag's value")
+    sub_account: Pattern | None = Field(None, description="a regular expression on SubAccountId or SubAccountName")
+    provider: Pattern | None = Field(None, description="a regular expression on the provider")
+    service: Pattern | None = Field(None, description="a regular expression on the service name")
+    charge_category: Pattern | None = Field(None, description="a regular expression on ChargeCategory")
+    cost_center: Text | None = Field(
+        None, description="the cost center assigned (omit to take the matching tag's value)")
+
+
 class PoliciesFile(_Strict):
     reporting_currency: Currency = Field(description="an ISO currency code, e.g. EUR")
     fx_rates: dict[Currency, Annotated[list[FxRate], Field(min_length=1)]] = Field(
@@ -225,6 +259,23 @@ class PoliciesFile(_Strict):
     declining_balance_factor: float = Field(gt=0, description="a number above 0 (2 = double-declining)")
     kpi_materiality_pct: float = Field(ge=0, le=100, description="a percentage from 0 to 100")
     age_horizon_months: Months = Field(6, description="a whole number of months above 0")
+    # Finance (fct_cost_allocation, fct_cloud_cost): optional, so an older policies.yaml still loads.
+    shared_cost_centers: dict[Text, SharedCostCenter] = Field(
+        default_factory=dict, description="cost center → {driver, by_category} (shared IT costs to spread)")
+    unallocated_cost_center: Text = Field(
+        "UNALLOCATED", description="the cost center code that cloud spend no rule places is reported on")
+    cloud_cost_rules: list[CloudCostRule] = Field(
+        default_factory=list, description="a list of rules (id, precedence, conditions, cost_center)")
+
+    @field_validator("shared_cost_centers", mode="before")
+    @classmethod
+    def _no_shared(cls, v):
+        return _none_to_empty(v, {})
+
+    @field_validator("cloud_cost_rules", mode="before")
+    @classmethod
+    def _no_rules(cls, v):
+        return _none_to_empty(v, [])
 
 
 # normalisation.yaml --------------------------------------------------------------------------
@@ -396,7 +447,7 @@ class Taxonomy:
                            pol.deployment_window_days, pol.warranty_horizon_months, pol.eol_horizon_months,
                            pol.capitalisation_threshold, pol.default_cores_per_device,
                            pol.declining_balance_factor, pol.kpi_materiality_pct,
-                           pol.age_horizon_months)]
+                           pol.age_horizon_months, pol.unallocated_cost_center)]
         rows["stale_windows"] = [(s, d) for s, d in pol.stale_window_days.items()]
         fx = [(cur, r.from_, r.rate) for cur, rates in pol.fx_rates.items() for r in rates]
         if pol.reporting_currency not in pol.fx_rates:
@@ -420,6 +471,13 @@ class Taxonomy:
         rows["retirement_evidence"] = [(f,) for f in dict.fromkeys(lc.retirement_evidence)]
         rows["eol_products"] = [(r.id, i, r.match, r.pattern, r.product, r.cycle)
                                 for i, r in enumerate(norm.eol_products, start=1)]
+        # One row per shared cost center and category (NULL category = the cost center's driver).
+        rows["allocation_rules"] = [
+            row for cc, sc in pol.shared_cost_centers.items()
+            for row in [(cc, None, sc.driver), *((cc, cat, d) for cat, d in sc.by_category.items())]]
+        rows["cloud_cost_rules"] = [
+            (r.id, r.precedence, *(getattr(r, c) for c in CLOUD_RULE_CONDITIONS), r.cost_center)
+            for r in sorted(pol.cloud_cost_rules, key=lambda r: (r.precedence, r.id))]
         return rows
 
 
@@ -1110,6 +1168,45 @@ def _check_policies(m: PoliciesFile, out: list[Problem]) -> None:
                                    _one_of(src, DISCOVERY_SOURCES, "discovery sources")))
 
 
+def _check_finance(m: PoliciesFile, data: dict, rx: _Regex, out: list[Problem]) -> None:
+    """Shared cost centers and cloud cost rules (docs/decisions/cost-allocation-drivers.md)."""
+    f = POLICIES
+    shared = m.shared_cost_centers if isinstance(m.shared_cost_centers, dict) else {}
+    unallocated = m.unallocated_cost_center
+    if not _bad(unallocated) and isinstance(unallocated, str) and unallocated in shared:
+        out.append(Problem(f, f"shared_cost_centers.{unallocated}",
+                           f"'{unallocated}' is also the unallocated_cost_center",
+                           "give unplaced cloud spend its own code, or remove the shared cost center"))
+    rules = m.cloud_cost_rules if isinstance(m.cloud_cost_rules, list) else []
+    ids: set[str] = set()
+    by_precedence: dict[int, str] = {}
+    for i, r in enumerate(rules):
+        if r is INVALID:
+            continue
+        path = _path(data, ("cloud_cost_rules", i))
+        if not _bad(r.id):
+            if r.id in ids:
+                out.append(Problem(f, path + ".id", f"rule id '{r.id}' is used by more than one rule",
+                                   "give every rule its own id"))
+            ids.add(r.id)
+        if not _bad(r.precedence) and isinstance(r.precedence, int):
+            if r.precedence in by_precedence:
+                out.append(Problem(f, path + ".precedence",
+                                   f"precedence {r.precedence} is shared with rule '{by_precedence[r.precedence]}'",
+                                   "give every cloud cost rule its own precedence (lower wins)"))
+            by_precedence.setdefault(r.precedence, r.id if not _bad(r.id) else f"#{i + 1}")
+        for key in CLOUD_RULE_CONDITIONS:
+            value = getattr(r, key)
+            if isinstance(value, str):
+                _check_regex(rx, f, f"{path}.{key}", value, out)
+        if not _bad(r.tag_value, r.tag_key) and r.tag_value is not None and r.tag_key is None:
+            out.append(Problem(f, path + ".tag_value", "tag_value is given without tag_key",
+                               "add tag_key: the pattern of the tag key whose value is tested"))
+        if not _bad(r.cost_center, r.tag_key) and r.cost_center is None and r.tag_key is None:
+            out.append(Problem(f, path, "the rule has no cost_center and no tag_key to take one from",
+                               "add `cost_center: <code>`, or a tag_key whose value is the cost center"))
+
+
 def _names(d: Any) -> dict:
     """A dictionary's entries whose value is a usable list of names."""
     if not isinstance(d, dict):
@@ -1274,6 +1371,7 @@ def load_taxonomy(directory: Path | str) -> Taxonomy:
             _check_lifecycle(models[LIFECYCLE], problems)
         if POLICIES in models:
             _check_policies(models[POLICIES], problems)
+            _check_finance(models[POLICIES], raw[POLICIES], rx, problems)
         if NORMALISATION in models:
             _check_normalisation(models[NORMALISATION], raw[NORMALISATION], rx, problems)
     finally:
@@ -1312,7 +1410,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                ("warranty_horizon_months", "INTEGER"), ("eol_horizon_months", "INTEGER"),
                ("capitalisation_threshold", "DECIMAL(18,4)"), ("default_cores_per_device", "INTEGER"),
                ("declining_balance_factor", "DECIMAL(18,4)"), ("kpi_materiality_pct", "DECIMAL(18,4)"),
-               ("age_horizon_months", "INTEGER")),
+               ("age_horizon_months", "INTEGER"), ("unallocated_cost_center", "VARCHAR")),
     "stale_windows": (("discovery_source", "VARCHAR"), ("stale_days", "INTEGER")),
     "fx_rates": (("currency", "VARCHAR"), ("from_period", "VARCHAR"), ("rate", "DECIMAL(18,8)")),
     "publisher_aliases": (("alias", "VARCHAR"), ("publisher", "VARCHAR")),
@@ -1325,6 +1423,10 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     # normalisation.yaml's eol_products, in written order (position: the first match wins).
     "eol_products": (("rule_id", "VARCHAR"), ("position", "INTEGER"), ("match", "VARCHAR"),
                      ("pattern", "VARCHAR"), ("product", "VARCHAR"), ("cycle", "VARCHAR")),
+    # Finance (policies.yaml): how shared cost centers are spread and how cloud spend is placed.
+    "allocation_rules": (("cost_center", "VARCHAR"), ("account_category", "VARCHAR"), ("driver", "VARCHAR")),
+    "cloud_cost_rules": (("rule_id", "VARCHAR"), ("precedence", "INTEGER"),
+                         *((c, "VARCHAR") for c in CLOUD_RULE_CONDITIONS), ("cost_center", "VARCHAR")),
 }
 META_TABLE = "meta"
 

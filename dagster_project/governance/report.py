@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project.governance.model import (
-    IMPLICIT_FX_FROM, PATTERN_CONDITIONS, Taxonomy, TaxonomyError, load_taxonomy,
+    CLOUD_RULE_CONDITIONS, IMPLICIT_FX_FROM, PATTERN_CONDITIONS, Taxonomy, TaxonomyError, load_taxonomy,
 )
 
 
@@ -82,6 +82,7 @@ POLICY_MEANINGS = {
     "default_cores_per_device": "cores assumed for core-licensed devices when discovery reports none",
     "declining_balance_factor": "rate multiplier for declining-balance depreciation (2 = double-declining)",
     "kpi_materiality_pct": "KPI changes smaller than this share show as flat",
+    "unallocated_cost_center": "cloud spend no cloud cost rule places is reported on this cost center",
 }
 
 
@@ -210,6 +211,19 @@ def build_document(t: Taxonomy) -> list:
     if pol.reporting_currency not in pol.fx_rates:
         fx.insert(0, (Span(pol.reporting_currency, "code"), IMPLICIT_FX_FROM, Span("1.0", "inherited", "implied")))
     doc.append(Table(("Currency", "From month", "Rate"), tuple(fx)))
+    if pol.shared_cost_centers:
+        doc.append(Heading(3, "Shared cost centers (spread by driver)"))
+        doc.append(Table(("Cost center", "Driver", "By account category"), tuple(
+            (Span(cc, "code"), Span(sc.driver, "code"),
+             ", ".join(f"{cat}: {d}" for cat, d in sc.by_category.items()) or "—")
+            for cc, sc in pol.shared_cost_centers.items())))
+    if pol.cloud_cost_rules:
+        doc.append(Heading(3, "Cloud cost rules (first match by precedence)"))
+        doc.append(Table(("Rule", "Precedence", "Conditions", "Cost center"), tuple(
+            (Span(r.id, "code"), r.precedence,
+             ", ".join(f"{c} ~ {getattr(r, c)}" for c in CLOUD_RULE_CONDITIONS if getattr(r, c)) or "any charge",
+             r.cost_center or "the matching tag's value")
+            for r in sorted(pol.cloud_cost_rules, key=lambda r: (r.precedence, r.id)))))
 
     # -- normalisation --
     doc.append(Heading(2, "Normalisation dictionaries"))

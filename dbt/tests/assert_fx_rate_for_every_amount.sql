@@ -9,3 +9,9 @@ from {{ ref('int_license_entitlements') }} where fx_rate is null group by all
 union all
 select 'finance.fixed_assets', upper(trim(currency)), strftime(in_service_date, '%Y-%m'), count(*)
 from {{ ref('int_fixed_assets') }} where fx_rate is null group by all
+union all
+select 'finance.gl_lines', currency, period, count(*)
+from {{ ref('int_gl_lines') }} where fx_rate is null group by all
+union all
+select 'finance.cloud_costs', currency, period, count(*)
+from {{ ref('int_cloud_costs') }} where fx_rate is null group by all

@@ -1,0 +1,265 @@
+-- Total cost of ownership per asset and snapshot date (docs/marts.md "fct_asset_tco";
+-- docs/decisions/depreciation-convention.md). Money in the reporting currency, positive = cost.
+-- Each cost lands on exactly one asset, so the roll-ups (fct_asset_tco_rollup) add up:
+--   devices          acquisition cost (register, else purchase line), depreciation, net book
+--                    value, maintenance (service lines of the device's PO or contract), the
+--                    license cost of the device- and core-metric licenses it consumes, and the
+--                    carrying amount written off at disposal
+--   cloud resources  their FOCUS charges (by resource id)
+--   entitlements     their own license cost to date, less what devices carry; SaaS subscriptions
+--                    (metric subscription) as cloud_saas_cost
+-- tco_to_date = depreciation_to_date + disposal_cost + maintenance_cost + license_cost
+--               + cloud_saas_cost (the expense view: capital cost enters through depreciation).
+with pol as (
+    select * from {{ ref('int_policy') }}
+),
+assets as (
+    select
+        g.as_of_date, g.asset_id, g.asset_kind, g.asset_class, g.model, g.cost_center,
+        g.class_useful_life_months, g.class_depreciation_method,
+        d.acquisition_cost as register_cost, d.in_service_date, d.useful_life_months as register_life,
+        d.depreciation_method as register_method, d.disposal_date,
+        d.purchase_cost, d.order_date, d.po_number, d.cloud_instance_id
+    from {{ ref('int_asset_governance') }} g
+    left join {{ ref('int_device_assets') }} d using (as_of_date, asset_id)
+),
+-- Hardware: cost, life and method from the register row, else the purchase line and the class.
+hardware as (
+    select
+        a.*,
+        case when a.register_cost is not null then 'fixed_asset_register'
+             when a.purchase_cost is not null then 'purchase_line' end as cost_source,
+        coalesce(a.register_cost, a.purchase_cost) as cost,
+        case when a.register_cost is not null then a.in_service_date else a.order_date end as start_date,
+        case when a.register_cost is not null then coalesce(a.register_life, a.class_useful_life_months)
+             else a.class_useful_life_months end as life,
+        a.register_cost is not null and a.disposal_date is not null
+            and a.disposal_date <= a.as_of_date as is_disposed
+    from assets a
+    where a.asset_kind = 'device' and coalesce(a.register_cost, a.purchase_cost) is not null
+),
+hardware_months as (
+    select
+        h.*,
+        case when h.life is null then 'expensed'
+             else coalesce(case when h.register_cost is not null then h.register_method end,
+                           h.class_depreciation_method, 'straight_line') end as method,
+        case when h.is_disposed then {{ service_months('h.start_date', month_end_before('h.disposal_date')) }}
+             else {{ service_months('h.start_date', 'h.as_of_date') }} end as months
+    from hardware h
+),
+depreciation as (
+    select
+        m.*,
+        least(m.months, m.life) as n,
+        -- declining balance: rate = factor / life per month on the opening net book value (at most
+        -- 100 %), switching to straight-line over the remaining life from month k, the first month
+        -- in which that charge is the larger: k = ceil(life - life / factor)
+        least(cast(pol.declining_balance_factor as double) / m.life, 1.0) as db_rate,
+        greatest(0, least(m.life, cast(ceil(m.life - m.life / cast(pol.declining_balance_factor as double)) as integer))) as db_k
+    from hardware_months m
+    cross join pol
+),
+hardware_cost as (
+    select
+        d.as_of_date, d.asset_id, d.cost_source, d.start_date, d.method, d.life, d.months,
+        d.cost as acquisition_cost,
+        d.is_disposed, d.disposal_date,
+        cast(case
+            when d.method = 'expensed' then d.cost
+            -- straight-line in integer cents, rounded half up: cost x n / life, capped by n <= life
+            when d.method = 'straight_line' then
+                {{ from_cents('(2 * ' ~ to_cents('d.cost') ~ ' * d.n + d.life) // (2 * d.life)') }}
+            else round(d.cost - case
+                when d.n <= d.db_k then cast(d.cost as double) * pow(1 - d.db_rate, d.n)
+                else cast(d.cost as double) * pow(1 - d.db_rate, d.db_k) * (d.life - d.n) / nullif(d.life - d.db_k, 0)
+            end, 2)
+        end as decimal(18, 2)) as depreciation_to_date
+    from depreciation d
+),
+-- Maintenance: service purchase lines on the PO that bought the device, or under the contract of
+-- that PO's hardware lines, shared equally by the devices they cover (exactly, to the cent).
+device_pos as (
+    select as_of_date, asset_id, po_number from assets where asset_kind = 'device' and po_number is not null
+),
+device_contracts as (
+    select distinct d.as_of_date, d.asset_id, p.contract_id
+    from device_pos d
+    join {{ ref('int_purchase_lines') }} p on p.as_of_date = d.as_of_date and p.po_number = d.po_number
+    where p.category = 'hardware' and p.contract_id is not null
+),
+service_lines as (
+    select as_of_date, po_number, po_line, contract_id, {{ to_cents('line_cost_rc') }} as pool_cents
+    from {{ ref('int_purchase_lines') }}
+    where category = 'service' and order_date <= as_of_date
+),
+service_links as (
+    select s.as_of_date, s.po_number, s.po_line, s.pool_cents, d.asset_id, 1 as weight
+    from service_lines s join device_pos d on d.as_of_date = s.as_of_date and d.po_number = s.po_number
+    union
+    select s.as_of_date, s.po_number, s.po_line, s.pool_cents, c.asset_id, 1
+    from service_lines s join device_contracts c on c.as_of_date = s.as_of_date and c.contract_id = s.contract_id
+),
+maintenance as (
+    select as_of_date, asset_id, sum(allocated_cents) as cents
+    from ({{ largest_remainder('service_links', 'as_of_date, po_number, po_line', 'asset_id') }})
+    group by all
+),
+-- Licenses: cost to date per entitlement. Perpetual: quantity x unit cost once purchased. With a
+-- term (or metric subscription; unit_cost is then annual): quantity x unit cost x months of the
+-- term to date / 12 (monthly convention).
+entitlements as (
+    select
+        e.as_of_date,
+        -- the asset id int_assets gives an entitlement
+        'AS-' || substr(md5('entitlement:' || e.entitlement_id), 1, 12) as asset_id,
+        e.publisher_norm, e.product_norm, e.license_metric, e.quantity, e.is_active,
+        coalesce(e.term_start, e.purchase_date) as start_date,
+        e.term_end is not null or e.license_metric = 'subscription' as is_term,
+        case when e.term_end is not null or e.license_metric = 'subscription'
+             then {{ service_months('coalesce(e.term_start, e.purchase_date)', 'least(e.as_of_date, coalesce(e.term_end, e.as_of_date))') }}
+             else {{ service_months('e.purchase_date', 'e.as_of_date') }} end as months,
+        e.purchase_date <= e.as_of_date as is_purchased,
+        e.unit_cost_rc
+    from {{ ref('int_license_entitlements') }} e
+),
+entitlement_cost as (
+    select *,
+        case when not is_purchased then 0
+             -- twelfths of the annual cost in integer cents, rounded half up
+             when is_term then (2 * {{ to_cents('quantity * unit_cost_rc * months') }} + 12) // 24
+             else {{ to_cents('quantity * unit_cost_rc') }} end as cost_cents
+    from entitlements
+),
+-- Device- and core-metric licenses: each product's cost to date is shared by its units, the
+-- larger of the units in force and the units consumed; each consuming device carries its units'
+-- share, the rest (unused units, consumers that are no asset) stays on the entitlements.
+product_pools as (
+    select as_of_date, publisher_norm, product_norm, license_metric,
+        sum(cost_cents) as pool_cents,
+        coalesce(sum(quantity) filter (where is_active), 0) as entitled_units
+    from entitlement_cost
+    where license_metric in ('device', 'core')
+    group by all
+    having sum(cost_cents) <> 0
+),
+consumers as (
+    select c.as_of_date, c.publisher_norm, c.product_norm, c.license_metric, c.units, a.asset_id
+    from {{ ref('int_license_consumers') }} c
+    left join assets a on a.as_of_date = c.as_of_date and a.asset_id = c.consumer_key
+    where c.license_metric in ('device', 'core')
+),
+consumed as (
+    select as_of_date, publisher_norm, product_norm, license_metric,
+        sum(units) as units_all,
+        coalesce(sum(units) filter (where asset_id is not null), 0) as units_assets
+    from consumers
+    group by all
+),
+license_members as (
+    select p.as_of_date, p.publisher_norm, p.product_norm, p.license_metric, p.pool_cents,
+        c.asset_id as member, cast(round(c.units * 10000) as hugeint) as weight
+    from product_pools p
+    join consumers c using (as_of_date, publisher_norm, product_norm, license_metric)
+    where c.asset_id is not null
+    union all
+    select p.as_of_date, p.publisher_norm, p.product_norm, p.license_metric, p.pool_cents,
+        '~entitlements',
+        case when greatest(p.entitled_units, coalesce(u.units_all, 0)) = 0 then 10000
+             else cast(round((greatest(p.entitled_units, coalesce(u.units_all, 0)) - coalesce(u.units_assets, 0)) * 10000) as hugeint)
+        end
+    from product_pools p
+    left join consumed u using (as_of_date, publisher_norm, product_norm, license_metric)
+),
+license_split as (
+    {{ largest_remainder('license_members', 'as_of_date, publisher_norm, product_norm, license_metric', 'member') }}
+),
+license_rest as (
+    select e.as_of_date, e.asset_id, s.allocated_cents as pool_cents, e.cost_cents as weight,
+        e.publisher_norm, e.product_norm, e.license_metric
+    from license_split s
+    join entitlement_cost e using (as_of_date, publisher_norm, product_norm, license_metric)
+    where s.member = '~entitlements' and s.allocated_cents <> 0
+),
+license_rest_split as (
+    {{ largest_remainder('license_rest', 'as_of_date, publisher_norm, product_norm, license_metric', 'asset_id') }}
+),
+device_licenses as (
+    select as_of_date, member as asset_id, sum(allocated_cents) as cents
+    from license_split
+    where member <> '~entitlements'
+    group by all
+),
+entitlement_rows as (
+    select e.as_of_date, e.asset_id, e.start_date, e.months, e.license_metric,
+        case when e.license_metric in ('device', 'core') then coalesce(r.allocated_cents, 0) else e.cost_cents end as cents
+    from entitlement_cost e
+    left join license_rest_split r using (as_of_date, asset_id)
+),
+-- Cloud resources: their FOCUS charges, matched on the resource id's last segment.
+cloud as (
+    select a.as_of_date, a.asset_id,
+        cast(min(c.charge_period_start) as date) as first_charge_date,
+        sum(c.billed_cost_rc) as spend
+    from assets a
+    join {{ ref('int_cloud_costs') }} c
+        on c.as_of_date = a.as_of_date and c.resource_key = {{ normalise_cloud_resource('a.cloud_instance_id') }}
+    where a.cloud_instance_id is not null
+    group by all
+),
+combined as (
+    select
+        a.as_of_date, a.asset_id, a.asset_kind, a.asset_class, a.model, a.cost_center,
+        case when h.cost_source is not null then h.cost_source
+             when er.asset_id is not null then 'license_entitlement'
+             when cl.asset_id is not null then 'cloud_billing'
+             else 'none' end as cost_source,
+        coalesce(h.start_date, er.start_date, cl.first_charge_date) as in_service_date,
+        case when h.is_disposed then h.disposal_date end as disposal_date,
+        h.method as depreciation_method,
+        h.life as useful_life_months,
+        coalesce(h.months, er.months, {{ service_months('cl.first_charge_date', 'a.as_of_date') }}) as months_in_service,
+        coalesce(h.acquisition_cost, 0) as acquisition_cost,
+        coalesce(h.depreciation_to_date, 0) as depreciation_to_date,
+        case when h.is_disposed then 0 else coalesce(h.acquisition_cost - h.depreciation_to_date, 0) end as net_book_value,
+        coalesce({{ from_cents('mt.cents') }}, 0) as maintenance_cost,
+        coalesce({{ from_cents('dl.cents') }}, 0)
+            + case when er.license_metric <> 'subscription' then {{ from_cents('er.cents') }} else 0 end as license_cost,
+        coalesce(cast(round(cl.spend, 2) as decimal(18, 2)), 0)
+            + case when er.license_metric = 'subscription' then {{ from_cents('er.cents') }} else 0 end as cloud_saas_cost,
+        case when h.is_disposed then h.acquisition_cost - h.depreciation_to_date else 0 end as disposal_cost
+    from assets a
+    left join hardware_cost h using (as_of_date, asset_id)
+    left join maintenance mt using (as_of_date, asset_id)
+    left join device_licenses dl using (as_of_date, asset_id)
+    left join entitlement_rows er using (as_of_date, asset_id)
+    left join cloud cl using (as_of_date, asset_id)
+)
+select
+    c.as_of_date,
+    c.asset_id,
+    c.asset_kind,
+    c.asset_class,
+    c.model,
+    c.cost_center,
+    c.cost_source,
+    c.in_service_date,
+    c.disposal_date,
+    c.depreciation_method,
+    cast(c.useful_life_months as integer) as useful_life_months,
+    cast(c.months_in_service as integer) as months_in_service,
+    cast(c.acquisition_cost as decimal(18, 2)) as acquisition_cost,
+    cast(c.depreciation_to_date as decimal(18, 2)) as depreciation_to_date,
+    cast(c.net_book_value as decimal(18, 2)) as net_book_value,
+    cast(c.maintenance_cost as decimal(18, 2)) as maintenance_cost,
+    cast(c.license_cost as decimal(18, 2)) as license_cost,
+    cast(c.cloud_saas_cost as decimal(18, 2)) as cloud_saas_cost,
+    cast(c.disposal_cost as decimal(18, 2)) as disposal_cost,
+    cast(c.depreciation_to_date + c.disposal_cost + c.maintenance_cost + c.license_cost + c.cloud_saas_cost
+         as decimal(18, 2)) as tco_to_date,
+    cast(case when c.months_in_service > 0 then round(
+            (c.depreciation_to_date + c.disposal_cost + c.maintenance_cost + c.license_cost + c.cloud_saas_cost)
+            * 12 / c.months_in_service, 2) end as decimal(18, 2)) as tco_annualised,
+    pol.reporting_currency as currency
+from combined c
+cross join pol

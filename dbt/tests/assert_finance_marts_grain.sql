@@ -1,0 +1,7 @@
+-- The grain of the finance marts: one row per asset (fct_asset_tco) and per cost center, period and
+-- category (fct_cost_allocation) per snapshot date.
+select 'fct_asset_tco' as mart, as_of_date, asset_id as key, count(*) as n
+from {{ ref('fct_asset_tco') }} group by all having count(*) > 1
+union all
+select 'fct_cost_allocation', as_of_date, period || '|' || cost_center || '|' || cost_category, count(*)
+from {{ ref('fct_cost_allocation') }} group by all having count(*) > 1
