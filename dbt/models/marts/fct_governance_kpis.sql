@@ -83,6 +83,16 @@ kpis as (
     from {{ ref('fct_saas_overlap') }} group by all
 
     union all
+    select as_of_date, 'net_book_value', 'Net book value of the estate', 'currency', 'neutral',
+        sum(net_book_value), 135
+    from {{ ref('fct_asset_tco') }} group by all
+
+    union all
+    select as_of_date, 'tco_to_date', 'Total cost of ownership to date', 'currency', 'neutral',
+        sum(tco_to_date), 136
+    from {{ ref('fct_asset_tco') }} group by all
+
+    union all
     select as_of_date, 'signed_quarters', 'Reconciliation quarters signed off', 'count', 'higher',
         count(distinct quarter), 140
     from {{ ref('fct_signoffs') }} group by all
