@@ -10,6 +10,7 @@ from dagster_project.warehouse import connect
 TAXONOMY_TABLES = (
     "asset_classes", "class_ancestors", "classification_rules", "ownership_rules",
     "lifecycle_states", "lifecycle_transitions", "status_map", "policy", "stale_windows",
+    "export_stale_windows", "class_stale_windows",
     "fx_rates", "publisher_aliases", "product_aliases", "saas_categories", "unauthorised_software",
 )
 
