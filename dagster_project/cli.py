@@ -104,4 +104,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the package module: under `python -m` this file is `__main__`, and commands
+    # raise dagster_project.cli.CliError, which a CliError defined here would not catch.
+    from dagster_project.cli import main as package_main
+
+    sys.exit(package_main())

@@ -28,6 +28,7 @@ def _site(directory: str) -> str:
     """Register the site once per process; a fresh build starts from an empty folder."""
     shutil.rmtree(directory, ignore_errors=True)
     ctx = context()
+    _forget_validations(ctx, lambda key: True)  # those of another warehouse built in this process
     name = f"{SITE_NAME}_{len(ctx.get_config().data_docs_sites or {})}"
     ctx.add_data_docs_site(site_name=name, site_config={
         "class_name": "SiteBuilder",
@@ -35,6 +36,14 @@ def _site(directory: str) -> str:
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     })
     return name
+
+
+def _forget_validations(ctx, which) -> None:
+    """The index lists every result in GX's (in-memory) store: keep only what this site shows."""
+    store = ctx.validation_results_store
+    for key in list(store.list_keys()):
+        if which(key):
+            store.remove_key(key)
 
 
 def write_entity_pages(warehouse: Path | str, suite: Suite, documents: list[dict]) -> Path:
@@ -57,6 +66,7 @@ def write_entity_pages(warehouse: Path | str, suite: Suite, documents: list[dict
         pass
     ctx.suites.add(ExpectationSuite(**suite.gx_document()))
     shutil.rmtree(directory / "validations" / suite.entity, ignore_errors=True)
+    _forget_validations(ctx, lambda key: key.expectation_suite_identifier.name == suite.entity)
     keys = []
     schema = ExpectationSuiteValidationResultSchema()
     for doc in documents:

@@ -109,7 +109,7 @@ def _run(suite_obj, df, params: dict):
                                          "partial_unexpected_count": KEEP_PARTIAL})
 
 
-def _text(v) -> str:
+def _text(v, limit: int = 60) -> str:
     if v is None:
         return "NULL"
     try:
@@ -119,7 +119,8 @@ def _text(v) -> str:
             return "NULL"
     except (TypeError, ValueError):
         pass
-    return str(v)
+    text = str(v)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _sample(df, positions, suite: Suite, e: ExpectationDef) -> list[str]:
@@ -224,7 +225,7 @@ def validate_load(con, suite: Suite, load_id: str, export_date: date, meta: dict
 
     def run(part: str, expectations: list[ExpectationDef], limit: int | None = None, offset: int = 0):
         cols = list(dict.fromkeys(["_row_number", *suite.sample_columns,
-                                   *(c for e in expectations for c in e.columns)]))
+                                   *(c for e in expectations for c in e.reads)]))
         df = _read(con, suite, load_id, cols, limit=limit, offset=offset)
         for r in _run(_gx_suite(suite, part, expectations), df, params).results:
             accs[r.expectation_config.meta["check"]].add(r, df, suite)

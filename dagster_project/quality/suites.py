@@ -50,7 +50,12 @@ class ExpectationDef:
     kwargs: dict
     severity: str              # critical | warning | info
     why: str
-    columns: tuple[str, ...]   # columns the expectation reads
+    columns: tuple[str, ...]   # the columns it judges
+    condition_columns: tuple[str, ...] = ()  # columns its row_condition reads
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.columns + self.condition_columns))
 
     @property
     def blocking(self) -> bool:
@@ -81,7 +86,7 @@ class Suite:
         """Every column the suite reads (its expectations' and the sample columns)."""
         cols = dict.fromkeys(["_row_number", *self.sample_columns])
         for e in self.expectations:
-            cols.update(dict.fromkeys(e.columns))
+            cols.update(dict.fromkeys(e.reads))
         return tuple(cols)
 
     def gx_document(self) -> dict:
@@ -95,12 +100,23 @@ def expectations_dir() -> Path:
     return Path(os.environ.get("ITAM_EXPECTATIONS", DEFAULT_EXPECTATIONS_DIR)).resolve()
 
 
+def _condition_columns(condition) -> list[str]:
+    """Columns a structured row_condition reads ({type, column: {name}, ...}, nested and/or)."""
+    if isinstance(condition, dict):
+        col = condition.get("column")
+        own = [col["name"]] if isinstance(col, dict) and isinstance(col.get("name"), str) else []
+        return own + [c for k, v in condition.items() if k != "column" for c in _condition_columns(v)]
+    if isinstance(condition, list):
+        return [c for v in condition for c in _condition_columns(v)]
+    return []
+
+
 def _columns_of(kwargs: dict) -> list[str]:
     cols = [kwargs[k] for k in COLUMN_KWARGS if isinstance(kwargs.get(k), str)]
     for k in COLUMN_LIST_KWARGS:
         if isinstance(kwargs.get(k), list):
             cols += [c for c in kwargs[k] if isinstance(c, str)]
-    return cols
+    return list(dict.fromkeys(cols))
 
 
 def _parameters_in(value) -> list[str]:
@@ -170,7 +186,8 @@ def _read_suite(path: Path, problems: list[str]) -> Suite | None:
         elif severity not in SEVERITIES:
             problems.append(f"{where}.severity: '{x['severity']}' is not one of {', '.join(SEVERITIES)}")
         cols = _columns_of(kwargs)
-        for c in cols:
+        cond = _condition_columns(kwargs.get("row_condition"))
+        for c in dict.fromkeys(cols + cond):
             if c not in known:
                 problems.append(f"{where}.kwargs: unknown column '{c}' — use columns of "
                                 f"{entity_name}: {', '.join(e.column_names)}")
@@ -178,7 +195,8 @@ def _read_suite(path: Path, problems: list[str]) -> Suite | None:
             if p not in PARAMETERS:
                 problems.append(f"{where}.kwargs: unknown $PARAMETER '{p}' — one of {', '.join(PARAMETERS)}")
         defs.append(ExpectationDef(check=check, type=x["type"], kwargs=kwargs, severity=severity,
-                                   why=str(xmeta.get("why") or "").strip(), columns=tuple(cols)))
+                                   why=str(xmeta.get("why") or "").strip(), columns=tuple(cols),
+                                   condition_columns=tuple(c for c in cond if c not in cols)))
     return Suite(entity=entity_name, source=e.source, path=path, sample_columns=tuple(samples),
                  expectations=tuple(defs), document=doc,
                  content_hash=hashlib.sha256(text).hexdigest()[:16])
