@@ -192,6 +192,17 @@ def test_no_blocking_check_fires_on_real_public_exports(tmp_path):
     assert got["configuration_items"]["serial_present"] == (22, 22, False)
 
 
+def test_docs_list_every_check_with_its_severity():
+    from dagster_project.quality.suites import load_suites
+
+    text = (REPO / "docs" / "data-quality.md").read_text()
+    for entity, suite in load_suites().items():
+        section = text.split(f"#### {suite.source}/{entity}\n")[1].split("\n#### ")[0]
+        for e in suite.expectations:
+            severity = "**blocking**" if e.blocking else "warning"
+            assert f"| `{e.check_name}` | {severity} |" in section, (entity, e.check)
+
+
 def test_suite_enums_match_the_landing_contract():
     from dagster_project.contract import ENTITY_BY_NAME
     from dagster_project.quality.suites import load_suites
