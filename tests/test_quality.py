@@ -303,7 +303,9 @@ def test_stale_window_policies_are_validated(tmp_path):
 #   the agent last saw LAP-009 on 2026-07-01 (91 days > 30) and SRV-01 on 2026-09-20 (10 days >
 #     the class window of 7 days for servers this taxonomy sets).
 #   CMDB CI005 was last updated 2025-12-01 (303 days > 180); CI006 is retired (never stale);
-#     CI007's assigned user is "not-an-email" (a GX warning); CI008's status "broken" is quarantined.
+#     CI007's assigned user is "not-an-email" (a GX warning); CI008's status "broken" is quarantined;
+#     CI009 (switch SW-02) is new on 2026-09-30: nothing saw it, but only the silent network scan
+#     sees network gear, so the silence explains it.
 #   procurement/purchase_lines arrived only on 2026-06-30: 92 days > this taxonomy's 60-day window.
 
 
@@ -351,6 +353,7 @@ def test_a_silent_discovery_source_is_one_finding(quality_build):
     assert covered == [
         ("cmdb", "CI003", "not_discovered", "network_scan"),
         ("cmdb", "CI004", "not_discovered", "network_scan"),
+        ("cmdb", "CI009", "not_discovered", "network_scan"),
         ("network_scan", "host:lap-002", "not_seen", "network_scan"),
         ("network_scan", "host:prn-01", "not_seen", "network_scan"),
         ("network_scan", "host:sw-01", "not_seen", "network_scan"),
@@ -384,27 +387,27 @@ def test_data_quality_pass_rates_by_hand(quality_build):
     # GX: CI e-mails given 2 (06-30) then 3 (09-30), CI007's is none: 1 − 1/3 = 0.666667
     assert q(FIRST, "cmdb", "configuration_items", "gx.assigned_user_email_format") == (2, 0, 1.0, None)
     assert q(LAST, "cmdb", "configuration_items", "gx.assigned_user_email_format") == (3, 1, 0.666667, 1.0)
-    # ingestion: 8 CI rows delivered on 09-30, CI008 quarantined: 7/8
-    assert q(LAST, "cmdb", "configuration_items", "ingest.rows_accepted") == (8, 1, 0.875, 1.0)
+    # ingestion: 9 CI rows delivered on 09-30, CI008 quarantined: 8/9
+    assert q(LAST, "cmdb", "configuration_items", "ingest.rows_accepted") == (9, 1, 0.888889, 1.0)
     assert q(LAST, "cmdb", "configuration_items", "ingest.files_accepted") == (1, 0, 1.0, 1.0)
     # the export in force for purchase lines at 09-30 is still 06-30's (2 rows)
     assert q(LAST, "procurement", "purchase_lines", "ingest.rows_accepted") == (2, 0, 1.0, 1.0)
     # freshness: agent records 3 current (06-30); 5 on 09-30 of which SN9 and SRV1 stale: 3/5
     assert q(FIRST, "agent", "devices", "freshness.records_current") == (3, 0, 1.0, None)
     assert q(LAST, "agent", "devices", "freshness.records_current") == (5, 2, 0.6, 1.0)
-    # CIs expected current: CI001-5 (06-30, CI005 stale: 4/5); CI001-5 + CI007 (09-30; CI003,
-    # CI004, CI005 stale: 3/6). CI006 is retired, CI008 never loaded.
+    # CIs expected current: CI001-5 (06-30, CI005 stale: 4/5); CI001-5, CI007, CI009 (09-30;
+    # CI003, CI004, CI005, CI009 stale: 3/7). CI006 is retired, CI008 never loaded.
     assert q(FIRST, "cmdb", "configuration_items", "freshness.records_current") == (5, 1, 0.8, None)
-    assert q(LAST, "cmdb", "configuration_items", "freshness.records_current") == (6, 3, 0.5, 0.8)
+    assert q(LAST, "cmdb", "configuration_items", "freshness.records_current") == (7, 4, 0.428571, 0.8)
     assert q(LAST, "network_scan", "devices", "freshness.records_current") == (3, 3, 0.0, 1.0)
     assert q(LAST, "network_scan", "devices", "freshness.feed_current") == (1, 1, 0.0, 1.0)
     assert q(LAST, "procurement", "purchase_lines", "freshness.feed_current") == (1, 1, 0.0, 1.0)
     # dim_asset at 09-30: LAP-001, LAP-002, LAP-006, LAP-007, LAP-009 (laptops), PRN-01, SW-01,
-    # SRV-01 and entitlement E1 = 9 assets; only the printer has no ownership rule: 8/9.
-    # 06-30: the same without LAP-007 and LAP-009 = 7, printer unowned: 6/7.
+    # SW-02, SRV-01 and entitlement E1 = 10 assets; only the printer has no ownership rule: 9/10.
+    # 06-30: the same without LAP-007, LAP-009 and SW-02 = 7, printer unowned: 6/7.
     assert q(FIRST, "warehouse", "dim_asset", "ownership.coverage") == (7, 1, 0.857143, None)
-    assert q(LAST, "warehouse", "dim_asset", "ownership.coverage") == (9, 1, 0.888889, 0.857143)
-    assert q(LAST, "warehouse", "dim_asset", "classification.coverage") == (9, 0, 1.0, 1.0)
+    assert q(LAST, "warehouse", "dim_asset", "ownership.coverage") == (10, 1, 0.9, 0.857143)
+    assert q(LAST, "warehouse", "dim_asset", "classification.coverage") == (10, 0, 1.0, 1.0)
     # laptops need an assigned user: LAP-006 (none in the CMDB) and LAP-009 (not in the CMDB)
     # lack one: 3/5; on 06-30 LAP-006 of 3 laptops: 2/3
     assert q(FIRST, "warehouse", "dim_asset", "completeness.laptop.assigned_user") == (3, 1, 0.666667, None)

@@ -74,13 +74,29 @@ cmdb_export as (
     select as_of_date, silent from export_silent where source = 'cmdb' and entity = 'configuration_items'
 ),
 -- Per asset, the discovery sources that ever saw it, and whether all of them went silent.
-asset_sources as (
-    select m.as_of_date, m.asset_id,
-        bool_and(coalesce(s.silent, false)) as all_silent,
-        string_agg(distinct d.discovery_source, ',' order by d.discovery_source) as sources
+seen_by as (
+    select distinct m.as_of_date, m.asset_id, a.asset_class, d.discovery_source
     from disc d
     join matching m on m.as_of_date = d.as_of_date and m.record_id = d.record_id
-    left join discovery_silent s on s.as_of_date = d.as_of_date and s.source = d.discovery_source
+    left join assets a on a.as_of_date = m.as_of_date and a.asset_id = m.asset_id
+),
+asset_sources as (
+    select b.as_of_date, b.asset_id,
+        bool_and(coalesce(s.silent, false)) as all_silent,
+        string_agg(b.discovery_source, ',' order by b.discovery_source) as sources
+    from seen_by b
+    left join discovery_silent s on s.as_of_date = b.as_of_date and s.source = b.discovery_source
+    group by all
+),
+-- For an asset no source ever saw: the sources that see its class. When all of them are silent
+-- (new network gear while the only network scan is down), the silence explains it.
+class_sources as (
+    select b.as_of_date, b.asset_class,
+        bool_and(coalesce(s.silent, false)) as all_silent,
+        string_agg(distinct b.discovery_source, ',' order by b.discovery_source) as sources
+    from seen_by b
+    left join discovery_silent s on s.as_of_date = b.as_of_date and s.source = b.discovery_source
+    where b.asset_class is not null
     group by all
 ),
 
@@ -106,7 +122,8 @@ device_records as (
         false as not_discovered,
         coalesce(fs.silent, false) as feed_silent,
         coalesce(de.silent, false) as export_silent,
-        false as discovery_all_silent
+        false as discovery_all_silent,
+        cast(null as varchar) as discovery_sources
     from disc d
     left join matching m on m.as_of_date = d.as_of_date and m.record_id = d.record_id
     left join assets a on a.as_of_date = d.as_of_date and a.asset_id = m.asset_id
@@ -136,7 +153,8 @@ ci_records as (
         c.lifecycle_state = 'in_use' and not coalesce(a.seen_in_window, false) as not_discovered,
         false as feed_silent,
         coalesce(ce.silent, false) as export_silent,
-        coalesce(src.all_silent, false) as discovery_all_silent
+        coalesce(src.all_silent, cls.all_silent, false) as discovery_all_silent,
+        coalesce(src.sources, cls.sources) as discovery_sources
     from {{ ref('int_cmdb_ci_snapshot') }} c
     left join matching m on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
     left join assets a on a.as_of_date = c.as_of_date and a.asset_id = m.asset_id
@@ -144,6 +162,8 @@ ci_records as (
     left join class_windows cw on cw.source = 'cmdb' and cw.class_id = a.asset_class
     left join cmdb_export ce on ce.as_of_date = c.as_of_date
     left join asset_sources src on src.as_of_date = c.as_of_date and src.asset_id = m.asset_id
+    left join class_sources cls on src.asset_id is null and cls.as_of_date = c.as_of_date
+                               and cls.asset_class = a.asset_class
 ),
 
 records as (
@@ -201,7 +221,7 @@ select
         when not (not_updated or not_discovered) or is_finding then null
         when source = 'cmdb' then nullif(concat_ws(',',
             case when not_updated and export_silent then 'cmdb/configuration_items' end,
-            case when not_discovered and discovery_all_silent then src_sources end), '')
+            case when not_discovered and discovery_all_silent then discovery_sources end), '')
         when export_silent then 'discovery/devices'
         when feed_silent then source
     end as silent_feed,
@@ -209,14 +229,12 @@ select
 from (
     select
         r.*,
-        s.sources as src_sources,
         case
             when r.source = 'cmdb' then (r.not_updated and not r.export_silent)
                                         or (r.not_discovered and not r.discovery_all_silent)
             else r.not_updated and not r.export_silent and not r.feed_silent
         end as is_finding
     from judged_records r
-    left join asset_sources s on r.source = 'cmdb' and s.as_of_date = r.as_of_date and s.asset_id = r.asset_id
 )
 
 union all
