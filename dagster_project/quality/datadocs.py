@@ -55,6 +55,7 @@ def write_entity_pages(warehouse: Path | str, suite: Suite, documents: list[dict
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
+    from great_expectations.exceptions import DataContextError
 
     directory = datadocs_dir(Path(warehouse).resolve())
     site = _site(str(directory))
@@ -62,7 +63,7 @@ def write_entity_pages(warehouse: Path | str, suite: Suite, documents: list[dict
     # The suite page shows the suite as written (with each expectation's why and severity).
     try:
         ctx.suites.delete(suite.entity)
-    except Exception:  # not registered yet in this process
+    except DataContextError:  # not registered yet in this process
         pass
     ctx.suites.add(ExpectationSuite(**suite.gx_document()))
     shutil.rmtree(directory / "validations" / suite.entity, ignore_errors=True)

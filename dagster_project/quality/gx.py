@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -87,8 +87,9 @@ def context():
 
 def _gx_suite(suite: Suite, part: str, expectations: list[ExpectationDef]):
     """A GX suite holding the given expectations of `suite` (registered under a unique name)."""
-    gx, ctx, _ = _gx()
+    _, ctx, _ = _gx()
     from great_expectations.core import ExpectationSuite
+    from great_expectations.exceptions import DataContextError
 
     doc = suite.gx_document()
     wanted = {e.check for e in expectations}
@@ -96,7 +97,7 @@ def _gx_suite(suite: Suite, part: str, expectations: list[ExpectationDef]):
     doc["name"] = f"{suite.entity}.{part}.{suite.content_hash}"
     try:
         return ctx.suites.get(doc["name"])
-    except Exception:  # not registered yet
+    except DataContextError:  # not registered yet in this process
         return ctx.suites.add(ExpectationSuite(**doc))
 
 
