@@ -175,3 +175,23 @@ def test_failing_blocking_dbt_test_keeps_the_published_file(tmp_path):
     message = " ".join(outcome.failures)
     assert "assert_fx_rate_for_every_amount" in message and "JPY" in message and "2026-11" in message
     assert sha(warehouse) == published
+
+
+def test_the_silent_network_scan_is_one_stale_finding(generated):
+    # The generator silences network_scan in the last export (manifest other.silent_source): one
+    # feed finding; its records and the in-use network gear and printers only it sees are stale
+    # but point at it instead of being findings of their own (docs/decisions/stale-records.md).
+    _, wh, manifest = generated
+    silent = manifest["other"]["silent_source"]
+    assert wh.rows("select source, record_key, is_finding from marts.fct_stale_records "
+                   "where as_of_date = ? and record_kind = 'feed' and is_stale", [LAST]) == [
+        (silent["source"], silent["source"], True)]
+    side_effect = silent["ghost_ci_side_effect"]
+    assert side_effect
+    not_discovered = wh.rows(
+        "select record_key, silent_feed from marts.fct_stale_records where as_of_date = ? "
+        "and source = 'cmdb' and list_contains(?, record_key) and stale_reason = 'not_discovered'",
+        [LAST, side_effect])
+    assert not_discovered and all(feed == silent["source"] for _, feed in not_discovered)
+    assert wh.one("select count(*) from marts.fct_stale_records where as_of_date = ? and source = ? "
+                  "and record_kind = 'record' and (is_finding or not is_stale)", [LAST, silent["source"]]) == 0

@@ -93,6 +93,7 @@ def test_table_counts(con):
         "asset_classes": 14, "class_ancestors": 14 + 10 + 4,  # self rows + parents + grandparents
         "classification_rules": 17, "ownership_rules": 8, "lifecycle_states": 6,
         "lifecycle_transitions": 12, "status_map": 18, "policy": 1, "stale_windows": 4, "fx_rates": 5,
+        "export_stale_windows": 4, "class_stale_windows": 0,
         "publisher_aliases": 17 + 37, "product_aliases": 6 + 14, "saas_categories": 23,
         "unauthorised_software": 3, "retirement_evidence": 2, "eol_products": 29,
         "allocation_rules": 2 + 3 + 2, "cloud_cost_rules": 1,  # two shared cost centers + their overrides

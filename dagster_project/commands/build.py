@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dagster_project.cli import CliError
+from dagster_project.quality.datadocs import datadocs_dir
 from dagster_project.serving.summary import print_summary
 from dagster_project.settings import Settings
 
@@ -32,6 +33,9 @@ def build_or_fail(settings: Settings):
     outcome = run_build(settings)
     for w in outcome.warnings:
         print(f"warning: {w}")
+    docs = datadocs_dir(settings.warehouse) / "index.html"
+    if docs.exists():  # written for blocked builds too: that is when they are needed
+        print(f"data docs (Great Expectations): {docs}")
     if not outcome.success:
         for f in outcome.failures[1:]:
             print(f"  also: {f}")

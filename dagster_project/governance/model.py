@@ -25,7 +25,14 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
-from dagster_project.contract import DISCOVERY_SOURCES, LICENSE_METRICS, LIFECYCLE_STATES, entity
+from dagster_project.contract import (
+    DISCOVERY_SOURCES,
+    EXTENSION_SOURCES,
+    LICENSE_METRICS,
+    LIFECYCLE_STATES,
+    SOURCES,
+    entity,
+)
 
 ASSET_CLASSES = "asset_classes.yaml"
 OWNERSHIP = "ownership.yaml"
@@ -276,6 +283,14 @@ class PoliciesFile(_Strict):
     @classmethod
     def _no_rules(cls, v):
         return _none_to_empty(v, [])
+    # Data quality (docs/data-quality.md): when a whole export feed counts as silent, and stale
+    # windows that differ for one asset class (and its sub-classes) from one record source.
+    export_stale_window_days: dict[str, Days] = Field(
+        default_factory=lambda: {s: 100 for s in SOURCES},
+        description="landing source → days (" + ", ".join(SOURCES + EXTENSION_SOURCES) + ")")
+    stale_window_class_days: dict[str, dict[Ident, Days]] = Field(
+        default_factory=dict,
+        description="record source (" + ", ".join(DISCOVERY_SOURCES + ("cmdb",)) + ") → {class: days}")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
@@ -449,6 +464,9 @@ class Taxonomy:
                            pol.declining_balance_factor, pol.kpi_materiality_pct,
                            pol.age_horizon_months, pol.unallocated_cost_center)]
         rows["stale_windows"] = [(s, d) for s, d in pol.stale_window_days.items()]
+        rows["export_stale_windows"] = [(s, d) for s, d in pol.export_stale_window_days.items()]
+        rows["class_stale_windows"] = [(s, c, d) for s, by_class in pol.stale_window_class_days.items()
+                                       for c, d in by_class.items()]
         fx = [(cur, r.from_, r.rate) for cur, rates in pol.fx_rates.items() for r in rates]
         if pol.reporting_currency not in pol.fx_rates:
             fx.insert(0, (pol.reporting_currency, IMPLICIT_FX_FROM, 1.0))
@@ -1207,6 +1225,30 @@ def _check_finance(m: PoliciesFile, data: dict, rx: _Regex, out: list[Problem]) 
                                "add `cost_center: <code>`, or a tag_key whose value is the cost center"))
 
 
+STALE_RECORD_SOURCES = DISCOVERY_SOURCES + ("cmdb",)
+
+
+def _check_stale_windows(m: PoliciesFile, classes: dict | None, out: list[Problem]) -> None:
+    """Export feeds must be landing sources; class windows name a record source and a class."""
+    f = POLICIES
+    if isinstance(m.export_stale_window_days, dict):
+        for src in m.export_stale_window_days:
+            if src not in SOURCES + EXTENSION_SOURCES:
+                out.append(Problem(f, f"export_stale_window_days.{src}", f"unknown landing source '{src}'",
+                                   _one_of(src, SOURCES + EXTENSION_SOURCES, "landing sources")))
+    if isinstance(m.stale_window_class_days, dict):
+        for src, by_class in m.stale_window_class_days.items():
+            if src not in STALE_RECORD_SOURCES:
+                out.append(Problem(f, f"stale_window_class_days.{src}", f"unknown record source '{src}'",
+                                   _one_of(src, STALE_RECORD_SOURCES, "record sources")))
+            if classes is None or not isinstance(by_class, dict):
+                continue
+            for cid in by_class:
+                if cid not in classes:
+                    out.append(Problem(f, f"stale_window_class_days.{src}.{cid}", f"unknown class '{cid}'",
+                                       _one_of(cid, list(classes), "classes of asset_classes.yaml")))
+
+
 def _names(d: Any) -> dict:
     """A dictionary's entries whose value is a usable list of names."""
     if not isinstance(d, dict):
@@ -1372,6 +1414,7 @@ def load_taxonomy(directory: Path | str) -> Taxonomy:
         if POLICIES in models:
             _check_policies(models[POLICIES], problems)
             _check_finance(models[POLICIES], raw[POLICIES], rx, problems)
+            _check_stale_windows(models[POLICIES], classes, problems)
         if NORMALISATION in models:
             _check_normalisation(models[NORMALISATION], raw[NORMALISATION], rx, problems)
     finally:
@@ -1412,6 +1455,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                ("declining_balance_factor", "DECIMAL(18,4)"), ("kpi_materiality_pct", "DECIMAL(18,4)"),
                ("age_horizon_months", "INTEGER"), ("unallocated_cost_center", "VARCHAR")),
     "stale_windows": (("discovery_source", "VARCHAR"), ("stale_days", "INTEGER")),
+    "export_stale_windows": (("source", "VARCHAR"), ("stale_days", "INTEGER")),
+    "class_stale_windows": (("source", "VARCHAR"), ("class_id", "VARCHAR"), ("stale_days", "INTEGER")),
     "fx_rates": (("currency", "VARCHAR"), ("from_period", "VARCHAR"), ("rate", "DECIMAL(18,8)")),
     "publisher_aliases": (("alias", "VARCHAR"), ("publisher", "VARCHAR")),
     "product_aliases": (("publisher", "VARCHAR"), ("alias", "VARCHAR"), ("product", "VARCHAR")),

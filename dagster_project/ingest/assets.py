@@ -14,6 +14,7 @@ from dagster import (
 
 from dagster_project.contract import ENTITIES, Entity
 from dagster_project.ingest.load import ensure_schemas, ingest_entity
+from dagster_project.quality.results import ensure_tables as ensure_quality_tables
 from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
 
@@ -38,6 +39,7 @@ def warehouse_workspace(context: AssetExecutionContext) -> MaterializeResult:
     con = connect(build, settings=s)
     try:
         ensure_schemas(con)
+        ensure_quality_tables(con)  # dbt reads audit.expectation_results even before a check ran
     finally:
         con.close()
     return MaterializeResult(metadata={"build_file": str(build), "from_published": s.warehouse.exists()})
