@@ -8,6 +8,7 @@
 --                                  (taxonomy asset_classes.required_fields, inheritance resolved)
 --   ownership.coverage             dim_asset rows with an owner
 --   classification.coverage        dim_asset rows with a class
+--   lifecycle.retirement_evidence  retired/disposed CIs carrying every declared evidence field
 --   reference.cost_center_known    dim_asset cost centers that finance's cost_centers knows
 --   freshness.records_current      records expected current that are not stale (fct_stale_records)
 --   freshness.feed_current         feeds (discovery sources, export feeds) that are not silent
@@ -105,6 +106,12 @@ coverage as (
         cast(null as date), cast(null as varchar), 'asset_class',
         count(*), count(*) filter (where a.asset_class is null), cast(null as varchar)
     from assets a group by all
+    union all
+    -- Retired and disposed CIs must carry the evidence taxonomy/lifecycle.yaml lists.
+    select a.as_of_date, 'warehouse', 'dim_asset', 'lifecycle.retirement_evidence', 'lifecycle', 'warn',
+        cast(null as date), cast(null as varchar), 'missing_retirement_evidence',
+        count(*), count(*) filter (where len(a.missing_retirement_evidence) > 0), cast(null as varchar)
+    from assets a where a.missing_retirement_evidence is not null group by all
     union all
     select a.as_of_date, 'warehouse', 'dim_asset', 'reference.cost_center_known', 'reference', 'warn',
         cast(null as date), cast(null as varchar), 'cost_center',

@@ -93,6 +93,18 @@ kpis as (
     from {{ ref('fct_asset_tco') }} group by all
 
     union all
+    -- A stopped feed is one finding, not one per record (fct_stale_records.is_finding).
+    select as_of_date, 'stale_findings', 'Stale records and silent feeds to act on', 'count', 'lower',
+        count(*) filter (where is_finding), 137
+    from {{ ref('fct_stale_records') }} group by all
+
+    union all
+    -- Every data-quality rule weighs by the rows it checked.
+    select as_of_date, 'data_quality_pass_pct', 'Data-quality checks passed (row-weighted)', 'pct', 'higher',
+        round(100.0 * (1 - sum(rows_failed) / nullif(sum(rows_checked), 0)), 2), 138
+    from {{ ref('fct_data_quality') }} group by all
+
+    union all
     select as_of_date, 'signed_quarters', 'Reconciliation quarters signed off', 'count', 'higher',
         count(distinct quarter), 140
     from {{ ref('fct_signoffs') }} group by all
