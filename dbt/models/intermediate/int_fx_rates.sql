@@ -3,5 +3,6 @@ select
     upper(currency) as currency,
     from_period,
     lead(from_period, 1, '9999-12') over (partition by upper(currency) order by from_period) as to_period,
-    cast(rate as decimal(18, 8)) as rate
+    -- 38 digits so that amount × rate (scale 4 + 8) cannot overflow for amounts above ~1M.
+    cast(rate as decimal(38, 8)) as rate
 from {{ source('taxonomy', 'fx_rates') }}
