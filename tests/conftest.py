@@ -48,9 +48,13 @@ class Warehouse:
         return r[0][0] if r and len(r[0]) == 1 else (r[0] if r else None)
 
 
+def built_warehouse(landing: Path, warehouse: Path, taxonomy: Path | None = None) -> Warehouse:
+    """Build `landing` into `warehouse` (the whole Dagster job) and insist it published."""
+    outcome = build(make_settings(landing, warehouse, taxonomy=taxonomy))
+    assert outcome.success, outcome.failures
+    return Warehouse(warehouse)
+
+
 @pytest.fixture(scope="session")
 def small_warehouse(tmp_path_factory) -> Warehouse:
-    wh = tmp_path_factory.mktemp("small") / "warehouse.duckdb"
-    outcome = build(make_settings(SMALL_LANDING, wh))
-    assert outcome.success, outcome.failures
-    return Warehouse(wh)
+    return built_warehouse(SMALL_LANDING, tmp_path_factory.mktemp("small") / "warehouse.duckdb")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from conftest import REPO, SMALL_LANDING, Warehouse, build, make_settings
+from conftest import REPO, SMALL_LANDING, Warehouse, built_warehouse
 
 Q3 = "2026-09-30"
 
@@ -42,10 +42,7 @@ def edited_warehouse(tmp_path_factory) -> Warehouse:
     policies["reclaim_window_days"] = 365
     (tax / "policies.yaml").write_text(yaml.safe_dump(policies, sort_keys=False))
 
-    wh = base / "warehouse.duckdb"
-    outcome = build(make_settings(SMALL_LANDING, wh, taxonomy=tax))
-    assert outcome.success, outcome.failures
-    return Warehouse(wh)
+    return built_warehouse(SMALL_LANDING, base / "warehouse.duckdb", taxonomy=tax)
 
 
 def owner_of(wh, serial):

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import REPO, Warehouse, build, make_settings
+from conftest import REPO, Warehouse, built_warehouse
 
 LANDING = REPO / "tests" / "fixtures" / "landing_licensing"
 Q3, Q2 = "2026-09-30", "2026-06-30"
@@ -22,10 +22,7 @@ Q3, Q2 = "2026-09-30", "2026-06-30"
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory) -> Warehouse:
-    path = tmp_path_factory.mktemp("licensing") / "warehouse.duckdb"
-    outcome = build(make_settings(LANDING, path))
-    assert outcome.success, outcome.failures
-    return Warehouse(path)
+    return built_warehouse(LANDING, tmp_path_factory.mktemp("licensing") / "warehouse.duckdb")
 
 
 POSITION_COLS = ("license_metric", "entitlements", "entitlements_expired", "entitlements_outside_version_rights",
