@@ -181,6 +181,8 @@ def test_governance_kpis_with_prior_quarter(small_warehouse):
     # True-up: Visio 320 + SQL Server 112,000 + Acrobat 200 = 112,520 EUR over 3 products.
     assert kpi("true_up_exposure")["value"] == Decimal("112520.00")
     assert kpi("under_licensed_products")["value"] == Decimal("3.00")
+    # Nothing signed off in this fixture: shown as 0 with no last signed quarter, not left out.
+    assert kpi("signed_quarters")["value"] == Decimal("0.00")
     # The first snapshot has nothing to compare with.
     first = kpi("open_exceptions", Q2)
     assert (first["value"], first["prior_value"], first["trend"]) == (Decimal("4.00"), None, "new")

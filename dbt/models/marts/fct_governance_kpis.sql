@@ -105,9 +105,12 @@ kpis as (
     from {{ ref('fct_data_quality') }} group by all
 
     union all
-    select as_of_date, 'signed_quarters', 'Reconciliation quarters signed off', 'count', 'higher',
-        count(distinct quarter), 140
-    from {{ ref('fct_signoffs') }} group by all
+    -- From the dates, so "nothing signed yet" is a 0 the meeting sees, not a missing KPI.
+    select d.as_of_date, 'signed_quarters', 'Reconciliation quarters signed off', 'count', 'higher',
+        count(distinct s.quarter), 140
+    from dates d
+    left join {{ ref('fct_signoffs') }} s using (as_of_date)
+    group by all
 ),
 -- The last signed quarter in words, shown beside the signed_quarters count.
 last_signed as (
