@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from dagster_project.contract import ENTITIES, Entity
 from dagster_project.mappings.paths import PathError, parse_path
+from dagster_project.yamlfile import NotesDuplicateKeys, parse
 from dagster_project.mappings.values import compile_format
 
 SPECIALS = ("$export_date", "$file", "$file_stem", "$row")
@@ -316,44 +317,23 @@ class Mapping(_Model):
 # Reading and validating
 # ---------------------------------------------------------------------------------------------
 
-class _Loader(yaml.BaseLoader):
+class _Loader(NotesDuplicateKeys, yaml.BaseLoader):
     """YAML where every scalar stays text (no `no` → False, no 2024-01-01 → date, no `1` → int;
     pydantic converts where a number or flag is expected) and a key written twice in one block is
     an error instead of silently keeping the last."""
 
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.duplicates: list[tuple[str, int, int]] = []
-
     def construct_mapping(self, node, deep=False):
-        seen: dict = {}
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                k, line = key_node.value, key_node.start_mark.line + 1
-                if k in seen:
-                    self.duplicates.append((k, line, seen[k]))
-                else:
-                    seen[k] = line
+        self.note_keys(node)
         return super().construct_mapping(node, deep=deep)
 
 
 def read_yaml_text(text: str, name: str) -> tuple[object, list[str]]:
     """Parse YAML with all scalars as text; returns (data, problems)."""
-    loader = _Loader(text)
-    try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        return None, [f"{name}: {where}: YAML syntax error: {what}"]
-    except yaml.YAMLError as exc:
-        return None, [f"{name}: (file): YAML syntax error: {exc}"]
-    finally:
-        loader.dispose()
+    data, syntax, duplicates = parse(text, _Loader)
+    if syntax is not None:
+        return None, [f"{name}: {syntax.where}: YAML syntax error: {syntax.what}"]
     problems = [f"{name}: line {line}: key '{k}' is written twice in the same block (first at "
-                f"line {first}); YAML would silently keep only the last" for k, line, first in
-                loader.duplicates]
+                f"line {first}); YAML would silently keep only the last" for k, line, first in duplicates]
     return data, problems
 
 
