@@ -252,7 +252,7 @@ def test_cli_version_help_and_defaults(capsys):
         for action in parser._actions:
             if action.option_strings and action.help is None:
                 missing_help.append(f"{' '.join(path)} {action.option_strings[0]}")
-        if len(path) == 2 and "examples:" not in (parser.epilog or ""):
+        if len(path) >= 2 and "examples:" not in (parser.epilog or ""):
             missing_examples.append(" ".join(path))
     assert missing_help == [] and missing_examples == []
     help_text = build_parser()._subparsers._group_actions[0].choices["build"].format_help()
