@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "snapshot and writes the reconciliation pack; subcommands record "
                                    "decisions in the decisions store and check packs.")
     _data_args(p)
-    p.add_argument("--quarter", default=None, help="calendar quarter to reconcile, YYYYQn (e.g. 2026Q3)")
+    p.add_argument("--quarter", default=None, help="calendar quarter to reconcile, YYYYQn or YYYY-Qn (e.g. 2026Q3)")
     p.add_argument("--out", type=Path, default=None, help="pack folder (default data/reconciliation/<quarter>)")
     p.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY)
     _decisions_arg(p)
@@ -129,12 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
     esub = p.add_subparsers(dest="export_command", required=True)
     t = esub.add_parser("cost-allocation", help="fct_cost_allocation of a month or quarter, with its "
                                                 "as-of date, source loads and totals (docs/marts.md)")
-    t.add_argument("--period", required=True, help="YYYY-MM or YYYY-Qn (a quarter: its three months)")
+    t.add_argument("--period", required=True,
+                   help="YYYY-MM, or a quarter YYYYQn / YYYY-Qn (its three months), e.g. 2026Q3")
     t.add_argument("--format", required=True, choices=("csv", "parquet", "xlsx"))
     _data_args(t, landing=False)
     t.add_argument("--out", type=Path, default=None,
                    help="file or folder (default ./cost-allocation-<PERIOD>.<format>); csv and parquet "
                         "get a sidecar <name>.json, xlsx a header sheet")
+    t.add_argument("--force", action="store_true",
+                   help="replace an existing output file (never the warehouse, landing, decisions or taxonomy)")
     t.set_defaults(func="dagster_project.commands.export:cost_allocation")
 
     return parser

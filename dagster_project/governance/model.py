@@ -292,6 +292,10 @@ class PoliciesFile(_Strict):
     stale_window_class_days: dict[str, dict[Ident, Days]] = Field(
         default_factory=dict,
         description="record source (" + ", ".join(DISCOVERY_SOURCES + ("cmdb",)) + ") → {class: days}")
+    # Reconciliation sign-off (issue 17.2): the signer of a quarter's pack may not be one of the people
+    # whose resolutions the pack lists (four eyes); false allows one person to do both.
+    signer_must_differ_from_resolvers: bool = Field(
+        True, description="true or false: may the signer of a pack have resolved exceptions in it?")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
