@@ -192,10 +192,11 @@ def test_workbook_has_a_summary_and_one_sheet_per_type(rec):
     from openpyxl import load_workbook
 
     wb = load_workbook(rec.packs / "2026Q3" / "reconciliation.xlsx", read_only=True)
-    assert wb.sheetnames == ["summary", *TYPES]
-    rows = {name: sum(1 for _ in wb[name].iter_rows()) - 1 for name in wb.sheetnames}  # minus header
-    # summary: 4 type x cost-center lines; ghost_ci S1, S2; unmanaged U1, U2, U3; unowned P1; L2 drift.
-    assert rows == {"summary": 4, "unmanaged_device": 3, "ghost_ci": 2, "purchased_not_deployed": 0,
+    assert wb.sheetnames == ["cover", "summary", *TYPES, "drift"]
+    rows = {name: sum(1 for _ in wb[name].iter_rows()) - 1 for name in wb.sheetnames[1:]}  # minus header
+    # summary: 4 type x cost-center lines + the totals row; ghost_ci S1, S2; unmanaged U1, U2, U3;
+    # unowned P1; L2 drift; drift: the 6 changes of test_drift_between_quarters.
+    assert rows == {"summary": 5, "drift": 6, "unmanaged_device": 3, "ghost_ci": 2, "purchased_not_deployed": 0,
                     "attribute_drift": 1, "missing_from_fixed_assets": 0, "duplicate_record": 0,
                     "unclassified": 0, "unowned": 1, "invalid_transition": 0, "unauthorised_software": 0}
     header = [c.value for c in next(wb["ghost_ci"].iter_rows())]
