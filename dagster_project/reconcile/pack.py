@@ -294,6 +294,12 @@ def verify_pack(folder: Path) -> tuple[dict, list[str]]:
     extra = sorted(p.name for p in folder.iterdir()
                    if not p.name.startswith(".") and p.name != MANIFEST and p.name not in manifest["files"])
     problems += [f"{name} is not part of the pack" for name in extra]
+    if "data_sha256" in manifest:
+        content = {k: v for k, v in manifest.items() if k not in (*VOLATILE_KEYS, "data_sha256")}
+        content["files"] = {k: v for k, v in manifest["files"].items() if k != WORKBOOK}
+        if data_sha256(content) != manifest["data_sha256"]:
+            problems.append(f"{MANIFEST} was edited (its content no longer hashes to data_sha256, "
+                            "the hash on the workbook's cover)")
     if pack_sha256(manifest) != manifest.get("pack_sha256"):
         problems.append(f"{MANIFEST} was edited (its content no longer hashes to pack_sha256)")
     return manifest, problems
