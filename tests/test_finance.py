@@ -438,7 +438,7 @@ def test_export_xlsx_and_parquet(fin, tmp_path, capsys):
 
     assert export(fin, tmp_path, "2026-09", "xlsx", capsys)[0] == 0
     wb = load_workbook(tmp_path / "cost-allocation-2026-09.xlsx")
-    assert wb.sheetnames == ["header", "cost_allocation"]
+    assert wb.sheetnames == ["header", "by_cost_center", "cost_allocation"]
     lines = list(wb["header"].iter_rows(values_only=True))
     header = {r[0]: r[1] for r in lines[:lines.index((None,) * len(lines[0]))]}  # the key/value block
     assert (header["as_of_date"], header["period"], header["reporting_currency"]) == (Q3, "2026-09", "EUR")
@@ -446,7 +446,8 @@ def test_export_xlsx_and_parquet(fin, tmp_path, capsys):
     assert "gl_lines" in {r[0] for r in wb["header"].iter_rows(values_only=True)}  # the loads table
     data = list(wb["cost_allocation"].iter_rows(values_only=True))
     cols = data[0]
-    amounts = [D(str(r[cols.index("amount")])).quantize(D("0.01")) for r in data[1:]]
+    assert data[-1][0] == "Total"
+    amounts = [D(str(r[cols.index("amount")])).quantize(D("0.01")) for r in data[1:-1]]
     assert len(amounts) == 17 and sum(amounts) == D("1557.01")
 
     assert export(fin, tmp_path, "2026-09", "parquet", capsys)[0] == 0

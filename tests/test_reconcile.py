@@ -248,11 +248,15 @@ def test_tampered_pack_is_detected(rec, tmp_path):
     assert bad.rc == 1 and "exceptions.csv was changed" in bad.err
 
     # 2. the same edit with the manifest rewritten to match: only the sign-off can tell
-    from dagster_project.reconcile.pack import pack_sha256
+    from dagster_project.reconcile.pack import pack_sha256, seal
 
     m = manifest(edited)
     m["files"]["exceptions.csv"]["sha256"] = hashlib.sha256((edited / "exceptions.csv").read_bytes()).hexdigest()
     m["pack_sha256"] = pack_sha256(m)
+    (edited / "manifest.json").write_text(json.dumps(m))
+    half = itam("reconcile", "verify", "--pack", edited, "--decisions", rec.decisions)
+    assert half.rc == 1 and "no longer hashes to data_sha256" in half.err  # the cover's hash
+    seal(m)
     (edited / "manifest.json").write_text(json.dumps(m))
     forged = itam("reconcile", "verify", "--pack", edited, "--decisions", rec.decisions)
     assert forged.rc == 1 and "not the one signed for 2026Q3" in forged.err
@@ -441,7 +445,7 @@ def test_bulk_resolve_round_trip_without_full_build(rec, tmp_path):
 
 def _tampered(rec, tmp_path, case: str) -> tuple[Path, Path]:
     """A copy of the signed store (and Q3 pack) with one tampering applied."""
-    from dagster_project.reconcile.pack import pack_sha256
+    from dagster_project.reconcile.pack import seal
 
     decisions, pack = tmp_path / "decisions", tmp_path / "pack"
     shutil.copytree(rec.decisions, decisions)
@@ -464,7 +468,7 @@ def _tampered(rec, tmp_path, case: str) -> tuple[Path, Path]:
         m = manifest(pack)
         m["files"]["exceptions.csv"]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
         old = m["pack_sha256"]
-        m["pack_sha256"] = pack_sha256(m)
+        seal(m)
         (pack / "manifest.json").write_text(json.dumps(m))
         sig.write_text(sig.read_text().replace(old, m["pack_sha256"]))
     return decisions, pack

@@ -4,7 +4,7 @@ build (a rebuild from nothing included) carries every resolution and sign-off ev
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
 
 from dagster_project.ingest.assets import WORKSPACE_KEY
-from dagster_project.reconcile.decisions import DecisionsError, DecisionsStore, write_decision_tables
+from dagster_project.reconcile.decisions import DecisionsError, DecisionsStore, verify_chain, write_decision_tables
 from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
 
@@ -31,5 +31,10 @@ def decision_tables(context: AssetExecutionContext):
     finally:
         con.close()
     context.log.info(f"decisions from {s.decisions}: {counts}")
+    # A broken chain does not stop the build (the marts must stay current) but must not go unseen;
+    # `itam reconcile verify` fails on it and no command extends it.
+    chain = verify_chain(store)
+    if chain.problems:
+        context.log.warning(f"the decisions chain in {s.decisions} is broken: {chain.problems[0]}")
     for t in DECISION_TABLES:
         yield MaterializeResult(asset_key=AssetKey(["decisions", t]), metadata={"rows": counts[t]})

@@ -169,6 +169,20 @@ def data_sha256(content: dict) -> str:
     return sha256_bytes(json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode())
 
 
+def _data_content(manifest: dict) -> dict:
+    """What data_sha256 covers: the manifest without its volatile keys and the workbook's entry."""
+    content = {k: v for k, v in manifest.items() if k not in (*VOLATILE_KEYS, "data_sha256")}
+    content["files"] = {k: v for k, v in manifest["files"].items() if k != WORKBOOK}
+    return content
+
+
+def seal(manifest: dict) -> dict:
+    """Set data_sha256 and pack_sha256 from the manifest's content (what write_pack does)."""
+    manifest["data_sha256"] = data_sha256(_data_content(manifest))
+    manifest["pack_sha256"] = pack_sha256(manifest)
+    return manifest
+
+
 def _signoff_state(con, quarter: str) -> str:
     try:
         row = con.execute("select signed_by, signed_at, pack_sha256 from decisions.signoffs where quarter = ? "
@@ -295,9 +309,7 @@ def verify_pack(folder: Path) -> tuple[dict, list[str]]:
                    if not p.name.startswith(".") and p.name != MANIFEST and p.name not in manifest["files"])
     problems += [f"{name} is not part of the pack" for name in extra]
     if "data_sha256" in manifest:
-        content = {k: v for k, v in manifest.items() if k not in (*VOLATILE_KEYS, "data_sha256")}
-        content["files"] = {k: v for k, v in manifest["files"].items() if k != WORKBOOK}
-        if data_sha256(content) != manifest["data_sha256"]:
+        if data_sha256(_data_content(manifest)) != manifest["data_sha256"]:
             problems.append(f"{MANIFEST} was edited (its content no longer hashes to data_sha256, "
                             "the hash on the workbook's cover)")
     if pack_sha256(manifest) != manifest.get("pack_sha256"):
