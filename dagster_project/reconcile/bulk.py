@@ -72,7 +72,9 @@ def read_lines(path: Path) -> tuple[str | None, list[Line]]:
         from openpyxl import load_workbook
 
         try:
-            wb = load_workbook(path, read_only=True, data_only=True)
+            # Formulas are read as their text, never their computed value: a note typed as
+            # =HYPERLINK(..) is kept (and neutralised again in every output), not evaluated.
+            wb = load_workbook(path, read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises several kinds for a damaged file
             raise BulkError(f"{path} cannot be read as a workbook ({exc})") from exc
         quarter = None

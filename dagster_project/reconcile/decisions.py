@@ -487,12 +487,9 @@ def _summary(c: ChainRow) -> str:
 
 
 def _replace(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    from dagster_project.outputs import write_file
+
+    write_file(path, data, force=True)  # temporary file, fsync, rename: never half a file
 
 
 # --------------------------------------------------------------------------------- warehouse
