@@ -459,7 +459,8 @@ def _tampered(rec, tmp_path, case: str) -> tuple[Path, Path]:
     elif case == "delete_resolution":
         res.write_text("".join(lines[:-1]))
     elif case == "signer":
-        sig.write_text(sig.read_text().replace("cfo@example.com", "ceo@example.com"))
+        head, *signed = sig.read_text().splitlines(keepends=True)  # the Q3 sign-off, the last one
+        sig.write_text(head + "".join(signed[:-1]) + signed[-1].replace("cfo@example.com", "ceo@example.com"))
     elif case == "delete_signoffs":
         sig.unlink()
     elif case == "forge":
