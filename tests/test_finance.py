@@ -527,7 +527,10 @@ def test_finance_workbook(fin, tmp_path, capsys):
     # No absolute path anywhere: the warehouse by its file name, loads by relative name and hash.
     texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert not [t for t in texts if t.startswith("/") or str(tmp_path) in t or str(fin.path.parent) in t]
-    header = {r[0]: r[1] for r in wb["header"].iter_rows(values_only=True) if r and r[0]}
+    header = {}
+    for r in wb["header"].iter_rows(values_only=True):  # the key/value block comes first
+        if r and r[0]:
+            header.setdefault(r[0], r[1])
     assert header["warehouse"] == fin.path.name and header["period"] == "2026Q3"
 
 
