@@ -286,6 +286,7 @@ def protected_paths(settings) -> list[tuple[Path, str]]:
     w = Path(settings.warehouse)
     return [(w, "the published warehouse"), (Path(f"{w}.building"), "the warehouse's build file"),
             (Path(f"{w}.wal"), "the warehouse's write-ahead log"), (Path(settings.build_db), "the build file"),
+            (Path(f"{w}.versions"), "the kept versions of the warehouse"),
             (Path(settings.landing), "the landing folder"), (Path(settings.decisions), "the decisions store"),
             (Path(settings.taxonomy), "the taxonomy folder")]
 

@@ -497,11 +497,10 @@ def test_tampering_with_signed_decisions_fails_verify(rec, tmp_path, case, names
     assert r.rc == 1 and "chain is broken" in r.err
 
 
-def test_truncating_the_chain_and_its_head_is_caught_by_the_hmac(tmp_path, monkeypatch):
-    from dagster_project.reconcile.decisions import KEY_ENV, DecisionsStore, row_hash, verify_chain
+def test_truncating_the_chain_and_its_head_is_caught_by_the_hmac(tmp_path):
+    from dagster_project.reconcile.decisions import DecisionsStore, row_hash, verify_chain
 
-    monkeypatch.setenv(KEY_ENV, "a key held by the controller")
-    store = DecisionsStore(tmp_path)
+    store = DecisionsStore(tmp_path, key="a key held by the controller")  # ITAM_DECISIONS_KEY
     store.add_resolution(exception_id="EX-0123456789ab", as_of_date=date(2026, 9, 30), action="accepted_risk",
                          resolved_by="a@example.com", note="why", exception_type="ghost_ci", problem_key="serial:X")
     store.add_signoff(quarter="2026Q3", as_of_date=date(2026, 9, 30), pack_sha256="a" * 64,
@@ -519,8 +518,7 @@ def test_truncating_the_chain_and_its_head_is_caught_by_the_hmac(tmp_path, monke
     head["head"] = rows[0]["row_hash"]
     store.head_path.write_text(json.dumps(head))
     assert "HMAC does not match" in verify_chain(store).problems[0]
-    monkeypatch.delenv(KEY_ENV)
-    report = verify_chain(store)  # without the key a full recomputation is undetectable: documented
+    report = verify_chain(DecisionsStore(tmp_path))  # without the key a full recomputation is undetectable: documented
     assert report.problems == [] and "not checked" in report.notes[0]
 
 

@@ -36,7 +36,8 @@ def _store(args) -> DecisionsStore:
     left it invalid."""
     from dagster_project.settings import Settings
 
-    store = DecisionsStore((getattr(args, "decisions", None) or Settings.from_env().decisions).resolve())
+    env = Settings.from_env()
+    store = DecisionsStore((getattr(args, "decisions", None) or env.decisions).resolve(), key=env.decisions_key)
     try:
         store.resolutions()
         store.signoffs()

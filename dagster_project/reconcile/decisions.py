@@ -109,8 +109,11 @@ class SignOff:
 
 
 class DecisionsStore:
-    def __init__(self, folder: Path | str):
+    def __init__(self, folder: Path | str, key: str | bytes | None = None):
+        """`key`: the HMAC key of the chain (Settings.decisions_key, from ITAM_DECISIONS_KEY);
+        without it sign-offs are chained but not HMAC-signed."""
         self.folder = Path(folder)
+        self.key = key.encode() if isinstance(key, str) else key
 
     @property
     def resolutions_path(self) -> Path:
@@ -288,11 +291,11 @@ class DecisionsStore:
                 prev, chained = GENESIS, []
                 for i, c in enumerate(rows, start=1):
                     values = {k: c.values[k] for k in _columns(c.kind)}
-                    chained.append((c.kind, _link(c.kind, values, i, prev)))
+                    chained.append((c.kind, _link(c.kind, values, i, prev, self.key)))
                     prev = chained[-1][1]["row_hash"]
                 head = {"migrated_legacy_rows": len(rows), "migrated_at": _timestamp(utc_now())} if rows else {}
             else:
-                report = verify_chain(self, key=None)
+                report = verify_chain(self, key=None)  # the HMACs are checked by `verify`
                 if report.problems:
                     raise DecisionsError(f"the decisions chain is broken ({report.problems[0]}); nothing "
                                          f"was recorded: run `itam reconcile verify` and restore the store")
@@ -300,11 +303,11 @@ class DecisionsStore:
             prev = chained[-1][1]["row_hash"] if chained else GENESIS
             added = []
             for kind, values in new:
-                link = _link(kind, values, len(chained) + 1, prev)
+                link = _link(kind, values, len(chained) + 1, prev, self.key)
                 chained.append((kind, link))
                 added.append(link)
                 prev = link["row_hash"]
-            key = _key()
+            key = self.key
             head.update({"rows": len(chained), "head": prev,
                          "head_hmac": hmac.new(key, prev.encode(), hashlib.sha256).hexdigest() if key else ""})
             self._write_all([v for k, v in chained if k == "resolution"],
@@ -382,11 +385,6 @@ def _columns(kind: str) -> tuple[str, ...]:
     return RESOLUTION_COLUMNS if kind == "resolution" else SIGNOFF_COLUMNS
 
 
-def _key() -> bytes | None:
-    key = os.environ.get(KEY_ENV, "")
-    return key.encode() if key else None
-
-
 def row_hash(kind: str, values: dict[str, str], seq: int, prev_hash: str) -> str:
     """sha256 of the row's fields as stored, its kind, position and the previous row's hash."""
     body = {c: values.get(c, "") for c in _columns(kind)}
@@ -397,22 +395,22 @@ def row_hash(kind: str, values: dict[str, str], seq: int, prev_hash: str) -> str
                                      separators=(",", ":")).encode()).hexdigest()
 
 
-def _link(kind: str, values: dict[str, str], seq: int, prev: str) -> dict[str, str]:
+def _link(kind: str, values: dict[str, str], seq: int, prev: str, key: bytes | None) -> dict[str, str]:
     out = {c: values.get(c, "") for c in _columns(kind)}
     h = row_hash(kind, out, seq, prev)
     out.update({"seq": str(seq), "prev_hash": prev, "row_hash": h})
     if kind == "signoff":
-        key = _key()
         out["chain_head"] = prev
         out["head_hmac"] = hmac.new(key, h.encode(), hashlib.sha256).hexdigest() if key else ""
     return out
 
 
-def verify_chain(store: "DecisionsStore", key: bytes | None | str = "env") -> ChainReport:
+def verify_chain(store: "DecisionsStore", key: bytes | str | None = "store") -> ChainReport:
     """Recompute the chain of both files against chain.json; every problem names file, line and seq.
-    `key` is the HMAC key (default: ITAM_DECISIONS_KEY); with a key every sign-off must carry a
-    valid HMAC, without one the HMACs are reported as not checked."""
-    key = _key() if key == "env" else key
+    `key` is the HMAC key (default: the store's); with a key every sign-off must carry a valid
+    HMAC, without one the HMACs are reported as not checked."""
+    key = store.key if key == "store" else key
+    key = key.encode() if isinstance(key, str) else key
     report = ChainReport()
     legacy, rows = store.chain_rows()
     head = store.read_head()
