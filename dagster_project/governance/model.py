@@ -296,6 +296,10 @@ class PoliciesFile(_Strict):
     # (nothing published, exit code "data"); 100 = never.
     max_quarantined_pct: float = Field(
         100, ge=0, le=100, description="a percentage from 0 to 100 of a file's rows")
+    # Reconciliation sign-off (issue 17.2): the signer of a quarter's pack may not be one of the people
+    # whose resolutions the pack lists (four eyes); false allows one person to do both.
+    signer_must_differ_from_resolvers: bool = Field(
+        True, description="true or false: may the signer of a pack have resolved exceptions in it?")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
