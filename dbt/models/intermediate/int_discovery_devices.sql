@@ -18,7 +18,8 @@ with obs as (
 keyed as (
     select
         *,
-        coalesce('s:' || serial_norm, 'c:' || cloud_id_norm, 'h:' || hostname_norm, 'm:' || mac_norm) as device_key
+        -- uuid before hostname: virtual machines have no serial and their names repeat across hosts.
+        coalesce('s:' || serial_norm, 'c:' || cloud_id_norm, 'u:' || nullif(lower(trim(uuid)), '') , 'h:' || hostname_norm, 'm:' || mac_norm) as device_key
     from obs
 )
 select
@@ -40,7 +41,14 @@ select
     arg_max(os_name, observed_at) filter (where os_name is not null) as os_name,
     arg_max(os_version, observed_at) filter (where os_version is not null) as os_version,
     arg_max(last_user_norm, observed_at) filter (where last_user_norm is not null) as last_user_norm,
-    arg_max(cores, observed_at) filter (where cores is not null) as cores
+    arg_max(cores, observed_at) filter (where cores is not null) as cores,
+    -- A partial inventory leaves what it does not carry blank, so the last value seen stays.
+    arg_max(device_type, observed_at) filter (where device_type is not null) as device_type,
+    arg_max(chassis_type, observed_at) filter (where chassis_type is not null) as chassis_type,
+    arg_max(sockets, observed_at) filter (where sockets is not null) as sockets,
+    arg_max(memory_mb, observed_at) filter (where memory_mb is not null) as memory_mb,
+    arg_max(firmware, observed_at) filter (where firmware is not null) as firmware,
+    arg_max(uuid, observed_at) filter (where uuid is not null) as uuid
 from keyed
 where device_key is not null
 group by as_of_date, discovery_source, device_key
