@@ -110,7 +110,7 @@ def read(path: Path, inp: Input, data: bytes | None = None) -> ReadResult:
     if inp.reader == "json":
         return _prepared(_read_json(dec, inp), inp)
     if inp.reader == "jsonl":
-        return _read_jsonl(dec, inp)
+        return _prepared(_read_jsonl(dec, inp), inp)
     return _read_front_matter(dec, inp)
 
 
