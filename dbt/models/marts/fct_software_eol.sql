@@ -85,6 +85,6 @@ select
         when d.eol_date <= d.horizon_end then 'eol_soon'
         else 'supported'
     end as eol_status,
-    case when d.eol_date is not null then datediff('day', d.as_of_date, d.eol_date) end as days_to_eol
+    case when d.eol_date is not null then cast(datediff('day', d.as_of_date, d.eol_date) as integer) end as days_to_eol
 from dated d
 join {{ ref('int_asset_governance') }} g on g.as_of_date = d.as_of_date and g.asset_id = d.asset_id
