@@ -118,7 +118,11 @@ def test_build_classification_drift_and_eol(tmp_path):
         # the partial inventory changes memory only: nothing removed, OS kept
         ("2026-06-30", "memory_mb", "131072", "262144", "changed", None, None),
     ]
-    assert wh.rows("select count(*) from marts.fct_asset_drift where source = 'cmdb'") == [(0,)]
+    # beside it, governed-attribute drift: the VMs, not re-inventoried by the partial inventory,
+    # fall out of the agent's stale window at 2026-07-31 (lifecycle state no longer known)
+    assert sorted(wh.rows("select hostname, attribute, change_kind, to_as_of_date::varchar from marts.fct_asset_drift "
+                          "where source = 'cmdb' and is_consecutive_snapshot")) == [
+        (h, "lifecycle_state", "cleared", "2026-07-31") for h in ("db", "web1", "web2")]
 
     eol = wh.rows(
         "select as_of_date::varchar, basis, matched_text, eol_product, eol_cycle, eol_date::varchar, "

@@ -44,6 +44,9 @@ _NET_ITEMTYPES = {"networking": "NetworkEquipment", "switch": "NetworkEquipment"
                   "router": "NetworkEquipment", "firewall": "NetworkEquipment",
                   "printer": "Printer", "computer": "Computer", "phone": "Phone",
                   "storage": "Unmanaged", "power": "Unmanaged"}
+# Keys the JSON format renamed (section → {xml name: json name}); glpi-inventory's converter.
+_RENAMED = {"softwares": {"installdate": "install_date", "filesize": "filesize"},
+            "networks": {"macaddr": "mac"}}
 _QUERY_ACTIONS = {"inventory": "inventory", "snmpquery": "netinventory",
                   "netdiscovery": "netdiscovery"}
 _DEVICEID_STAMP = re.compile(r"-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$")
@@ -91,6 +94,8 @@ def _content(content: ET.Element) -> dict[str, Any]:
         if key == "device":
             continue
         val = _element(c)
+        if isinstance(val, dict) and key in _RENAMED:
+            val = {_RENAMED[key].get(k, k): v for k, v in val.items()}
         if key in _SINGLE:
             out[key] = val if key not in out else out[key]
         else:
