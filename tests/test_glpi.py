@@ -144,3 +144,16 @@ def test_build_classification_drift_and_eol(tmp_path):
         ("2026-07-31", "software", "PostgreSQL 12.19", "postgresql", "12", "2024-11-21", None,
          "end_of_life", -617, "CC-IT"),
     ]
+
+    # the suggestion command lists what no rule matches, against the loaded catalogue
+    from dagster_project.governance.eol_suggest import suggest_products, suggestions
+
+    as_of, todo = suggestions(tmp_path / "w.duckdb")
+    assert as_of == "2026-07-31"
+    assert {(r["basis"], r["name"]) for r in todo} == {
+        ("software", "openssl"), ("software", "nginx"), ("software", "htop"), ("software", "curl"),
+        ("firmware", "Dell Inc.")}
+    assert suggest_products("Microsoft Windows Server 2019 Standard", ["ubuntu", "windows", "windows-server"]) == [
+        "windows-server", "windows"]
+    assert suggest_products("PostgreSQL", ["postgresql", "ubuntu"]) == ["postgresql"]
+
