@@ -170,12 +170,13 @@ def test_glpi_real_inventories(tmp_path):
     assert rep.system == "glpi"
     assert sorted(f.path.name for f in rep.files if f.skipped) == ["LICENSE.txt",
                                                                    "inventory.schema.json"]
-    assert rep.rows("devices") == 5 and rep.rows("software_installs") == 6
+    # 5 inventories + computer_2's 6 virtual machines and containers (tests/test_glpi.py)
+    assert rep.rows("devices") == 11 and rep.rows("software_installs") == 6
     devices = by(out(tmp_path, "devices"), "hostname")
     pc = devices["glpixps"]
     assert (pc["serial_number"], pc["mac_address"], pc["ip_address"], pc["observed_at"],
             pc["discovery_source"], pc["os_name"]) == (
-        "640HP72", "00:e0:4c:68:01:db", "192.168.1.142", "2020-06-12T14:19:54", "agent",
+        "640HP72", "00:e0:4c:68:01:db", "192.168.1.142", "2020-06-12T14:19:54+02:00", "agent",
         "Fedora 31 (Workstation Edition)")
     assert devices["COMP1"]["observed_at"] == "2025-06-30T00:00:00"  # no logdate: export date
     sw = devices["ucs6248up-cluster-pa3-B"]
