@@ -88,10 +88,13 @@ items as (
     where v.runs_on is not null
 ),
 -- The latest inventory carrying each kind of item per device at each snapshot.
+inventories as (  -- one row per inventory (device and time), not per item
+    select distinct item_kind, device_key, export_date, observed_at from items
+),
 captures as (
     select d.as_of_date, i.item_kind, i.device_key, max(i.observed_at) as captured_at
     from {{ ref('int_as_of_dates') }} d
-    join items i on i.export_date <= d.as_of_date and i.observed_at < d.as_of_date + interval 1 day
+    join inventories i on i.export_date <= d.as_of_date and i.observed_at < d.as_of_date + interval 1 day
     group by all
 ),
 capture_items as (
