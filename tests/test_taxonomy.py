@@ -753,7 +753,7 @@ def test_report_html_is_self_contained(shipped):
 
 def test_check_command(tmp_path, capsys):
     assert check_command(SHIPPED) == 0
-    assert capsys.readouterr().out.strip() == "taxonomy OK: 14 classes, 17 classification rules, 8 ownership rules"
+    assert capsys.readouterr().out.strip() == "taxonomy OK: 15 classes, 25 classification rules, 8 ownership rules"
     d = copy_taxonomy(tmp_path)
     edit(d, "ownership.yaml", "class: saas", "class: saas_apps")
     assert check_command(d) == 1
