@@ -90,8 +90,9 @@ def test_real_samples_row_accounting_and_fidelity(tmp_path):
 
 def test_build_classification_drift_and_eol(tmp_path):
     landing = tmp_path / "landing"
-    for name, d in CAPTURES:
-        import_native("glpi", [FIX / name], landing, d, log=lambda m: None)
+    for name, d in CAPTURES:  # one import per export; the switch is in the 2026-06-30 one
+        extra = [FIX / "switch01-2026-06-30.xml"] if d == date(2026, 6, 30) else []
+        import_native("glpi", [FIX / name, *extra], landing, d, log=lambda m: None)
     import_native("endoflife-date", [FIX / "eol"], landing, date(2026, 3, 31), log=lambda m: None)
     ci = landing / "cmdb" / "2026-03-31" / "configuration_items.csv"
     ci.write_text("ci_id,ci_class,name,status,updated_at,serial_number,cost_center\n"
@@ -100,7 +101,7 @@ def test_build_classification_drift_and_eol(tmp_path):
 
     cls = dict(wh.rows("select hostname, asset_class from marts.dim_asset where as_of_date = '2026-07-31'"))
     assert cls == {"srv01": "server", "web1": "virtual_machine", "web2": "virtual_machine",
-                   "db": "virtual_machine"}
+                   "db": "virtual_machine", "switch01": "network"}
 
     drift = wh.rows(
         "select from_as_of_date::varchar, attribute, old_value, new_value, change_kind, change_count, details "
@@ -144,6 +145,13 @@ def test_build_classification_drift_and_eol(tmp_path):
          "end_of_life", -617, "CC-IT"),
     ]
 
+    # network firmware: Cisco IOS 15.2 ends 2026-08-31, within the 6-month policy horizon
+    assert wh.rows(
+        "select as_of_date::varchar, asset_name, matched_text, eol_product, eol_cycle, eol_status, days_to_eol, "
+        "cost_center from marts.fct_software_eol where basis = 'firmware' order by as_of_date") == [
+        ("2026-06-30", "switch01", "Cisco 15.2(4)E10", "cisco-ios", "15.2", "eol_soon", 62, None),
+        ("2026-07-31", "switch01", "Cisco 15.2(4)E10", "cisco-ios", "15.2", "eol_soon", 31, None)]
+
     # the suggestion command lists what no rule matches, against the loaded catalogue
     from dagster_project.governance.eol_suggest import suggest_products, suggestions
 
@@ -156,3 +164,34 @@ def test_build_classification_drift_and_eol(tmp_path):
         "windows-server", "windows"]
     assert suggest_products("PostgreSQL", ["postgresql", "ubuntu"]) == ["postgresql"]
 
+
+
+@needs_realdata
+def test_real_samples_build_classification_and_mart_fidelity(tmp_path):
+    """The GLPI samples (JSON and XML) and endoflife.date's products, built: every device
+    classified by what the agent says it is, and a declared list of dim_asset fields equal to
+    the native values (timestamps: the agent's local time converted with its offset)."""
+    landing = tmp_path / "landing"
+    src = REALDATA / "glpi-inventory"
+    import_native("glpi", [src / "examples", src / "xml"], landing, date(2026, 6, 30), log=lambda m: None)
+    import_native("endoflife-date", [REALDATA / "endoflife-date" / "products"], landing, date(2026, 6, 30),
+                  log=lambda m: None)
+    wh = built_warehouse(landing, tmp_path / "w.duckdb")
+    got = {r[0]: r[1:] for r in wh.rows(
+        "select serial_number, asset_class, manufacturer, model, os_name, last_seen_at::varchar "
+        "from marts.dim_asset where asset_kind = 'device' and serial_number in "
+        "('640HP72', '2FAGP34', 'SSI1912014B', 'PHCVN191TG', 'AF8D8FCFA6FA4794', '9E113232I', 'CZC0479792', '486280')")}
+    assert got == {
+        "640HP72": ("laptop", "Dell Inc.", "XPS 13 9350", "Fedora 31 (Workstation Edition)", "2020-06-12 12:19:54"),
+        "2FAGP34": ("laptop", "Dell Inc.", "XPS 13 9350", None, "2026-06-30 00:00:00"),
+        # a Cisco UCS fabric interconnect is network equipment, not a UCS server
+        "SSI1912014B": ("network", "Cisco", "UCS 6248UP 48-Port", None, "2026-06-30 00:00:00"),
+        "PHCVN191TG": ("printer", "Hewlett-Packard", "HP LaserJet M507", None, "2026-06-30 00:00:00"),
+        "AF8D8FCFA6FA4794": ("mobile", "Xiaomi", "Mi 9T Pro", "Q Android 10.0 api 29", "2019-12-18 04:30:16"),
+        "9E113232I": ("laptop", "TOSHIBA", "PORTEGE Z30-A", "Fedora release 25 (Twenty Five)", "2017-06-09 07:00:49"),
+        "CZC0479792": ("laptop", "Hewlett-Packard", "HP EliteBook 2540p", "Microsoft Windows 8.1 Professionnel",
+                       "2017-05-15 16:38:07"),
+        "486280": ("network", "Digi", "WR11 XT", None, "2026-06-30 00:00:00"),
+    }
+    assert wh.rows("select count(*) from marts.dim_asset where asset_kind = 'device' and asset_class is null") == [(0,)]
+    assert wh.rows("select count(*) from marts.dim_asset where asset_class = 'virtual_machine'") == [(9,)]

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # XML sections whose JSON counterpart is a single object; every other CONTENT section is a list.
 _SINGLE = {"accesslog", "bios", "hardware", "operatingsystem", "versionclient", "versionprovider",
-           "network_device", "accountinfo"}
+           "network_device", "accountinfo", "moduleversion", "processnumber"}
 # NETINVENTORY / SNMPQUERY: CONTENT/DEVICE/<X> → content.<json name>
 _DEVICE_SECTIONS = {"info": "network_device", "ports": "network_ports",
                     "components": "network_components", "firmwares": "firmwares",
@@ -138,7 +138,9 @@ def xml_documents(text: str) -> list[dict[str, Any]]:
                     info["ips"] = [i for i in _as_list(info["ips"]) if i]
                 content_of[name] = info
             elif key in _WRAPPED:
-                content_of[name] = val if isinstance(val, list) else _as_list(val)
+                if isinstance(val, dict):
+                    val = val.get(_WRAPPED[key])
+                content_of[name] = _as_list(val)
             else:
                 content_of.setdefault(name, []).append(val)
         if info is None:  # NETDISCOVERY: the device's fields sit directly under DEVICE
