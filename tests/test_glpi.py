@@ -195,3 +195,16 @@ def test_real_samples_build_classification_and_mart_fidelity(tmp_path):
     }
     assert wh.rows("select count(*) from marts.dim_asset where asset_kind = 'device' and asset_class is null") == [(0,)]
     assert wh.rows("select count(*) from marts.dim_asset where asset_class = 'virtual_machine'") == [(9,)]
+
+
+def test_eol_rule_stub_is_valid_yaml_and_reads_the_cycle():
+    import re
+
+    import yaml
+
+    from dagster_project.governance.eol_suggest import rule_stub
+
+    (rule,) = yaml.safe_load(rule_stub({"name": "Microsoft Windows 8.1 Professionnel", "basis": "os",
+                                        "products": ["windows"]}))
+    assert (rule["id"], rule["match"], rule["product"], rule["cycle"]) == ("microsoft-windows", "os", "windows", "\\1")
+    assert re.search(rule["pattern"], "microsoft windows 8.1 professionnel 6.3.9600").group(1) == "8.1"

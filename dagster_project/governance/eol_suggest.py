@@ -72,10 +72,18 @@ def suggestions(warehouse: Path, limit: int = 50) -> tuple[str, list[dict]]:
 
 
 def rule_stub(row: dict) -> str:
+    """A YAML line to start a rule from: the name's words up to its first number, then the
+    first version number of the text as the cycle (to be checked against the product's page)."""
     product = row["products"][0] if row["products"] else "<endoflife.date product>"
-    pattern = re.escape(row["name"].lower()).replace("\\ ", " ") + r"\\D*(\\d+(?:\\.\\d+)?)"
-    rid = "-".join(_tokens(row["name"]))[:40] or "rule"
-    return (f'- {{id: {rid}, match: {row["basis"]}, pattern: "{pattern}", product: {product}, '
+    words = []
+    for w in row["name"].lower().split():
+        if re.match(r"\d", w):
+            break
+        words.append(re.escape(w))
+    regex = " ".join(words or [re.escape(row["name"].lower())]) + r"\D*(\d+(?:\.\d+)?)"
+    rid = "-".join(_tokens(" ".join(row["name"].split()[:len(words) or None])))[:40] or "rule"
+    as_yaml = regex.replace("\\", "\\\\").replace('"', '\\"')
+    return (f'- {{id: {rid}, match: {row["basis"]}, pattern: "{as_yaml}", product: {product}, '
             f'cycle: "\\\\1"}}')
 
 
