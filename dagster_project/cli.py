@@ -136,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", choices=("md", "html"), default="md", help="output format")
     t.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     t.set_defaults(func="dagster_project.commands.taxonomy:report")
+    # issue 14.7
+    t = tsub.add_parser("eol-suggest", help="installed products, OSes and firmware no eol_products rule "
+                                             "matches, with the endoflife.date products they resemble")
+    _data_args(t, landing=False)
+    t.add_argument("--limit", type=int, default=50)
+    t.set_defaults(func="dagster_project.commands.taxonomy:eol_suggest")
 
     p = sub.add_parser("reconcile", help="quarterly reconciliation: the pack, resolutions, sign-off",
                        description="itam reconcile --quarter 2026Q3 builds (or reuses) the quarter's "
