@@ -40,7 +40,8 @@ select
     arg_max(os_name, observed_at) filter (where os_name is not null) as os_name,
     arg_max(os_version, observed_at) filter (where os_version is not null) as os_version,
     arg_max(last_user_norm, observed_at) filter (where last_user_norm is not null) as last_user_norm,
-    arg_max(cores, observed_at) filter (where cores is not null) as cores
+    arg_max(cores, observed_at) filter (where cores is not null) as cores,
+    arg_max(processor, observed_at) filter (where processor is not null) as processor
 from keyed
 where device_key is not null
 group by as_of_date, discovery_source, device_key
