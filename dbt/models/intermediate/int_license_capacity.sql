@@ -22,7 +22,7 @@ rules as (
 ),
 items as (
     select as_of_date, publisher_norm, product_norm, install_year, install_major, core_units
-    from {{ ref('int_license_consumers') }}
+    from {{ ref('int_license_items') }}
 ),
 metric_units as (
     select m.license_metric, i.*,
@@ -38,7 +38,7 @@ levels as (
             order by rights_level) as units_upto
     from grants
     where is_active and rights_level is not null
-    group by all
+    group by as_of_date, publisher_norm, product_norm, license_metric, rights_scheme, rights_level
 ),
 gaps as (
     select
@@ -55,7 +55,8 @@ gaps as (
     left join metric_units u
         on u.as_of_date = l.as_of_date and u.publisher_norm = l.publisher_norm
        and u.product_norm = l.product_norm and u.license_metric = l.license_metric
-    group by all
+    group by l.as_of_date, l.publisher_norm, l.product_norm, l.license_metric, l.rights_scheme, l.rights_level,
+        r.downgrade_rights, l.units_upto, l.units_at_level
 ),
 outside as (
     select as_of_date, publisher_norm, product_norm, license_metric,
@@ -90,7 +91,9 @@ ent as (
                  arg_max(term_end is null, purchase_date)) as priced_perpetual,
         coalesce(arg_max(maintenance_pct_applied, purchase_date) filter (where is_active and granted_by is null),
                  arg_max(maintenance_pct_applied, purchase_date)) as maintenance_pct,
-        max(purchase_date) filter (where is_active) as latest_purchase_in_force
+        max(purchase_date) filter (where is_active) as latest_purchase_in_force,
+        max(purchase_date) filter (where is_active and granted_by is null) as latest_own_purchase_in_force,
+        max(purchase_date) filter (where granted_by is null) as latest_own_purchase
     from grants
     group by all
 )
@@ -106,6 +109,9 @@ select
     -- What one unit costs per year: the subscription price, or a perpetual license's support fee.
     cast(round(case when e.priced_perpetual then round(e.unit_cost_raw, 2) * e.maintenance_pct / 100
                     else round(e.unit_cost_raw, 2) end, 2) as decimal(18, 2)) as annual_unit_cost,
-    e.latest_purchase_in_force
+    e.own_rows_in_force,
+    e.latest_purchase_in_force,
+    e.latest_own_purchase_in_force,
+    e.latest_own_purchase
 from ent e
 left join outside o using (as_of_date, publisher_norm, product_norm, license_metric)

@@ -16,7 +16,7 @@ with items as (
     select
         c.*,
         case when c.covered_by_host then 'core' end as covered_metric
-    from {{ ref('int_license_consumers') }} c
+    from {{ ref('int_license_items') }} c
 ),
 cap as (
     select as_of_date, publisher_norm, product_norm, license_metric, capacity

@@ -23,7 +23,9 @@ names as (
 ),
 tmetric as (
     select as_of_date, publisher_norm, product_norm,
-        arg_max(license_metric, (own_rows_in_force > 0, latest_purchase_in_force is not null,
+        -- latest own purchase in force, else latest own purchase, else latest grant in force
+        arg_max(license_metric, (latest_own_purchase_in_force is not null, latest_own_purchase_in_force,
+                                 latest_own_purchase is not null, latest_own_purchase,
                                  latest_purchase_in_force, license_metric)) as true_up_metric,
         string_agg(license_metric, ', ' order by license_metric) as metrics_pooled
     from cap
