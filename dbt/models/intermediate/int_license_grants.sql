@@ -57,7 +57,9 @@ grants as (
         license_metric, quantity, is_active, term_end, maintenance_end, purchase_date,
         rights_scheme, rights_level, unit_cost_rc, maintenance_pct,
         cast(null as varchar) as granted_by,
-        cast(null as decimal(18, 4)) as bundle_unit_cost_rc
+        cast(null as decimal(18, 4)) as bundle_unit_cost_rc,
+        cast(null as varchar) as bundle_publisher_norm,
+        cast(null as varchar) as bundle_product_norm
     from ent
     union all
     select
@@ -68,7 +70,9 @@ grants as (
         c.license_metric, c.quantity, c.is_active, c.term_end, c.maintenance_end, c.purchase_date,
         c.rights_scheme, c.rights_level, cast(null as decimal(18, 4)), c.maintenance_pct,
         c.product_name as granted_by,
-        c.unit_cost_rc as bundle_unit_cost_rc
+        c.unit_cost_rc as bundle_unit_cost_rc,
+        c.publisher_norm as bundle_publisher_norm,
+        c.product_norm as bundle_product_norm
     from components c
     left join {{ ref('int_products') }} pr
         on pr.publisher_norm = c.component_publisher_norm and pr.alias_norm = c.component_product_norm

@@ -16,7 +16,10 @@ with p as (
 detail as (
     select as_of_date, publisher_norm, product_norm,
         sum(recurring_savings_per_year) as recurring_savings_per_year,
-        sum(shelfware_cost_per_year) as shelfware_cost_per_year
+        sum(shelfware_cost_per_year) as shelfware_cost_per_year,
+        -- the true-up metric's row: unused units, and a bundle's seats used through its components
+        sum(unused) filter (where is_true_up_metric) as unused_t,
+        sum(used_by_components) filter (where is_true_up_metric) as used_by_components
     from {{ ref('fct_license_position_detail') }}
     group by all
 ),
@@ -34,13 +37,13 @@ select
     p.product,
     p.true_up_metric as license_metric,
     p.metrics_pooled,
-    cast(p.consumption + p.unused_t - p.uncovered_units as decimal(18, 2)) as entitlements,
+    cast(p.consumption + d.used_by_components + d.unused_t - p.shortfall_units as decimal(18, 2)) as entitlements,
     cast(p.expired as decimal(18, 2)) as entitlements_expired,
     cast(p.outside_version_rights as decimal(18, 2)) as entitlements_outside_version_rights,
-    cast(p.consumption as decimal(18, 2)) as consumption,
-    cast(p.active_consumption as decimal(18, 2)) as active_consumption_90d,
-    cast(p.unused_t - p.uncovered_units as decimal(18, 2)) as position,
-    cast(greatest(p.unused_t - p.uncovered_units, 0) as decimal(18, 2)) as over_licensed,
+    cast(p.consumption + d.used_by_components as decimal(18, 2)) as consumption,
+    cast(p.active_consumption + d.used_by_components as decimal(18, 2)) as active_consumption_90d,
+    cast(d.unused_t - p.shortfall_units as decimal(18, 2)) as position,
+    cast(greatest(d.unused_t - p.shortfall_units, 0) as decimal(18, 2)) as over_licensed,
     cast(p.consumption - p.active_consumption as decimal(18, 2)) as reclaimable,
     cast(p.shortfall_units as decimal(18, 2)) as shortfall_units,
     cast(p.true_up_units as decimal(18, 2)) as true_up_units,
@@ -84,5 +87,5 @@ select
     p.product_norm
 from p
 cross join pol
-left join detail d using (as_of_date, publisher_norm, product_norm)
+join detail d using (as_of_date, publisher_norm, product_norm)
 left join rc using (as_of_date, publisher_norm, product_norm)

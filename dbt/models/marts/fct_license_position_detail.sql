@@ -33,6 +33,37 @@ joined as (
     join prod pp using (as_of_date, publisher_norm, product_norm)
     left join cov v using (as_of_date, publisher_norm, product_norm, license_metric)
     left join {{ ref('stg_taxonomy__license_metric_order') }} o on o.license_metric = c.license_metric
+),
+-- A bundle's seats are used through its components: of each component's allocated units, those
+-- beyond its own entitlements are granted ones (own licenses are used first), shared among the
+-- granting bundles by their granted units; a bundle's use is the most any component takes.
+granted_used as (
+    select j.as_of_date, j.publisher_norm, j.product_norm, j.license_metric,
+        least(j.granted_by_bundles, greatest(j.allocated - (j.capacity - j.granted_by_bundles), 0)) as used_from_grants,
+        j.granted_by_bundles
+    from joined j
+    where j.granted_by_bundles > 0
+),
+bundle_use as (
+    select g.as_of_date, g.bundle_publisher_norm as publisher_norm, g.bundle_product_norm as product_norm,
+        g.license_metric,
+        max(u.used_from_grants * g.units / u.granted_by_bundles) as used_by_components
+    from (
+        select as_of_date, publisher_norm, product_norm, license_metric, bundle_publisher_norm, bundle_product_norm,
+            sum(quantity) as units
+        from {{ ref('int_license_grants') }}
+        where is_active and granted_by is not null
+        group by all
+    ) g
+    join granted_used u using (as_of_date, publisher_norm, product_norm, license_metric)
+    group by all
+),
+final as (
+    select j.* exclude (allocated),
+        j.allocated + least(coalesce(b.used_by_components, 0), greatest(j.capacity - j.allocated, 0)) as allocated,
+        least(coalesce(b.used_by_components, 0), greatest(j.capacity - j.allocated, 0)) as used_by_components
+    from joined j
+    left join bundle_use b using (as_of_date, publisher_norm, product_norm, license_metric)
 )
 select
     j.as_of_date,
@@ -49,6 +80,7 @@ select
     cast(j.capacity as decimal(18, 2)) as entitlements,
     cast(j.allocated as decimal(18, 2)) as allocated,
     cast(coalesce(j.items_covered, 0) as integer) as items_covered,
+    cast(j.used_by_components as decimal(18, 2)) as used_by_components,
     cast(coalesce(j.vms_covered_by_host, 0) as integer) as vms_covered_by_host,
     cast(j.capacity - j.allocated as decimal(18, 2)) as unused,
     cast(coalesce(j.reclaimable, 0) as decimal(18, 2)) as reclaimable,
@@ -64,5 +96,5 @@ select
     pol.reporting_currency as currency,
     j.publisher_norm,
     j.product_norm
-from joined j
+from final j
 cross join {{ ref('int_policy') }} pol
