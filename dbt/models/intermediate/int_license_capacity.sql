@@ -66,7 +66,9 @@ outside as (
     from (
         select as_of_date, publisher_norm, product_norm, license_metric, rights_scheme,
             case when bool_and(downgrade_rights) then greatest(max(unusable_upto), 0) else sum(unusable_exact) end as outside,
-            max(rights_level) as max_level
+            -- the rights level that leaves units out (the lowest of equals)
+            case when bool_and(downgrade_rights) then arg_max(rights_level, (unusable_upto, -rights_level))
+                 else max(rights_level) filter (where unusable_exact > 0) end as max_level
         from gaps
         group by all
     )
