@@ -18,14 +18,15 @@ cov as (
     group by all
 ),
 prod as (
-    select as_of_date, publisher_norm, product_norm, publisher, product, true_up_metric, true_up_units, uncovered_units
+    select as_of_date, publisher_norm, product_norm, publisher, product, true_up_metric, true_up_units,
+        uncovered_units, shortfall_units
     from {{ ref('int_license_product_position') }}
 ),
 -- The true-up metric's unused units first go to consumption it cannot cover whole (a device
 -- needing more cores than are left): they are allocated, not unused.
 joined as (
     select
-        c.*, pp.publisher, pp.product, pp.true_up_metric, pp.true_up_units, o.position as cover_order,
+        c.*, pp.publisher, pp.product, pp.true_up_metric, pp.true_up_units, pp.shortfall_units, o.position as cover_order,
         v.items_covered, v.vms_covered_by_host, v.reclaimable,
         coalesce(v.allocated, 0) + case when c.license_metric = pp.true_up_metric
             then least(greatest(c.capacity - coalesce(v.allocated, 0), 0), pp.uncovered_units) else 0 end as allocated
@@ -84,6 +85,14 @@ select
     cast(coalesce(j.vms_covered_by_host, 0) as integer) as vms_covered_by_host,
     cast(j.capacity - j.allocated as decimal(18, 2)) as unused,
     cast(coalesce(j.reclaimable, 0) as decimal(18, 2)) as reclaimable,
+    -- Consumption reported on this metric (for utilisation): what it covers, plus, on the
+    -- true-up metric, the shortfall nobody covers; active = less idle holders and, on the
+    -- true-up metric, the shortfall that reclaiming idle consumption removes.
+    cast(j.allocated + case when j.license_metric = j.true_up_metric then j.shortfall_units else 0 end
+         as decimal(18, 2)) as consumption,
+    cast(j.allocated - coalesce(j.reclaimable, 0)
+         + case when j.license_metric = j.true_up_metric then j.true_up_units else 0 end
+         as decimal(18, 2)) as active_consumption_90d,
     j.unit_cost,
     j.license_type,
     j.maintenance_pct,
