@@ -20,6 +20,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import REPO, Warehouse, built_warehouse
+from dagster_project.governance.model import TaxonomyError, load_taxonomy
 
 LANDING = REPO / "tests" / "fixtures" / "landing_licensing"
 Q3, Q2 = "2026-09-30", "2026-06-30"
@@ -304,3 +305,35 @@ def test_saas_snapshot_per_export_date(wh):
     # June: only Figma in the feed (ann, ben, eve assigned); no entitlements exported yet -> unpaid.
     f = saas(wh, "Figma", Q2)
     assert (f["assigned_seats"], f["paid_seats"], f["is_paid"]) == (3, 0, False)
+
+
+def test_licensing_declarations_are_validated_with_actionable_errors(tmp_path):
+    # No build: taxonomy/licensing.yaml is optional (defaults apply) and its mistakes are named.
+    import shutil
+    d = tmp_path / "taxonomy"
+    shutil.copytree(REPO / "taxonomy", d)
+    (d / "licensing.yaml").unlink()
+    t = load_taxonomy(d)
+    assert t.licensing.metric_order == ["subscription", "user", "device", "core"]
+    assert t.table_rows()["vm_host_relationships"][0] == ("Virtualized by::Virtualizes", "child")
+    (d / "licensing.yaml").write_text(
+        "metric_order: [user, user, device]\n"
+        "vm_host_relationships: {runs_on: host}\n"
+        "core_factors: [{processor: 'xeon(', factor: 0.5}]\n"
+        "products: {Microsoft: {Office: {bundle: [Office], vm_min_core: 4}}}\n")
+    with pytest.raises(TaxonomyError) as e:
+        load_taxonomy(d)
+    text = str(e.value)
+    assert "licensing.yaml: vm_host_relationships" in text and "parent" in text
+    assert "vm_min_core" in text and "vm_min_cores" in text          # unknown key, with the right one
+    (d / "licensing.yaml").write_text(
+        "metric_order: [user, user, device]\n"
+        "core_factors: [{processor: 'xeon(', factor: 0.5}]\n"
+        "products: {Microsoft: {Office: {bundle: [Office]}}}\n")
+    with pytest.raises(TaxonomyError) as e:
+        load_taxonomy(d)
+    problems = [str(p) for p in e.value.problems]
+    assert any(p.startswith("licensing.yaml: metric_order: metric 'user' is listed twice") for p in problems)
+    assert any("metric(s) core, subscription not listed" in p for p in problems)
+    assert any(p.startswith("licensing.yaml: core_factors[0].processor: invalid regular expression") for p in problems)
+    assert any(p.startswith("licensing.yaml: products.Microsoft.Office.bundle") for p in problems)

@@ -432,6 +432,9 @@ INHERITED_ATTRIBUTES = ("lifecycle_tracking", "useful_life_months", "refresh_cyc
                         "depreciation_method", "capitalise", "required_fields")
 
 
+FILE_MODELS[LICENSING] = LicensingFile  # issue 13: optional file, validated like the others
+
+
 @dataclass(frozen=True)
 class ResolvedClass:
     class_id: str
