@@ -326,7 +326,7 @@ select date '2026-09-30' as as_of_date, 'assets' as kpi, 19.0 as value, 5.0 as p
 
 create or replace table marts.fct_license_reclamation as
 select date '2026-09-30' as as_of_date, 'Visio Professional' as product, a.asset_id, a.cost_center,
-       timestamp '2026-05-01 00:00:00' as last_used_at, 1 as units, cast(160 as decimal(18,2)) as savings
+       timestamp '2026-05-01 00:00:00' as last_used_at, 1 as units, cast(160 as decimal(18,2)) as recurring_savings_per_year
 from marts.dim_asset a where a.as_of_date = '2026-09-30' and a.asset_name in ('lap-001', 'lap-002');
 
 create or replace table marts.fct_asset_drift as
@@ -430,7 +430,7 @@ def test_licenses_page_reclamation_rows_drill_to_devices(contract_warehouse):
     at.selectbox(key="drill_lic_product").set_value("Visio Professional").run()
     assert not at.exception
     m = metrics(at)
-    assert (m["Candidates"], m["Savings if reclaimed"]) == ("2", "320")  # 2 × 160
+    assert (m["Candidates"], m["Savings per year if reclaimed"]) == ("2", "320")  # 2 × 160
     devices = [df for df in frames(at) if "lifecycle_state" in df.columns]
     assert sorted(devices[-1]["asset_name"]) == ["lap-001", "lap-002"]
 
