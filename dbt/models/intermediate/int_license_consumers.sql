@@ -16,14 +16,9 @@ select
     c.covered_metric is not null as is_covered,
     c.consumer_key, c.consumer_type, c.asset_id, c.hostname, c.user_email, c.cost_center, c.last_used_at,
     c.days_idle, c.is_reclaimable, c.covered_by_host, c.basis,
-    case
-        when c.covered_metric is not null then c.held_units
-        when p.true_up_metric in ('user', 'subscription')
-            then case when row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key, c.covered_metric
-                                              order by c.consumer_key) = 1 then 1 else 0 end
-        when p.true_up_metric = 'device' then 1
-        else c.core_units
-    end as units,
+    case when c.covered_metric is not null then c.held_units else {{ license_units('p.true_up_metric',
+        'row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key, c.covered_metric '
+        'order by c.consumer_key) = 1', 'c.core_units') }} end as units,
     c.cores_defaulted as units_defaulted
 from cov c
 join prod p using (as_of_date, publisher_norm, product_norm)

@@ -88,15 +88,9 @@ select
     f.*,
     -- Units of the covering metric this item holds: a user's license is held once per user (by
     -- the first of its items in key order), a device's one, a core license's core_units.
-    case
-        when f.covered_metric in ('user', 'subscription')
-            then case when row_number() over (
-                    partition by f.as_of_date, f.publisher_norm, f.product_norm, f.covered_metric, f.user_key
-                    order by f.consumer_key) = 1 then 1 else 0 end
-        when f.covered_metric = 'device' then 1
-        when f.covered_metric = 'core' then f.core_units
-        else 0
-    end as held_units,
+    case when f.covered_metric is null then 0 else {{ license_units('f.covered_metric',
+        'row_number() over (partition by f.as_of_date, f.publisher_norm, f.product_norm, f.covered_metric, f.user_key '
+        'order by f.consumer_key) = 1', 'f.core_units') }} end as held_units,
     -- Reclaimable license: a user's when every item it covers is idle, else the item's own idleness.
     case
         when f.covered_metric in ('user', 'subscription')

@@ -24,9 +24,9 @@ names as (
 tmetric as (
     select as_of_date, publisher_norm, product_norm,
         -- latest own purchase in force, else latest own purchase, else latest grant in force
-        arg_max(license_metric, (latest_own_purchase_in_force is not null, latest_own_purchase_in_force,
-                                 latest_own_purchase is not null, latest_own_purchase,
-                                 latest_purchase_in_force, license_metric)) as true_up_metric,
+        arg_max(license_metric, (coalesce(latest_own_purchase_in_force, date '1900-01-01'),
+                                 coalesce(latest_own_purchase, date '1900-01-01'),
+                                 coalesce(latest_purchase_in_force, date '1900-01-01'), license_metric)) as true_up_metric,
         string_agg(license_metric, ', ' order by license_metric) as metrics_pooled
     from cap
     group by all
@@ -35,35 +35,22 @@ tmetric as (
 item_units as (
     select
         c.*, t.true_up_metric,
-        case
-            when t.true_up_metric in ('user', 'subscription') then
-                case when row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key
-                                             order by c.is_reclaimable, c.consumer_key) = 1 then 1 else 0 end
-            when t.true_up_metric = 'device' then 1
-            else c.core_units
-        end as t_units_all,
+        {{ license_units('t.true_up_metric',
+            'row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key '
+            'order by c.is_reclaimable, c.consumer_key) = 1', 'c.core_units') }} as t_units_all,
         -- the same counted over items in use only (a user in use once, by its first active item)
-        case
-            when c.is_reclaimable then 0
-            when t.true_up_metric in ('user', 'subscription') then
-                case when row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key, c.is_reclaimable
-                                             order by c.consumer_key) = 1 then 1 else 0 end
-            when t.true_up_metric = 'device' then 1
-            else c.core_units
-        end as t_units_active
+        case when c.is_reclaimable then 0 else {{ license_units('t.true_up_metric',
+            'row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key, c.is_reclaimable '
+            'order by c.consumer_key) = 1', 'c.core_units') }} end as t_units_active
     from cov c
     join tmetric t using (as_of_date, publisher_norm, product_norm)
 ),
 -- Uncovered users are counted among uncovered items only (a user half covered needs one more).
 uncovered as (
     select as_of_date, publisher_norm, product_norm,
-        sum(case when true_up_metric in ('user', 'subscription')
-                 then case when rn_all = 1 then 1 else 0 end
-                 when true_up_metric = 'device' then 1 else core_units end) as uncovered_all,
-        sum(case when is_reclaimable then 0
-                 when true_up_metric in ('user', 'subscription')
-                 then case when rn_act = 1 then 1 else 0 end
-                 when true_up_metric = 'device' then 1 else core_units end) as uncovered_active
+        sum({{ license_units('true_up_metric', 'rn_all = 1', 'core_units') }}) as uncovered_all,
+        sum(case when is_reclaimable then 0 else {{ license_units('true_up_metric', 'rn_act = 1', 'core_units') }} end)
+            as uncovered_active
     from (
         select *,
             row_number() over (partition by as_of_date, publisher_norm, product_norm, user_key

@@ -21,8 +21,7 @@ holders as (
 ),
 uncovered as (
     select c.* exclude (rn), p.true_up_metric as licence_metric,
-        case when p.true_up_metric in ('user', 'subscription') then 1
-             when p.true_up_metric = 'device' then 1 else c.core_units end as units
+        {{ license_units('p.true_up_metric', 'true', 'c.core_units') }} as units
     from (
         select *, row_number() over (partition by as_of_date, publisher_norm, product_norm, user_key
                                      order by consumer_key) as rn
