@@ -3,6 +3,8 @@
 -- fct_license_reclamation rows, and its savings and shelfware the sums of its
 -- fct_license_position_detail rows; per product × metric, the detail's reclaimable units are the
 -- units of the reclamation rows holding a license of that metric.
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_license_position'}}}) }}
 with rc as (
     select as_of_date, publisher_norm, product_norm,
         sum(recurring_savings_per_year) as savings, sum(reharvest_value) as reharvest
