@@ -11,7 +11,7 @@ SQL Server vm_min_cores 4; Oracle uses core factors (Xeon 0.5). As-of date 2026-
 Devices (CMDB assignment / last logged-on user): L1 ann/ann, L2 ben/ben, L3 -/cat, L4 ann/ann,
 L5 -/- (no user known), SV1 32 cores, SV2 no core count (-> default 8), SV3 4 cores Xeon; hosts
 H1 24 cores, H2 32 cores; VMs VM1 4 vcores on H1 (Virtualized by::Virtualizes), VM2 2 vcores and
-VM3 6 vcores on H2 (Runs on::Runs, runs_on); L9 last seen 2026-08-01 (stale: its installs do not
+VM3 6 vcores on H2 (Runs on::Runs, runs_on), VM4 2 vcores on H1 by discovery's runs_on only; L9 last seen 2026-08-01 (stale: its installs do not
 count)."""
 from __future__ import annotations
 
@@ -163,14 +163,15 @@ def test_bundle_grants_its_components_through_the_m365_sku_reference(wh):
 
 def test_vm_on_licensed_host_and_vm_minimum(wh):
     # SQL Server Standard (SS1: 24 perpetual cores at 2000): H1 (24 physical cores) has it, so
-    # VM1 on H1 is covered by the host (0); H2 has it not, so VM2 counts max(2, 4) = 4 and VM3 6.
-    # consumption 24 + 0 + 4 + 6 = 34 (counting VM1's own 4 and VM2's 2 would give 36).
+    # VM1 on H1 (CMDB) and VM4 on H1 (only discovery says so: devices.runs_on) are covered by the
+    # host (0); H2 has it not, so VM2 counts max(2, 4) = 4 and VM3 6.
+    # consumption 24 + 0 + 0 + 4 + 6 = 34 (counting the VMs' own cores would give 24+4+2+2+6 = 38).
     # position 24 - 34 = -10; nothing idle: true-up 10 x 2000 = 20000 one-time.
     r = position(wh, "SQL Server Standard")
     assert numbers(r, "license_metric", "entitlements", "consumption", "position", "true_up_units",
-                   "vms_covered_by_host", "consumers_with_default_cores") == ("core", 24, 34, -10, 10, 1, 0)
+                   "vms_covered_by_host", "consumers_with_default_cores") == ("core", 24, 34, -10, 10, 2, 0)
     assert money(r) == D(20000, 0, 0, 0, 0)
-    assert "1 VMs covered by their licensed host" in r["consumption_rule"]
+    assert "2 VMs covered by their licensed host" in r["consumption_rule"]
     assert "2 VMs counted by their virtual cores" in r["consumption_rule"]
 
 
