@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from dagster_project.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS, Entity
 from dagster_project.ingest.discover import LandingFile, LandingProblem, LandingScan, discover_files
-from dagster_project.ingest.readers import FileRejected, ReadResult, read_file
+from dagster_project.ingest.readers import FileRejected, Staged, stage_file
 from dagster_project.ingest.validate import file_queries, ident, record_json
 
 __all__ = [
@@ -227,42 +227,49 @@ def _ingest_file(con, e: Entity, f: LandingFile, loaded_hash: str | None, report
         return
 
     kinds = {c.name: c.kind for c in e.columns}
+    name = f"_ingest_stage_{next(_stage_counter)}"
+    # DuckDB's readers give rows in file order only while insertion order is preserved.
+    keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")
     try:
-        rr = read_file(f.file_format, data, kinds)
+        staged = stage_file(con, f.path, f.file_format, data, kinds, name)
     except FileRejected as exc:
         _reject(con, report, log, f, content_hash, f"{f.rel}: {exc}", started)
         return
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
     del data
-    missing = [c for c in e.required if c not in rr.columns]
-    if missing:
-        _reject(con, report, log, f, content_hash,
-                f"{f.rel}: missing required column(s) {', '.join(missing)}", started)
-        return
-
-    load_id = load_id_for(f.rel, content_hash)
     try:
-        loaded_rows, quarantined = _load_rows(con, e, f, rr, load_id, content_hash)
-    except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
-        # Data DuckDB cannot take (e.g. invalid UTF-8 inside a Parquet string column): the
-        # transaction was rolled back; reject the file. Other errors (memory, disk) propagate.
-        reason = " ".join(str(exc).split())[:300]
-        _reject(con, report, log, f, content_hash, f"{f.rel}: could not be loaded ({reason})", started)
-        return
+        missing = [c for c in e.required if c not in staged.columns]
+        if missing:
+            _reject(con, report, log, f, content_hash,
+                    f"{f.rel}: missing required column(s) {', '.join(missing)}", started)
+            return
+        load_id = load_id_for(f.rel, content_hash)
+        try:
+            loaded_rows, quarantined = _load_rows(con, e, f, staged, load_id, content_hash)
+        except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+            # Data DuckDB cannot take: the transaction was rolled back; reject the file. Other
+            # errors (memory, disk) propagate.
+            reason = " ".join(str(exc).split())[:300]
+            _reject(con, report, log, f, content_hash, f"{f.rel}: could not be loaded ({reason})", started)
+            return
+    finally:
+        staged.drop(con)
     outcome = FileOutcome(f.rel, "loaded", loaded_rows, quarantined, seconds=time.perf_counter() - started)
     report.add(outcome)
     log(f"{f.entity}: {f.rel} loaded {loaded_rows} rows, {quarantined} quarantined "
         f"({outcome.seconds:.1f} s)")
 
 
-def _load_rows(con, e: Entity, f: LandingFile, rr: ReadResult, load_id: str,
+def _load_rows(con, e: Entity, f: LandingFile, rr: Staged, load_id: str,
                content_hash: str) -> tuple[int, int]:
     """Type, validate and insert one file in one transaction. Returns (loaded, quarantined)."""
     n = next(_stage_counter)
-    stage, bad, ragged = f"_ingest_stage_{n}", f"_ingest_bad_{n}", f"_ingest_ragged_{n}"
+    stage, bad, ragged = rr.stage, f"_ingest_bad_{n}", f"_ingest_ragged_{n}"
     q = file_queries(e, rr.columns, stage)
     now = _now()
     meta = [load_id, f.source, f.entity, f.export_date, f.rel]
-    con.register(stage, rr.table)
     ragged_table = None
     if rr.bad_rows:
         ragged_table = pa.table({
@@ -289,7 +296,7 @@ def _load_rows(con, e: Entity, f: LandingFile, rr: ReadResult, load_id: str,
             f"INSERT INTO raw.{ident(e.name)} ({', '.join(ident(c) for c in raw_cols)}) "
             f"SELECT {', '.join(values)}, ?, ?, ?, _row_number, ?, _extra FROM {source_rows}",
             [f.source, f.export_date, f.rel, load_id])
-        rows_loaded = rr.table.num_rows - rows_bad
+        rows_loaded = rr.rows - rows_bad
         # 3. quarantine: one row per failing column, with the whole delivered record
         if rows_bad:
             con.execute(
@@ -319,7 +326,6 @@ def _load_rows(con, e: Entity, f: LandingFile, rr: ReadResult, load_id: str,
         raise
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if keep_order else 'false'}")
-        con.unregister(stage)
         if ragged_table is not None:
             con.unregister(ragged)
     return rows_loaded, quarantined
