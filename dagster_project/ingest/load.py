@@ -27,6 +27,7 @@ import pyarrow as pa
 from dagster_project.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS, Entity
 from dagster_project.ingest.discover import LandingFile, LandingProblem, LandingScan, discover_files
 from dagster_project.ingest.readers import FileRejected, Staged, stage_file
+from dagster_project.ingest.rules import IngestRules, load_rules
 from dagster_project.ingest.validate import file_queries, ident, record_json
 
 __all__ = [
@@ -44,7 +45,7 @@ AUDIT_TABLES = {
     "quarantine": (
         "load_id VARCHAR, source VARCHAR, entity VARCHAR, export_date DATE, file VARCHAR, "
         "row_number BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR, record JSON, "
-        "quarantined_at TIMESTAMP"),
+        "quarantined_at TIMESTAMP"),  # + QUARANTINE_RESOLUTION (issue 17.4), appended by ensure_schemas
     "builds": (
         "build_id VARCHAR, as_of_date DATE, started_at TIMESTAMP, finished_at TIMESTAMP, "
         "status VARCHAR, detail VARCHAR"),
@@ -93,6 +94,13 @@ class IngestReport:
 
 # ------------------------------------------------------------------------------------ schemas
 
+# Columns appended to audit.quarantine (issue 17.4): the rule a row failed (contract, format,
+# control_characters, plausibility, gx:<check>) and what became of it: open, superseded by a
+# later export, or waived (decisions/waivers.csv). Its key is file + '#' + row_number.
+QUARANTINE_RESOLUTION = (("rule", "VARCHAR"), ("status", "VARCHAR"), ("resolved_by", "VARCHAR"),
+                         ("resolved_at", "TIMESTAMP"), ("resolution", "VARCHAR"))
+
+
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create schemas raw and audit and their tables if missing; add contract columns that an
     older raw table lacks. Idempotent."""
@@ -100,6 +108,11 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     for name, cols in AUDIT_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS audit.{name} ({cols})")
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_schema = 'audit' AND table_name = 'quarantine'").fetchall()}
+    for n, t in QUARANTINE_RESOLUTION:
+        if n not in have:
+            con.execute(f"ALTER TABLE audit.quarantine ADD COLUMN {n} {t}")
     existing: dict[str, set[str]] = {}
     for table, column in con.execute(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'raw'").fetchall():
@@ -155,8 +168,10 @@ def _reject(con, report: IngestReport, log: Log, f: LandingFile, content_hash, e
 # ------------------------------------------------------------------------------------ loading
 
 def ingest_entity(con: duckdb.DuckDBPyConnection, landing: Path, entity_name: str,
-                  log: Log = print, scan: LandingScan | None = None) -> IngestReport:
-    """Load every not-yet-loaded export of one entity (all export dates, oldest first)."""
+                  log: Log = print, scan: LandingScan | None = None,
+                  rules: IngestRules | None = None) -> IngestReport:
+    """Load every not-yet-loaded export of one entity (all export dates, oldest first).
+    `rules`: plausibility ranges and blocking rules (default: load_rules() of the project)."""
     e = ENTITY_BY_NAME.get(entity_name)
     if e is None:
         raise KeyError(f"{entity_name!r} is not an entity of the landing contract")
@@ -164,6 +179,7 @@ def ingest_entity(con: duckdb.DuckDBPyConnection, landing: Path, entity_name: st
     ensure_schemas(con)
     scan = scan if scan is not None else discover_files(landing)
     report = IngestReport(entity_name)
+    rules = rules if rules is not None else load_rules()
 
     for p in scan.problems:
         if p.entity != entity_name:
@@ -179,14 +195,16 @@ def ingest_entity(con: duckdb.DuckDBPyConnection, landing: Path, entity_name: st
         [entity_name]).fetchall())
     for f in scan.files:
         if f.entity == entity_name:
-            _ingest_file(con, e, f, loaded.get(f.rel), report, log)
+            _ingest_file(con, e, f, loaded.get(f.rel), report, log, rules)
     return report
 
 
-def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, log: Log = print) -> IngestReport:
+def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, log: Log = print,
+                   rules: IngestRules | None = None) -> IngestReport:
     """Every entity; problems that belong to no entity are recorded in audit.loads as well."""
     landing = Path(landing)
     ensure_schemas(con)
+    rules = rules if rules is not None else load_rules()
     scan = discover_files(landing)
     total = IngestReport("all")
     for p in scan.problems:
@@ -196,7 +214,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, log: Log = pri
             total.add(FileOutcome(p.rel, "rejected", error=p.message))
             log(f"landing: REJECTED {p.message}")
     for e in ENTITIES:
-        r = ingest_entity(con, landing, e.name, log=log, scan=scan)
+        r = ingest_entity(con, landing, e.name, log=log, scan=scan, rules=rules)
         total.by_entity[e.name] = r
         for o in r.files:
             total.add(o)
@@ -204,7 +222,7 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, log: Log = pri
 
 
 def _ingest_file(con, e: Entity, f: LandingFile, loaded_hash: str | None, report: IngestReport,
-                 log: Log) -> None:
+                 log: Log, rules: IngestRules) -> None:
     started = time.perf_counter()
     try:
         data = f.path.read_bytes()
@@ -247,7 +265,7 @@ def _ingest_file(con, e: Entity, f: LandingFile, loaded_hash: str | None, report
             return
         load_id = load_id_for(f.rel, content_hash)
         try:
-            loaded_rows, quarantined = _load_rows(con, e, f, staged, load_id, content_hash)
+            loaded_rows, quarantined = _load_rows(con, e, f, staged, load_id, content_hash, rules)
         except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
             # Data DuckDB cannot take: the transaction was rolled back; reject the file. Other
             # errors (memory, disk) propagate.
@@ -262,12 +280,16 @@ def _ingest_file(con, e: Entity, f: LandingFile, loaded_hash: str | None, report
         f"({outcome.seconds:.1f} s)")
 
 
+QUARANTINE_COLUMNS = ("load_id, source, entity, export_date, file, row_number, column_name, value, "
+                      "reason, record, quarantined_at, rule, status")
+
+
 def _load_rows(con, e: Entity, f: LandingFile, rr: Staged, load_id: str,
-               content_hash: str) -> tuple[int, int]:
+               content_hash: str, rules: IngestRules) -> tuple[int, int]:
     """Type, validate and insert one file in one transaction. Returns (loaded, quarantined)."""
     n = next(_stage_counter)
-    stage, bad, ragged = rr.stage, f"_ingest_bad_{n}", f"_ingest_ragged_{n}"
-    q = file_queries(e, rr.columns, stage)
+    stage, typed, ragged = rr.stage, f"_ingest_typed_{n}", f"_ingest_ragged_{n}"
+    q = file_queries(e, rr.columns, stage, ranges=rules.ranges.get(e.name), export_date=f.export_date)
     now = _now()
     meta = [load_id, f.source, f.entity, f.export_date, f.rel]
     ragged_table = None
@@ -284,37 +306,39 @@ def _load_rows(con, e: Entity, f: LandingFile, rr: Staged, load_id: str,
     con.execute("SET preserve_insertion_order = false")
     con.begin()
     try:
-        # 1. the invalid rows (usually none), with one error per failing column
-        con.execute(f"CREATE TEMP TABLE {bad} AS {q.bad_rows}")
-        rows_bad = con.execute(f"SELECT count(*) FROM {bad}").fetchone()[0]
-        # 2. everything else, typed, straight into raw
+        # 1. every row typed once, with its errors (NULL when valid)
+        con.execute(f"CREATE TEMP TABLE {typed} AS {q.typed_rows}")
+        # 2. blocking rules over the valid rows (duplicate keys, critical ranges)
+        for rule in rules.blocking.get(e.name, []):
+            con.execute(rule.statement(e, typed, q.present, f.export_date))
+        rows_bad = con.execute(f"SELECT count(*) FROM {typed} WHERE _errors IS NOT NULL").fetchone()[0]
+        # 3. the valid rows into raw
         raw_cols = [c.name for c in e.columns] + [name for name, _ in LINEAGE_COLUMNS]
         values = [ident(c) if c in q.present else "NULL" for c in e.column_names]
-        source_rows = (f"({q.valid_rows})" if not rows_bad else
-                       f"({q.valid_rows}) v ANTI JOIN {bad} b ON v._row_number = b._row_number")
         con.execute(
             f"INSERT INTO raw.{ident(e.name)} ({', '.join(ident(c) for c in raw_cols)}) "
-            f"SELECT {', '.join(values)}, ?, ?, ?, _row_number, ?, _extra FROM {source_rows}",
+            f"SELECT {', '.join(values)}, ?, ?, ?, _row_number, ?, _extra FROM {typed} WHERE _errors IS NULL",
             [f.source, f.export_date, f.rel, load_id])
         rows_loaded = rr.rows - rows_bad
-        # 3. quarantine: one row per failing column, with the whole delivered record
+        # 4. quarantine: one row per failing column and rule, with the whole delivered record
         if rows_bad:
             con.execute(
-                f"INSERT INTO audit.quarantine "
-                f"SELECT ?, ?, ?, ?, ?, q._row_number, struct_extract(q.e, 'column_name'), "
-                f"struct_extract(q.e, 'value'), struct_extract(q.e, 'reason'), s.record, ? "
-                f"FROM (SELECT _row_number, unnest(_errors) AS e FROM {bad}) q "
+                f"INSERT INTO audit.quarantine ({QUARANTINE_COLUMNS}) "
+                f"SELECT ?, ?, ?, ?, ?, q._row_number, q.e.column_name, q.e.value, q.e.reason, s.record, ?, "
+                f"q.e.rule, 'open' "
+                f"FROM (SELECT _row_number, unnest(_errors) AS e FROM {typed} WHERE _errors IS NOT NULL) q "
                 f"JOIN (SELECT _row_number, {record_json(rr.columns)} AS record FROM {stage} "
-                f"      SEMI JOIN {bad} USING (_row_number)) s USING (_row_number) "
-                f"ORDER BY q._row_number",
+                f"      WHERE _row_number IN (SELECT _row_number FROM {typed} WHERE _errors IS NOT NULL)) s "
+                f"USING (_row_number) ORDER BY q._row_number",
                 meta + [now])
         if ragged_table is not None:
             con.execute(
-                f"INSERT INTO audit.quarantine SELECT ?, ?, ?, ?, ?, row_number, NULL, NULL, reason, "
-                f"CAST(record AS JSON), ? FROM {ragged} ORDER BY row_number", meta + [now])
+                f"INSERT INTO audit.quarantine ({QUARANTINE_COLUMNS}) "
+                f"SELECT ?, ?, ?, ?, ?, row_number, NULL, NULL, reason, "
+                f"CAST(record AS JSON), ?, 'format', 'open' FROM {ragged} ORDER BY row_number", meta + [now])
         quarantined = rows_bad + len(rr.bad_rows)
-        con.execute(f"DROP TABLE {bad}")
-        # 4. the audit row (replacing an earlier rejection of this path)
+        con.execute(f"DROP TABLE {typed}")
+        # 5. the audit row (replacing an earlier rejection of this path)
         con.execute("DELETE FROM audit.loads WHERE file = ? AND status = 'rejected'", [f.rel])
         con.execute(
             "INSERT INTO audit.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL, ?)",
