@@ -398,11 +398,11 @@ def test_discover_files_reports_everything_off_layout(landing, con):
     problems = {p.rel: p for p in scan.problems}
     assert set(problems) == {
         "procurement/2026-03-31/notes.txt", "procurement/2026-03-31/license_entitlements.xlsx",
-        "procurement/2026-3-31/purchase_lines.csv", "finance/2026-03-31/purchase_lines.csv", "hr/",
+        "procurement/2026-3-31/purchase_lines.csv", "finance/2026-03-31/purchase_lines.csv", "hr/2026-03-31/people.csv",
         "cmdb/2026-03-31/ci_relationships.csv", "cmdb/2026-03-31/ci_relationships.json"}
     assert "not a date" in problems["procurement/2026-3-31/purchase_lines.csv"].reason
     assert problems["finance/2026-03-31/purchase_lines.csv"].reason == "purchase_lines belongs in procurement/, not finance/"
-    assert "unknown source folder 'hr'" in problems["hr/"].reason
+    assert "unknown source folder 'hr'" in problems["hr/2026-03-31/people.csv"].reason
     # problems that name an entity are reported (and audited) with that entity's load
     r = ingest_entity(con, landing, "purchase_lines", log=quiet)
     assert r.files_loaded == 1 and r.files_rejected == 2

@@ -13,7 +13,9 @@ from dagster import (
 )
 
 from dagster_project.contract import ENTITIES, Entity
-from dagster_project.ingest.load import ensure_schemas, ingest_entity
+from dagster_project.ingest.discover import discover_files
+from dagster_project.ingest.load import ensure_schemas, ingest_entity, record_unclaimed
+from dagster_project.ingest.rules import load_rules
 from dagster_project.quality.results import ensure_tables as ensure_quality_tables
 from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
@@ -40,6 +42,8 @@ def warehouse_workspace(context: AssetExecutionContext) -> MaterializeResult:
     try:
         ensure_schemas(con)
         ensure_quality_tables(con)  # dbt reads audit.expectation_results even before a check ran
+        # files no entity claims (unknown source folders, ignored names) get their audit.loads row
+        record_unclaimed(con, discover_files(s.landing), log=context.log.info)
     finally:
         con.close()
     return MaterializeResult(metadata={"build_file": str(build), "from_published": s.warehouse.exists()})
@@ -71,7 +75,8 @@ def _build_raw_asset(e: Entity):
         s = Settings.from_env()
         con = connect(s.build_db, settings=s)
         try:
-            report = ingest_entity(con, s.landing, e.name, log=context.log.info)
+            report = ingest_entity(con, s.landing, e.name, log=context.log.info,
+                                   rules=load_rules(s.taxonomy), decisions=s.decisions)
             total_rows = con.execute(f"select count(*) from raw.{e.name}").fetchone()[0]
         finally:
             con.close()

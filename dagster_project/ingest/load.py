@@ -27,6 +27,7 @@ import pyarrow as pa
 from dagster_project.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS, Entity
 from dagster_project.ingest.discover import LandingFile, LandingProblem, LandingScan, discover_files
 from dagster_project.ingest.readers import FileRejected, Staged, stage_file
+from dagster_project.ingest.quarantine import apply_waivers, read_waivers, supersede
 from dagster_project.ingest.rules import IngestRules, load_rules
 from dagster_project.ingest.validate import file_queries, ident, record_json
 
@@ -72,6 +73,7 @@ class IngestReport:
     rows_quarantined: int = 0
     rejections: list[str] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)
+    rows_released: int = 0       # quarantined rows released by a waiver in this run
     by_entity: dict[str, "IngestReport"] = field(default_factory=dict)
 
     def add(self, o: FileOutcome) -> None:
@@ -169,9 +171,11 @@ def _reject(con, report: IngestReport, log: Log, f: LandingFile, content_hash, e
 
 def ingest_entity(con: duckdb.DuckDBPyConnection, landing: Path, entity_name: str,
                   log: Log = print, scan: LandingScan | None = None,
-                  rules: IngestRules | None = None) -> IngestReport:
-    """Load every not-yet-loaded export of one entity (all export dates, oldest first).
-    `rules`: plausibility ranges and blocking rules (default: load_rules() of the project)."""
+                  rules: IngestRules | None = None, decisions: Path | None = None) -> IngestReport:
+    """Load every not-yet-loaded export of one entity (all export dates, oldest first), then
+    mark quarantined rows a later export superseded and release the ones a waiver in
+    `decisions`/waivers.csv names (quarantine.py). `rules`: plausibility ranges and blocking
+    rules (default: load_rules() of the project)."""
     e = ENTITY_BY_NAME.get(entity_name)
     if e is None:
         raise KeyError(f"{entity_name!r} is not an entity of the landing contract")
@@ -196,25 +200,54 @@ def ingest_entity(con: duckdb.DuckDBPyConnection, landing: Path, entity_name: st
     for f in scan.files:
         if f.entity == entity_name:
             _ingest_file(con, e, f, loaded.get(f.rel), report, log, rules)
+    if (n := supersede(con, e, _now())):
+        log(f"{entity_name}: {n} quarantined row(s) superseded by a later export")
+    report.rows_released = apply_waivers(con, e, read_waivers(decisions), log=log)
     return report
 
 
+def record_unclaimed(con: duckdb.DuckDBPyConnection, scan: LandingScan, log: Log = print) -> int:
+    """audit.loads rows for what no entity claims: problems naming no entity (status
+    'rejected', e.g. an unknown source folder) and files ignored by convention (status
+    'ignored', names starting with _ or .). Every file under the landing folder is accounted
+    for. Returns the number of rejected ones."""
+    ensure_schemas(con)
+    rejected = 0
+    for p in scan.problems:
+        if p.entity is None:
+            _record_rejection(con, rel=p.rel, source=p.source, entity=None, export_date=p.export_date,
+                              file_format=None, content_hash=None, error=p.message)
+            log(f"landing: REJECTED {p.message}")
+            rejected += 1
+    con.begin()
+    try:
+        con.execute("DELETE FROM audit.loads WHERE status = 'ignored'")
+        if scan.ignored:
+            con.executemany(
+                "INSERT INTO audit.loads VALUES (?, NULL, NULL, NULL, ?, NULL, NULL, NULL, 0, 0, 'ignored', ?, ?)",
+                [[load_id_for(p.rel, None), p.rel, p.reason, _now()] for p in scan.ignored])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return rejected
+
+
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, log: Log = print,
-                   rules: IngestRules | None = None) -> IngestReport:
-    """Every entity; problems that belong to no entity are recorded in audit.loads as well."""
+                   rules: IngestRules | None = None, decisions: Path | None = None) -> IngestReport:
+    """Every entity; problems that belong to no entity and ignored files are recorded in
+    audit.loads as well."""
     landing = Path(landing)
     ensure_schemas(con)
     rules = rules if rules is not None else load_rules()
     scan = discover_files(landing)
     total = IngestReport("all")
+    record_unclaimed(con, scan, log)
     for p in scan.problems:
         if p.entity is None:
-            _record_rejection(con, rel=p.rel, source=p.source, entity=None, export_date=p.export_date,
-                              file_format=None, content_hash=None, error=p.message)
             total.add(FileOutcome(p.rel, "rejected", error=p.message))
-            log(f"landing: REJECTED {p.message}")
     for e in ENTITIES:
-        r = ingest_entity(con, landing, e.name, log=log, scan=scan, rules=rules)
+        r = ingest_entity(con, landing, e.name, log=log, scan=scan, rules=rules, decisions=decisions)
         total.by_entity[e.name] = r
         for o in r.files:
             total.add(o)
