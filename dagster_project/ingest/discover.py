@@ -166,7 +166,7 @@ def discover_files(landing: Path) -> LandingScan:
                 e = ENTITY_BY_NAME.get(stem)
                 if e is None:
                     names = ", ".join(x.name for x in ENTITIES if x.source == source)
-                    close = difflib.get_close_matches(stem.lower(), [x.name for x in ENTITIES], n=1)
+                    close = difflib.get_close_matches(stem.lower(), [x.name for x in ENTITIES], n=1, cutoff=0.8)
                     hint = f"; did you mean {close[0]}.{ext}?" if close else ""
                     # A misspelt name is reported against the entity it probably means.
                     kw["entity"] = kw["entity"] or (close[0] if close else None)

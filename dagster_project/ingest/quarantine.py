@@ -117,12 +117,12 @@ def supersede(con: duckdb.DuckDBPyConnection, e: Entity, now: datetime) -> int:
     if not before:
         return 0
     con.execute(
-        f"UPDATE audit.quarantine AS q SET status = 'superseded', resolved_by = s.file, resolved_at = ?, "
+        f"UPDATE audit.quarantine AS q SET status = 'superseded', resolved_by = s.file, resolved_at = $1, "
         f"resolution = 'a later export (' || s.file || ') loaded this key' "
         f"FROM (SELECT q.file AS qfile, q.row_number AS qrow, min(r._file) AS file "
         f"      FROM audit.quarantine q JOIN raw.{ident(e.name)} r "
         f"        ON r._export_date > q.export_date AND {same_key} "
-        f"      WHERE q.entity = ? AND q.status = 'open' GROUP BY 1, 2) s "
+        f"      WHERE q.entity = $2 AND q.status = 'open' GROUP BY 1, 2) s "
         f"WHERE q.file = s.qfile AND q.row_number = s.qrow AND q.status = 'open'",
         [now, e.name])
     after = con.execute("SELECT count(*) FROM audit.quarantine WHERE entity = ? AND status = 'open'",
