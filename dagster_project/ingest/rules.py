@@ -73,7 +73,8 @@ class BlockingRule:
         return f"gx:{self.check}"
 
     def statement(self, e: Entity, table: str, present: list[str], export_date: date) -> str:
-        """An UPDATE of the typed staging table marking the rows this rule holds back."""
+        """An UPDATE of the typed staging table marking the rows this rule holds back. Range
+        rules run first (rules_for); a key is then unique among the rows still valid."""
         def col(c: str, alias: str = "t") -> str:
             return f"{alias}.{ident(c)}" if c in present else "CAST(NULL AS VARCHAR)"
 
@@ -107,7 +108,8 @@ class BlockingRule:
                  f"{lit(' is ' + ' or '.join(words) + tail)}, 'rule': {lit(self.rule)}}}]")
         if c not in present or not outside:
             return "SELECT 1"
-        return (f"UPDATE {table} AS t SET _errors = {error} WHERE t._errors IS NULL AND "
+        # A row may fail several range rules: each adds its error.
+        return (f"UPDATE {table} AS t SET _errors = list_concat(coalesce(t._errors, []), {error}) WHERE "
                 f"t.{ident(c)} IS NOT NULL AND ({' OR '.join(outside)})")
 
 
@@ -214,6 +216,8 @@ def _blocking_rules() -> dict[str, list[BlockingRule]]:
                 out.setdefault(entity_name, []).append(BlockingRule(
                     kind="between", min_value=kw.get("min_value"), max_value=kw.get("max_value"),
                     strict_min=bool(kw.get("strict_min")), strict_max=bool(kw.get("strict_max")), **common))
+    for rules in out.values():
+        rules.sort(key=lambda r: r.kind == "unique")  # ranges first, then keys
     return out
 
 
