@@ -105,7 +105,15 @@ QUARANTINE_RESOLUTION = (("rule", "VARCHAR"), ("status", "VARCHAR"), ("resolved_
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create schemas raw and audit and their tables if missing; add contract columns that an
-    older raw table lacks. Idempotent."""
+    older raw table lacks. Idempotent; one catalog query when everything is there already."""
+    present = {(sch, t, c) for sch, t, c in con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema IN ('raw', 'audit')").fetchall()}
+    wanted = {("audit", "quarantine", n) for n, _ in QUARANTINE_RESOLUTION}
+    wanted |= {("audit", t, "file") for t in ("loads", "quarantine")} | {("audit", "builds", "build_id")}
+    wanted |= {("raw", e.name, c) for e in ENTITIES for c in [*e.column_names, *(n for n, _ in LINEAGE_COLUMNS)]}
+    if wanted <= present:
+        return
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     for name, cols in AUDIT_TABLES.items():

@@ -91,7 +91,9 @@ def _ident(s: str) -> str:
 
 
 def _one_line(e: BaseException) -> str:
-    s = " ".join(str(e).split())
+    # DuckDB appends its reader options and generic "Possible fixes" (aimed at someone writing
+    # SQL): the reason is what comes before them.
+    s = " ".join(str(e).split(" Possible fixes:")[0].split("  file = ")[0].split())
     return s[:300] if s else type(e).__name__
 
 
