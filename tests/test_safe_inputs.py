@@ -7,44 +7,15 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from dagster_project.ingest import ensure_schemas, ingest_entity, ingest_landing
+from dagster_project.ingest import ingest_entity, ingest_landing
 from dagster_project.ingest.quarantine import WaiverError, read_waivers
 from dagster_project.ingest.rules import RulesError, load_rules
+from test_ingest import con, landing, quiet, rows, write  # noqa: F401  (fixtures and helpers)
 
 PL = "po_number,po_line,order_date,vendor,category,description,quantity,unit_cost,currency,cost_center"
 CI = "ci_id,ci_class,name,status,updated_at"
-
-
-def write(landing: Path, rel: str, content: str | bytes) -> Path:
-    p = landing / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(content.encode() if isinstance(content, str) else content)
-    return p
-
-
-def quiet(_msg: str) -> None:
-    pass
-
-
-@pytest.fixture
-def landing(tmp_path) -> Path:
-    (tmp_path / "landing").mkdir()
-    return tmp_path / "landing"
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    ensure_schemas(c)
-    yield c
-    c.close()
-
-
-def rows(con, sql, params=None):
-    return con.execute(sql, params or []).fetchall()
 
 
 def line(po: str, n: int, **kw) -> str:

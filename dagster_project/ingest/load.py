@@ -123,6 +123,8 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for n, t in QUARANTINE_RESOLUTION:
         if n not in have:
             con.execute(f"ALTER TABLE audit.quarantine ADD COLUMN {n} {t}")
+            if n == "status":  # rows quarantined before issue 17 are still open
+                con.execute("UPDATE audit.quarantine SET status = 'open'")
     existing: dict[str, set[str]] = {}
     for table, column in con.execute(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'raw'").fetchall():

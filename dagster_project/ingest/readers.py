@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,9 @@ MAX_LINE_BYTES = 64 << 20
 # read_csv turns empty values into NULL; the quarantine keeps records as delivered (""), and the
 # typing step makes blanks NULL itself. So the reader's NULL string is one no export contains.
 _NO_NULL = "\x01\x02itam:never-null\x03"
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class FileRejected(Exception):
@@ -70,6 +74,10 @@ class Staged:
 def normalise_header(names: list[str]) -> list[str]:
     """Trim and lower-case; reject empty and duplicate names (naming them)."""
     norm = [str(n).replace("\ufeff", "").strip().lower() for n in names]
+    control = [str(i + 1) for i, n in enumerate(norm) if _CONTROL.search(n)]
+    if control:
+        raise FileRejected(f"control character in the column name at position(s) {', '.join(control)} "
+                           "of the header")
     empty = [str(i + 1) for i, n in enumerate(norm) if not n]
     if empty:
         raise FileRejected(f"empty column name at position(s) {', '.join(empty)} of the header")
@@ -376,6 +384,11 @@ def stage_json(con, path: Path, data: bytes, name: str) -> Staged:
             raise FileRejected("empty key in a record (keys name the columns)")
         spellings.setdefault(norm, []).append(k)
     staged.columns = list(spellings)
+    try:
+        normalise_header(staged.columns)  # control characters in key names
+    except FileRejected:
+        staged.drop(con)
+        raise
     paths = [k for norm in staged.columns for k in spellings[norm]]
     values, pos = [], 1
     for norm in staged.columns:
