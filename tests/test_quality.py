@@ -475,7 +475,7 @@ def test_a_duplicate_key_is_held_back_and_an_aggregate_failure_still_blocks(qual
     shutil.copyfile(settings.warehouse, warehouse)
     args = ["build", "--landing", str(landing), "--warehouse", str(warehouse), "--taxonomy", str(settings.taxonomy)]
     # 1. A new entitlement export lists E1 twice: both copies are quarantined with the rule,
-    #    E2 loads, and the build publishes (it used to block every build until someone edited
+    #    E2-E4 load, and the build publishes (it used to block every build until someone edited
     #    landing history).
     new = landing / "procurement" / "2026-12-31"
     new.mkdir(parents=True)
@@ -483,10 +483,14 @@ def test_a_duplicate_key_is_held_back_and_an_aggregate_failure_still_blocks(qual
         "entitlement_id,publisher,product,license_metric,quantity,unit_cost,currency,purchase_date,cost_center\n"
         "E1,Microsoft Corporation,Visio Professional,device,2,300.00,EUR,2026-01-10,CC-ENG\n"
         "E1,Microsoft Corporation,Visio Professional,device,5,300.00,EUR,2026-11-10,CC-ENG\n"
-        "E2,Adobe,Acrobat Pro,subscription,10,200.00,EUR,2026-11-01,CC-OPS\n")
-    assert main(args) == 0, capsys.readouterr().err
+        "E2,Adobe,Acrobat Pro,subscription,10,200.00,EUR,2026-11-01,CC-OPS\n"
+        "E3,Adobe,Acrobat Pro,subscription,5,200.00,EUR,2026-11-01,CC-OPS\n"
+        "E4,Adobe,Acrobat Pro,subscription,1,200.00,EUR,2026-11-01,CC-OPS\n")
+    # 3: published with warnings (2 of 5 rows quarantined: under max_quarantined_pct 50)
+    assert main(args) == 3, capsys.readouterr().err
     wh = Warehouse(warehouse)
-    assert wh.rows("select entitlement_id from raw.license_entitlements where _export_date = '2026-12-31'") == [("E2",)]
+    assert wh.rows("select entitlement_id from raw.license_entitlements where _export_date = '2026-12-31' "
+                   "order by 1") == [("E2",), ("E3",), ("E4",)]
     assert wh.rows("select row_number, rule, status from audit.quarantine where file = "
                    "'procurement/2026-12-31/license_entitlements.csv' order by 1") == [
         (2, "gx:entitlement_id_unique", "open"), (3, "gx:entitlement_id_unique", "open")]
@@ -501,7 +505,7 @@ def test_a_duplicate_key_is_held_back_and_an_aggregate_failure_still_blocks(qual
                                       "2027-06-01T08:00:00Z,agent,LAP-001\n2027-06-01T08:00:00Z,agent,LAP-002\n")
     code = main(args)
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 4  # nothing published: data (README "Exit codes")
     assert ("itam build: check gx_observed_not_after_export on raw/devices failed — raw.devices "
             "(discovery/2027-03-31/devices.csv): 2 of 2 rows failed") in err
     assert "(the previously published warehouse is unchanged)" in err
