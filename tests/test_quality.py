@@ -289,8 +289,7 @@ def test_broken_suite_files_become_one_failing_blocking_check(tmp_path, monkeypa
     from dagster_project.quality import checks
 
     (tmp_path / "devices.yaml").write_text("name: devices\nexpectations: oops\n")
-    monkeypatch.setenv("ITAM_EXPECTATIONS", str(tmp_path))
-    (only,) = checks._build()
+    (only,) = checks.quality_checks(tmp_path)
     (spec,) = only.check_specs
     assert (spec.name, spec.blocking, spec.asset_key.path) == ("expectation_suites_valid", True,
                                                                 ["warehouse_workspace"])
