@@ -29,7 +29,7 @@ from dagster_project.ingest.discover import LandingFile, LandingProblem, Landing
 from dagster_project.ingest.readers import FileRejected, Staged, stage_file
 from dagster_project.ingest.quarantine import apply_waivers, read_waivers, supersede
 from dagster_project.ingest.rules import IngestRules, load_rules
-from dagster_project.ingest.validate import file_queries, ident, record_json
+from dagster_project.ingest.validate import file_queries, ident, range_statements, record_json
 
 __all__ = [
     "ensure_schemas", "discover_files", "ingest_entity", "ingest_landing",
@@ -332,7 +332,7 @@ def _load_rows(con, e: Entity, f: LandingFile, rr: Staged, load_id: str,
     """Type, validate and insert one file in one transaction. Returns (loaded, quarantined)."""
     n = next(_stage_counter)
     stage, typed, ragged = rr.stage, f"_ingest_typed_{n}", f"_ingest_ragged_{n}"
-    q = file_queries(e, rr.columns, stage, ranges=rules.ranges.get(e.name), export_date=f.export_date)
+    q = file_queries(e, rr.columns, stage)
     now = _now()
     meta = [load_id, f.source, f.entity, f.export_date, f.rel]
     ragged_table = None
@@ -351,7 +351,11 @@ def _load_rows(con, e: Entity, f: LandingFile, rr: Staged, load_id: str,
     try:
         # 1. every row typed once, with its errors (NULL when valid)
         con.execute(f"CREATE TEMP TABLE {typed} AS {q.typed_rows}")
-        # 2. blocking rules over the valid rows (duplicate keys, critical ranges)
+        # 2. plausibility ranges, then blocking rules over the valid rows (duplicate keys,
+        #    critical ranges), on the stored typed values
+        for statement in range_statements(e, rr.columns, typed, stage, rules.ranges.get(e.name),
+                                          f.export_date):
+            con.execute(statement)
         for rule in rules.blocking.get(e.name, []):
             con.execute(rule.statement(e, typed, q.present, f.export_date))
         rows_bad = con.execute(f"SELECT count(*) FROM {typed} WHERE _errors IS NOT NULL").fetchone()[0]

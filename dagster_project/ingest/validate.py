@@ -119,32 +119,43 @@ def _control_error(name: str, r: str) -> str:
             f"|| {lit(' (not allowed in exports: remove it at the source)')}, 'rule': 'control_characters'}}")
 
 
-def _range_error(c: Column, j: int, rng, export_date: date | None) -> tuple[str, str] | None:
-    """(condition that the typed value v{j} is outside its range, reason SQL) or None."""
-    if rng is None:
-        return None
-    v = f"v{j}"
-    typed = "DATE" if c.kind == "date" else "TIMESTAMP" if c.kind == "timestamp" else c.sql_type
-    bounds, words = [], []
-    if rng.min is not None:
-        bounds.append(f"{v} < CAST({lit(str(rng.min))} AS {typed})")
-        words.append(f"before {rng.min}" if c.kind in ("date", "timestamp") else f"below {rng.min}")
-    hi = rng.max_for(export_date)
-    if hi is not None:
-        if c.kind == "timestamp":
-            bounds.append(f"{v} >= CAST({lit(str(hi))} AS DATE) + INTERVAL 1 DAY")
-        else:
-            bounds.append(f"{v} > CAST({lit(str(hi))} AS {typed})")
-        words.append(f"after {hi}" if c.kind in ("date", "timestamp") else f"above {rng.max}")
-    if not bounds:
-        return None
-    why = (f"{lit(c.name + ': ')} || {_shown(f'r{j}')} || "
-           + lit(" is implausible (" + " or ".join(words) + f"; plausibility range {rng.describe()} "
-                 "in taxonomy/plausibility.yaml)"))
-    return f"({v} IS NOT NULL AND ({' OR '.join(bounds)}))", why
+def range_statements(entity: Entity, columns: list[str], typed: str, stage: str,
+                     ranges: dict | None, export_date: date | None) -> list[str]:
+    """UPDATEs of the materialised typed table `typed` adding a `plausibility` error to each row
+    whose typed value lies outside its range (rules.Range per column). They run on the stored
+    values, so the parsing expressions are not evaluated again; the delivered text for the
+    message comes from the staged file `stage` (c0..cN, the file's `columns`)."""
+    out = []
+    for c in entity.columns:
+        rng = (ranges or {}).get(c.name)
+        if rng is None or c.name not in columns:
+            continue
+        v = f"t.{ident(c.name)}"
+        typed_kind = "DATE" if c.kind == "date" else "TIMESTAMP" if c.kind == "timestamp" else c.sql_type
+        dated = c.kind in ("date", "timestamp")
+        bounds, words = [], []
+        if rng.min is not None:
+            bounds.append(f"{v} < CAST({lit(str(rng.min))} AS {typed_kind})")
+            words.append(f"before {rng.min}" if dated else f"below {rng.min}")
+        hi = rng.max_for(export_date)
+        if hi is not None:
+            bounds.append(f"{v} >= CAST({lit(str(hi))} AS DATE) + INTERVAL 1 DAY" if c.kind == "timestamp"
+                          else f"{v} > CAST({lit(str(hi))} AS {typed_kind})")
+            words.append(f"after {hi}" if dated else f"above {rng.max}")
+        if not bounds:
+            continue
+        why = lit(" is implausible (" + " or ".join(words) + f"; plausibility range {rng.describe()} "
+                  "in taxonomy/plausibility.yaml)")
+        error = (f"[{{'column_name': {lit(c.name)}, 'value': s.r, 'reason': {lit(c.name + ': ')} || "
+                 f"{_shown('s.r')} || {why}, 'rule': 'plausibility'}}]")
+        out.append(
+            f"UPDATE {typed} AS t SET _errors = list_concat(coalesce(t._errors, []), {error}) "
+            f"FROM (SELECT _row_number, c{columns.index(c.name)} AS r FROM {stage}) s "
+            f"WHERE s._row_number = t._row_number AND {v} IS NOT NULL AND ({' OR '.join(bounds)})")
+    return out
 
 
-def _error_expr(c: Column, j: int, rng=None, export_date: date | None = None) -> str | None:
+def _error_expr(c: Column, j: int) -> str | None:
     """A {column_name, value, reason, rule} struct when the value of c is unusable, else NULL."""
     t, r, v = f"t{j}", f"r{j}", f"v{j}"
 
@@ -169,9 +180,6 @@ def _error_expr(c: Column, j: int, rng=None, export_date: date | None = None) ->
             why = lit(" " + EXPECTED[c.kind])
         whens.append(f"WHEN {t} IS NOT NULL AND {v} IS NULL THEN "
                      f"{err(lit(c.name + ': ') + ' || ' + _shown(r) + ' || ' + why)}")
-    out_of_range = _range_error(c, j, rng, export_date)
-    if out_of_range is not None:
-        whens.append(f"WHEN {out_of_range[0]} THEN {err(out_of_range[1], 'plausibility')}")
     return "CASE " + " ".join(whens) + " END"
 
 
@@ -199,11 +207,8 @@ class FileQueries:
                             # row once; _errors (a list of ERROR_TYPE) is NULL on a valid row
 
 
-def file_queries(entity: Entity, columns: list[str], stage: str, ranges: dict | None = None,
-                 export_date: date | None = None) -> FileQueries:
-    """SQL over the staged string table `stage` (c0..cN, _row_number). `ranges`: column →
-    plausibility range (rules.Range) for this entity; `export_date` anchors relative ranges."""
-    ranges = ranges or {}
+def file_queries(entity: Entity, columns: list[str], stage: str) -> FileQueries:
+    """SQL over the staged string table `stage` (c0..cN, _row_number)."""
     pos = {name: i for i, name in enumerate(columns)}
     present = [(j, c, pos[c.name]) for j, c in enumerate(entity.columns) if c.name in pos]
     contract_names = set(entity.column_names)
@@ -241,11 +246,7 @@ def file_queries(entity: Entity, columns: list[str], stage: str, ranges: dict | 
             oks.append(f"t{j} IS NOT NULL")
         if c.kind != "text":
             oks.append(f"(t{j} IS NULL OR v{j} IS NOT NULL)")
-        rng = ranges.get(c.name)
-        out_of_range = _range_error(c, j, rng, export_date)
-        if out_of_range is not None:
-            oks.append(f"NOT {out_of_range[0]}")
-        errs.append(_error_expr(c, j, rng, export_date))
+        errs.append(_error_expr(c, j))
     for name, i in extras:
         errs.append(f"CASE {_control_error(name, f'x{i}')} END")
     ok = " AND ".join(oks)
