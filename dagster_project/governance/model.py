@@ -145,10 +145,28 @@ RECORD_ATTRIBUTES = {
 }
 
 
+class ModelFamily(_Strict):
+    # Issue 13: one family of hardware models and whether it can take the next supported OS release.
+    id: RuleId = Field(description="a unique family id, e.g. pre-win11-intel")
+    model: Pattern = Field(description="a regular expression on '<manufacturer> <model>'")
+    os: Pattern = Field(".*", description="a regular expression on '<os_name> <os_version>' the family limit applies to")
+    os_upgrade: bool = Field(description="false = the model cannot run a supported release of that OS")
+    note: Text | None = Field(None, description="why (e.g. CPU below the OS's hardware requirements)")
+
+
 class AssetClassesFile(_Strict):
     classes: dict[Ident, AssetClass] = Field(description="the class tree: class id → attributes")
     classification_rules: list[ClassificationRule] = Field(
         description="a list of rules (id, class, precedence, applies_to, conditions)")
+    # Issue 13 (refresh plan): hardware model families that cannot run a supported release of an
+    # OS, so an OS end of life on them means new hardware, not an os_upgrade.
+    model_families: list[ModelFamily] = Field(
+        default_factory=list, description="a list of {id, model, manufacturer, os, os_upgrade, note}")
+
+    @field_validator("model_families", mode="before")
+    @classmethod
+    def _no_families(cls, v):
+        return _none_to_empty(v, [])
 
     @field_validator("classes")
     @classmethod
@@ -250,6 +268,21 @@ class CloudCostRule(_Strict):
         None, description="the cost center assigned (omit to take the matching tag's value)")
 
 
+class MaintenanceGlRule(_Strict):
+    # Issue 13: GL maintenance/support lines that no purchase line links to devices are shared by
+    # the assets in service of `class` (and its sub-classes); conditions are case-insensitive
+    # regular expressions, an omitted one matches anything.
+    id: RuleId = Field(description="a unique rule id, e.g. server-support")
+    class_: Ident = Field(alias="class", description="the asset class whose assets share the lines")
+    account_category: Pattern | None = Field(None, description="a regular expression on the GL account category")
+    gl_account: Pattern | None = Field(None, description="a regular expression on the GL account")
+    vendor: Pattern | None = Field(None, description="a regular expression on the GL vendor")
+    description: Pattern | None = Field(None, description="a regular expression on the GL description")
+
+
+MAINTENANCE_RULE_CONDITIONS = ("account_category", "gl_account", "vendor", "description")
+
+
 class PoliciesFile(_Strict):
     reporting_currency: Currency = Field(description="an ISO currency code, e.g. EUR")
     fx_rates: dict[Currency, Annotated[list[FxRate], Field(min_length=1)]] = Field(
@@ -284,6 +317,11 @@ class PoliciesFile(_Strict):
     @classmethod
     def _no_rules(cls, v):
         return _none_to_empty(v, [])
+
+    @field_validator("maintenance_gl_rules", mode="before")
+    @classmethod
+    def _no_maintenance_rules(cls, v):
+        return _none_to_empty(v, [])
     # Data quality (docs/data-quality.md): when a whole export feed counts as silent, and stale
     # windows that differ for one asset class (and its sub-classes) from one record source.
     export_stale_window_days: dict[str, Days] = Field(
@@ -292,6 +330,20 @@ class PoliciesFile(_Strict):
     stale_window_class_days: dict[str, dict[Ident, Days]] = Field(
         default_factory=dict,
         description="record source (" + ", ".join(DISCOVERY_SOURCES + ("cmdb",)) + ") → {class: days}")
+    # Issue 13 (TCO that reconciles, refresh plan that plans; docs/decisions/tco-gl-reconciliation.md,
+    # docs/decisions/refresh-plan.md). Optional, so an older policies.yaml still loads.
+    maintenance_gl_rules: list[MaintenanceGlRule] = Field(
+        default_factory=list, description="a list of {id, class, account_category, gl_account, vendor, description}")
+    tco_gl_scope: list[AccountCategory] = Field(
+        default_factory=lambda: ["hardware", "software", "saas", "cloud", "maintenance"],
+        description="the GL account categories whose cost fct_asset_tco attributes to assets")
+    tco_gl_tolerance_pct: float = Field(
+        5, ge=0, le=100, description="a percentage from 0 to 100 (TCO vs GL difference accepted)")
+    os_upgrade_cost: float = Field(0, ge=0, description="an amount in the reporting currency, 0 or more")
+    warranty_end_action: Literal["extend_or_replace", "replace"] = Field(
+        "extend_or_replace", description="extend_or_replace or replace")
+    refresh_capacity_pct_per_quarter: float = Field(
+        10, gt=0, le=100, description="a percentage above 0 up to 100 of the devices in service")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
@@ -463,7 +515,10 @@ class Taxonomy:
                            pol.deployment_window_days, pol.warranty_horizon_months, pol.eol_horizon_months,
                            pol.capitalisation_threshold, pol.default_cores_per_device,
                            pol.declining_balance_factor, pol.kpi_materiality_pct,
-                           pol.age_horizon_months, pol.unallocated_cost_center)]
+                           pol.age_horizon_months, pol.unallocated_cost_center,
+                           # issue 13
+                           pol.tco_gl_tolerance_pct, list(pol.tco_gl_scope), pol.os_upgrade_cost,
+                           pol.warranty_end_action, pol.refresh_capacity_pct_per_quarter)]
         rows["stale_windows"] = [(s, d) for s, d in pol.stale_window_days.items()]
         rows["export_stale_windows"] = [(s, d) for s, d in pol.export_stale_window_days.items()]
         rows["class_stale_windows"] = [(s, c, d) for s, by_class in pol.stale_window_class_days.items()
@@ -494,6 +549,12 @@ class Taxonomy:
         rows["allocation_rules"] = [
             row for cc, sc in pol.shared_cost_centers.items()
             for row in [(cc, None, sc.driver), *((cc, cat, d) for cat, d in sc.by_category.items())]]
+        # issue 13: maintenance GL rules (written order) and model families
+        rows["maintenance_gl_rules"] = [
+            (r.id, i, r.class_, *(getattr(r, c) for c in MAINTENANCE_RULE_CONDITIONS))
+            for i, r in enumerate(pol.maintenance_gl_rules, start=1)]
+        rows["model_families"] = [(f.id, i, f.model, f.os, f.os_upgrade, f.note)
+                                  for i, f in enumerate(self.asset_classes.model_families, start=1)]
         rows["cloud_cost_rules"] = [
             (r.id, r.precedence, *(getattr(r, c) for c in CLOUD_RULE_CONDITIONS), r.cost_center)
             for r in sorted(pol.cloud_cost_rules, key=lambda r: (r.precedence, r.id))]
@@ -1210,6 +1271,47 @@ def _check_finance(m: PoliciesFile, data: dict, rx: _Regex, out: list[Problem]) 
                                "add `cost_center: <code>`, or a tag_key whose value is the cost center"))
 
 
+def _check_tco_rules(m: PoliciesFile, data: dict, classes: dict | None, rx: _Regex, out: list[Problem]) -> None:
+    """Issue 13: maintenance GL rules name a known class and valid patterns; ids are unique."""
+    rules = m.maintenance_gl_rules if isinstance(m.maintenance_gl_rules, list) else []
+    ids: set[str] = set()
+    for i, r in enumerate(rules):
+        if r is INVALID:
+            continue
+        path = _path(data, ("maintenance_gl_rules", i))
+        if not _bad(r.id):
+            if r.id in ids:
+                out.append(Problem(POLICIES, path + ".id", f"rule id '{r.id}' is used by more than one rule",
+                                   "give every rule its own id"))
+            ids.add(r.id)
+        if classes is not None and not _bad(r.class_) and r.class_ not in classes:
+            out.append(Problem(POLICIES, path + ".class", f"unknown class '{r.class_}'",
+                               _one_of(r.class_, classes, "classes of asset_classes.yaml")))
+        for key in MAINTENANCE_RULE_CONDITIONS:
+            value = getattr(r, key)
+            if isinstance(value, str):
+                _check_regex(rx, POLICIES, f"{path}.{key}", value, out)
+
+
+def _check_model_families(m: AssetClassesFile, data: dict, rx: _Regex, out: list[Problem]) -> None:
+    """Issue 13: model family ids are unique and their patterns compile."""
+    families = m.model_families if isinstance(m.model_families, list) else []
+    ids: set[str] = set()
+    for i, fam in enumerate(families):
+        if fam is INVALID:
+            continue
+        path = _path(data, ("model_families", i))
+        if not _bad(fam.id):
+            if fam.id in ids:
+                out.append(Problem(ASSET_CLASSES, path + ".id", f"family id '{fam.id}' is used more than once",
+                                   "give every model family its own id"))
+            ids.add(fam.id)
+        for key in ("model", "os"):
+            value = getattr(fam, key)
+            if isinstance(value, str):
+                _check_regex(rx, ASSET_CLASSES, f"{path}.{key}", value, out)
+
+
 STALE_RECORD_SOURCES = DISCOVERY_SOURCES + ("cmdb",)
 
 
@@ -1400,6 +1502,9 @@ def load_taxonomy(directory: Path | str) -> Taxonomy:
             _check_policies(models[POLICIES], problems)
             _check_finance(models[POLICIES], raw[POLICIES], rx, problems)
             _check_stale_windows(models[POLICIES], classes, problems)
+            _check_tco_rules(models[POLICIES], raw[POLICIES], classes, rx, problems)  # issue 13
+        if ASSET_CLASSES in models:
+            _check_model_families(models[ASSET_CLASSES], raw[ASSET_CLASSES], rx, problems)  # issue 13
         if NORMALISATION in models:
             _check_normalisation(models[NORMALISATION], raw[NORMALISATION], rx, problems)
     finally:
@@ -1438,7 +1543,11 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                ("warranty_horizon_months", "INTEGER"), ("eol_horizon_months", "INTEGER"),
                ("capitalisation_threshold", "DECIMAL(18,4)"), ("default_cores_per_device", "INTEGER"),
                ("declining_balance_factor", "DECIMAL(18,4)"), ("kpi_materiality_pct", "DECIMAL(18,4)"),
-               ("age_horizon_months", "INTEGER"), ("unallocated_cost_center", "VARCHAR")),
+               ("age_horizon_months", "INTEGER"), ("unallocated_cost_center", "VARCHAR"),
+               # issue 13
+               ("tco_gl_tolerance_pct", "DECIMAL(18,4)"), ("tco_gl_scope", "VARCHAR[]"),
+               ("os_upgrade_cost", "DECIMAL(18,2)"), ("warranty_end_action", "VARCHAR"),
+               ("refresh_capacity_pct_per_quarter", "DECIMAL(18,4)")),
     "stale_windows": (("discovery_source", "VARCHAR"), ("stale_days", "INTEGER")),
     "export_stale_windows": (("source", "VARCHAR"), ("stale_days", "INTEGER")),
     "class_stale_windows": (("source", "VARCHAR"), ("class_id", "VARCHAR"), ("stale_days", "INTEGER")),
@@ -1457,6 +1566,11 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "allocation_rules": (("cost_center", "VARCHAR"), ("account_category", "VARCHAR"), ("driver", "VARCHAR")),
     "cloud_cost_rules": (("rule_id", "VARCHAR"), ("precedence", "INTEGER"),
                          *((c, "VARCHAR") for c in CLOUD_RULE_CONDITIONS), ("cost_center", "VARCHAR")),
+    # Issue 13: GL maintenance lines shared by a class's assets; model families' OS upgrade limits.
+    "maintenance_gl_rules": (("rule_id", "VARCHAR"), ("position", "INTEGER"), ("class_id", "VARCHAR"),
+                             *((c, "VARCHAR") for c in MAINTENANCE_RULE_CONDITIONS)),
+    "model_families": (("family_id", "VARCHAR"), ("position", "INTEGER"), ("model_pattern", "VARCHAR"),
+                       ("os_pattern", "VARCHAR"), ("os_upgrade", "BOOLEAN"), ("note", "VARCHAR")),
 }
 META_TABLE = "meta"
 
