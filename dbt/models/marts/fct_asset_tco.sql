@@ -83,7 +83,7 @@ hardware_cost as (
         cast(case
             when d.is_disposed or d.method = 'expensed' or d.months < 1 or d.months > d.life then 0
             when d.method = 'straight_line' then round(d.cost * 12 / d.life, 2)
-            else round(12 * ({{ db_nbv('d.cost', 'd.life', 'd.months - 1', 'd.db_rate', 'd.db_k') }}
+            else round(12 * ({{ db_nbv('d.cost', 'd.life', '(d.months - 1)', 'd.db_rate', 'd.db_k') }}
                              - {{ db_nbv('d.cost', 'd.life', 'd.months', 'd.db_rate', 'd.db_k') }}), 2)
         end as decimal(18, 2)) as depreciation_per_year
     from depreciation d
