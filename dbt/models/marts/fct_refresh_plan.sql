@@ -222,7 +222,7 @@ select
     -- issue 13
     p.action,
     case when p.due_date < p.as_of_date then 'backlog' else 'newly_due' end as due_status,
-    p.os_eol_due and p.os_upgrade_possible as needs_os_upgrade,
+    p.action <> 'replace' and coalesce(p.os_eol_due, false) and p.os_upgrade_possible as needs_os_upgrade,
     case when not p.os_upgrade_possible then p.os_family_id end as os_upgrade_blocked_by,
     cast(case when p.action = 'os_upgrade' then pol.os_upgrade_cost
               else coalesce(pm.unit_price, pc.unit_price) end as decimal(18, 2)) as planned_cost,
