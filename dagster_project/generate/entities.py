@@ -135,7 +135,7 @@ def configuration_items(w: World, e: int, extra_columns: bool = False) -> pa.Tab
     mfr = manufacturer_display(w, w.mfr[dev], "cmdb.mfr", dev)
     model = ak.take([m.name for m in C.MODELS], w.model[dev])
     warranty = add_months_days(w.order[dev], 36)
-    no_warranty = np.isin(w.cls[dev], (C.CLOUD, C.WIDGET)) | (h.u("cmdb.blank.warranty", dev) < 0.02)
+    no_warranty = np.isin(w.cls[dev], (C.CLOUD, C.WIDGET)) | w.vm[dev] | (h.u("cmdb.blank.warranty", dev) < 0.02)
     cols = {
         "ci_id": ci_id,
         "ci_class": _ci_class(w, dev),
@@ -167,7 +167,9 @@ def configuration_items(w: World, e: int, extra_columns: bool = False) -> pa.Tab
     return pa.table(cols)
 
 
-REL_TYPES = ("Connects::Connected by", "Depends on::Used by", "Uses::Used by")
+REL_TYPES = ("Connects::Connected by", "Depends on::Used by", "Uses::Used by",
+             # issue 13: VM (parent) on its host (child)
+             "Virtualized by::Virtualizes", "Runs on::Runs", "runs_on")
 
 
 def ci_relationships(w: World, e: int) -> pa.Table:
