@@ -107,6 +107,13 @@ CLASS_MIN = (6, 3, 2, 2, 2, 2, 2)
 HOST_PREFIX = ("LAP-", "DSK-", "SRV-", "NET-", "MOB-", "PRN-", "ip-", "WGT-")
 CAPITALISED_CLASSES = (LAPTOP, DESKTOP, SERVER, NETWORK, PRINTER)
 USEFUL_LIFE = (36, 48, 60, 60, 24, 60, 0, 0)
+# Issue 13: a fleet renewed on its classes' refresh cycles (taxonomy refresh_cycle_months): live
+# devices were bought within their class's cycle (months, by class), a few stragglers up to 15 %
+# longer; warranties (months) run to the cycle for end-user devices and servers, shorter for network
+# gear, mobiles and printers (their extension is the extend_or_replace decision).
+ORDER_SPAN_MONTHS = (48, 60, 60, 84, 36, 72, 33, 20)
+STRAGGLER_SHARE = 0.05
+WARRANTY_MONTHS = (48, 60, 60, 60, 24, 60, 0, 0)
 
 # Manufacturers: canonical key, display variants as exports write them, MAC OUI prefix,
 # serial pattern (fixed prefix, random chars before the index part). Serial = prefix + random

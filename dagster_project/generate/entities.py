@@ -134,7 +134,10 @@ def configuration_items(w: World, e: int, extra_columns: bool = False) -> pa.Tab
     svc = ak.null_where(svc, ~(has_svc | eud_svc))
     mfr = manufacturer_display(w, w.mfr[dev], "cmdb.mfr", dev)
     model = ak.take([m.name for m in C.MODELS], w.model[dev])
-    warranty = add_months_days(w.order[dev], 36)
+    warranty = np.zeros(len(dev), np.int64)
+    for months in set(C.WARRANTY_MONTHS):  # issue 13: warranty length by class
+        sel = np.array(C.WARRANTY_MONTHS)[w.cls[dev]] == months
+        warranty[sel] = add_months_days(w.order[dev][sel], months)
     no_warranty = np.isin(w.cls[dev], (C.CLOUD, C.WIDGET)) | w.vm[dev] | (h.u("cmdb.blank.warranty", dev) < 0.02)
     cols = {
         "ci_id": ci_id,

@@ -274,7 +274,10 @@ def build_world(devices: int, seed: int, dates: list[date], end: date) -> World:
     model[seg == PND] = _model_index("OptiPlex 7010")
 
     # planted devices: chosen from the live end-user fleet (assigned, not spare) before dates are set
-    order = endd - h.ints("order.live", 1640, idx)
+    # issue 13: live devices bought within their class's refresh cycle, a few stragglers beyond it
+    span = (np.array(C.ORDER_SPAN_MONTHS)[cls] * 30.44).astype(np.int64)
+    span = np.where(h.u("order.straggler", idx) < C.STRAGGLER_SHARE, (span * 1.15).astype(np.int64), span)
+    order = endd - h.ints("order.live", span, idx)
     order[cls == C.CLOUD] = endd - 2 - h.ints("order.cloud", 1000, idx[cls == C.CLOUD])
     order[ret] = endd - 1500 - h.ints("order.ret", 700, idx[ret])
     order[seg == PND] = endd - 120 - h.ints("order.pnd", 180, idx[seg == PND])
