@@ -552,6 +552,16 @@ def test_export_quarter_periods():
      "cloud_cost_rules[w].service", "invalid regular expression"),
     (lambda p: p.update(unallocated_cost_center="CC-IT-INFRA"),
      "shared_cost_centers.CC-IT-INFRA", "also the unallocated_cost_center"),
+    # issue 13
+    (lambda p: p["maintenance_gl_rules"].append({"id": "x", "class": "mainframe", "description": "ibm"}),
+     "maintenance_gl_rules[x].class", "unknown class 'mainframe'"),
+    (lambda p: p["maintenance_gl_rules"].append({"id": "y", "class": "server", "vendor": "(?=dell)"}),
+     "maintenance_gl_rules[y].vendor", "invalid regular expression"),
+    (lambda p: p["maintenance_gl_rules"].append({"id": "server-support", "class": "server"}),
+     "maintenance_gl_rules[server-support].id", "used by more than one rule"),
+    (lambda p: p.update(warranty_end_action="extend"), "warranty_end_action", "extend_or_replace"),
+    (lambda p: p.update(refresh_capacity_pct_per_quarter=0), "refresh_capacity_pct_per_quarter", "greater than 0"),
+    (lambda p: p.update(tco_gl_scope=["hardware", "travel"]), "tco_gl_scope", "travel"),
 ])
 def test_finance_policy_validation(tmp_path, mutate, where, fragment):
     from dagster_project.governance.model import TaxonomyError, load_taxonomy
