@@ -1275,45 +1275,41 @@ def _check_finance(m: PoliciesFile, data: dict, rx: _Regex, out: list[Problem]) 
                                "add `cost_center: <code>`, or a tag_key whose value is the cost center"))
 
 
+def _check_rule_list(file: str, data: dict, key: str, items: Any, patterns: tuple[str, ...], rx: _Regex,
+                     out: list[Problem]) -> list[tuple[str, Any]]:
+    """Issue 13: a list of {id, <patterns>…}: ids unique, patterns valid. Returns (path, item) of
+    the valid items, for checks of their own."""
+    seen: set[str] = set()
+    valid = []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if item is INVALID:
+            continue
+        path = _path(data, (key, i))
+        if not _bad(item.id):
+            if item.id in seen:
+                out.append(Problem(file, path + ".id", f"id '{item.id}' is used by more than one rule",
+                                   "give every entry its own id"))
+            seen.add(item.id)
+        for attr in patterns:
+            value = getattr(item, attr)
+            if isinstance(value, str):
+                _check_regex(rx, file, f"{path}.{attr}", value, out)
+        valid.append((path, item))
+    return valid
+
+
 def _check_tco_rules(m: PoliciesFile, data: dict, classes: dict | None, rx: _Regex, out: list[Problem]) -> None:
     """Issue 13: maintenance GL rules name a known class and valid patterns; ids are unique."""
-    rules = m.maintenance_gl_rules if isinstance(m.maintenance_gl_rules, list) else []
-    ids: set[str] = set()
-    for i, r in enumerate(rules):
-        if r is INVALID:
-            continue
-        path = _path(data, ("maintenance_gl_rules", i))
-        if not _bad(r.id):
-            if r.id in ids:
-                out.append(Problem(POLICIES, path + ".id", f"rule id '{r.id}' is used by more than one rule",
-                                   "give every rule its own id"))
-            ids.add(r.id)
+    for path, r in _check_rule_list(POLICIES, data, "maintenance_gl_rules", m.maintenance_gl_rules,
+                                    MAINTENANCE_RULE_CONDITIONS, rx, out):
         if classes is not None and not _bad(r.class_) and r.class_ not in classes:
             out.append(Problem(POLICIES, path + ".class", f"unknown class '{r.class_}'",
                                _one_of(r.class_, classes, "classes of asset_classes.yaml")))
-        for key in MAINTENANCE_RULE_CONDITIONS:
-            value = getattr(r, key)
-            if isinstance(value, str):
-                _check_regex(rx, POLICIES, f"{path}.{key}", value, out)
 
 
 def _check_model_families(m: AssetClassesFile, data: dict, rx: _Regex, out: list[Problem]) -> None:
     """Issue 13: model family ids are unique and their patterns compile."""
-    families = m.model_families if isinstance(m.model_families, list) else []
-    ids: set[str] = set()
-    for i, fam in enumerate(families):
-        if fam is INVALID:
-            continue
-        path = _path(data, ("model_families", i))
-        if not _bad(fam.id):
-            if fam.id in ids:
-                out.append(Problem(ASSET_CLASSES, path + ".id", f"family id '{fam.id}' is used more than once",
-                                   "give every model family its own id"))
-            ids.add(fam.id)
-        for key in ("model", "os"):
-            value = getattr(fam, key)
-            if isinstance(value, str):
-                _check_regex(rx, ASSET_CLASSES, f"{path}.{key}", value, out)
+    _check_rule_list(ASSET_CLASSES, data, "model_families", m.model_families, ("model", "os"), rx, out)
 
 
 STALE_RECORD_SOURCES = DISCOVERY_SOURCES + ("cmdb",)
