@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, Warehouse
 
-PAGES = ("overview", "licenses", "lifecycle", "costs", "exceptions", "quality", "saas", "taxonomy")
+PAGES = ("overview", "licenses", "lifecycle", "costs", "exceptions", "quality", "saas", "taxonomy", "software_eol")
 AS_OF = "2026-09-30"
 PREV = "2026-06-30"
 
