@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from dagster_project.contract import ENTITY_BY_NAME
 from dagster_project.generate import arrowkit as ak
 from dagster_project.generate import catalog as C
 from dagster_project.generate.world import (
@@ -324,6 +325,14 @@ def devices(w: World, e: int) -> pa.Table:
             cols[name] = pa.array(v, type=pa.int64(), mask=v < 0)
         else:
             cols[name] = pa.concat_arrays([x.cast(pa.string()) for x in vals])
+    # Optional contract columns the generated sources do not report (GLPI-style inventory detail:
+    # device and chassis type, sockets, memory, firmware, uuid, partial inventories, runs_on): blank,
+    # so every export carries every contract column.
+    n_rows = len(cols["hostname"])
+    kinds = {"integer": pa.int64(), "boolean": pa.bool_()}
+    for c in ENTITY_BY_NAME["devices"].columns:
+        if c.name not in cols:
+            cols[c.name] = pa.nulls(n_rows, type=kinds.get(c.kind, pa.string()))
     return pa.table(cols)
 
 
