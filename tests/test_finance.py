@@ -70,7 +70,8 @@ def tco(wh: Warehouse, name: str, as_of: str = Q3) -> dict:
     cols = ("asset_kind", "asset_class", "cost_source", "in_service_date", "disposal_date", "depreciation_method",
             "useful_life_months", "months_in_service", "acquisition_cost", "depreciation_to_date",
             "net_book_value", "maintenance_cost", "license_cost", "cloud_saas_cost", "disposal_cost",
-            "tco_to_date", "tco_annualised", "asset_id")
+            "tco_to_date", "tco_annualised", "asset_id", "depreciation_per_year", "maintenance_per_year",
+            "license_per_year", "cloud_saas_per_year")
     (row,) = wh.rows(f"select {', '.join('t.' + c for c in cols)} from marts.fct_asset_tco t "
                      "join marts.dim_asset a using (as_of_date, asset_id) "
                      "where t.as_of_date = ? and (a.serial_number = ? or a.asset_name = ?)", [as_of, name, name])
@@ -121,23 +122,23 @@ def test_purchase_line_cost_with_the_class_life(fin):
 def test_asset_past_its_life_is_fully_depreciated(fin):
     # FA-D2: 1500.00 EUR in service 2021-03-01, 48 months, no method in the register → the desktop
     # class's straight_line (inherited from end_user_device). 2026-09-30: months = 66 + 1 = 67 > 48:
-    # depreciation capped at cost 1500.00, NBV 0. Annualised TCO = 1500 x 12 / 67 = 268.66.
+    # depreciation capped at cost 1500.00, NBV 0. It costs nothing a year any more: annualised 0.
     d2 = tco(fin, "D2")
     assert (d2["depreciation_method"], d2["months_in_service"]) == ("straight_line", 67)
     assert (d2["depreciation_to_date"], d2["net_book_value"], d2["tco_to_date"], d2["tco_annualised"]) == money(
-        "1500.00", "0.00", "1500.00", "268.66")
+        "1500.00", "0.00", "1500.00", "0.00")
 
 
 def test_disposal_mid_life_stops_depreciation(fin):
     # FA-L4: 900.00 EUR in service 2025-01-15, 36 months, disposed 2026-05-20. Depreciation runs to
     # the end of the month before the disposal month: months = (2026*12+4) - (2025*12+1) + 1 = 16
     # → 900 x 16 / 36 = 400.00; the carrying amount 500.00 is written off as disposal_cost, NBV 0.
-    # TCO = 400 + 500 = 900.00, annualised 900 x 12 / 16 = 675.00. The same at both snapshots.
+    # TCO = 400 + 500 = 900.00; disposed, it costs nothing a year (annualised 0). The same at both snapshots.
     for as_of in (Q2, Q3):
         l4 = tco(fin, "L4", as_of)
         assert (l4["disposal_date"], l4["months_in_service"]) == ("2026-05-20", 16)
         assert (l4["depreciation_to_date"], l4["net_book_value"], l4["disposal_cost"], l4["tco_to_date"],
-                l4["tco_annualised"]) == money("400.00", "0.00", "500.00", "900.00", "675.00")
+                l4["tco_annualised"]) == money("400.00", "0.00", "500.00", "900.00", "0.00")
 
 
 def declining_balance_schedule(cost: float, life: int, factor: float, months: int) -> float:
@@ -182,24 +183,84 @@ def test_maintenance_split_to_the_cent(fin):
     assert tco(fin, "D1")["maintenance_cost"] == D("240.00")
 
 
-def test_license_cost_follows_consumption(fin):
-    # Visio (device metric): E1 2 x 500.00 = 1000.00; installed on L1, L2, L3 (3 units > 2 entitled)
-    # → 1000.00 / 3 each: 33333 cents r 1 each, the extra cent to the lowest asset id; nothing stays
-    # on E1. Project (device metric): E2 4 x 250.00 = 1000.00 over max(4 entitled, 1 used) = 4
-    # units: L1 carries 250.00, the 3 unused units' 750.00 stay on E2.
+def test_license_cost_is_amortised_and_shared_by_consumers(fin):
+    # Perpetual licenses are amortised straight-line over the perpetual class's life (60 months) from
+    # the purchase month; devices carry their units' share of a device-metric product, never a whole
+    # license (issue 13). E1 Visio (device): 2 x 500.00 = 1000.00 bought 2025-01-10; months to
+    # 2026-09-30 = (2026*12+9) - (2025*12+1) + 1 = 21 → to date 1000 x 21 / 60 = 350.00, per year
+    # 1000 x 12 / 60 = 200.00. Installed on L1, L2, L3 (3 units > 2 entitled) → 35000 cents / 3 =
+    # 11666 r 2: two of them 116.67, one 116.66; per year 20000 / 3 = 6666 r 2: 66.67, 66.67, 66.66.
+    # Nothing stays on E1. E2 Project (device): 4 x 250.00 = 1000.00, same dates → 350.00 to date and
+    # 200.00 a year over max(4 entitled, 1 used) = 4 units: L1 carries 87.50 and 50.00, the 3 unused
+    # units' 262.50 and 150.00 stay on E2.
     rows = {n: tco(fin, n) for n in ("L1", "L2", "L3")}
-    lowest = min(rows, key=lambda n: rows[n]["asset_id"])
-    visio = {n: D("333.34") if n == lowest else D("333.33") for n in rows}
-    assert rows["L1"]["license_cost"] == visio["L1"] + D("250.00")
+    by_id = sorted(rows, key=lambda n: rows[n]["asset_id"])  # the last asset id gets the smaller share
+    visio = {n: D("116.66") if n == by_id[-1] else D("116.67") for n in rows}
+    visio_year = {n: D("66.66") if n == by_id[-1] else D("66.67") for n in rows}
+    assert rows["L1"]["license_cost"] == visio["L1"] + D("87.50")
     assert rows["L2"]["license_cost"] == visio["L2"] and rows["L3"]["license_cost"] == visio["L3"]
-    assert tco(fin, "Visio Professional (E1)")["license_cost"] == 0
-    assert tco(fin, "Project Professional (E2)")["license_cost"] == D("750.00")
-    # E4 Jira (user metric, perpetual): 3 x 100.00 = 300.00 stays on the entitlement.
-    assert tco(fin, "Jira Software (E4)")["license_cost"] == D("300.00")
-    # L1 TCO = 960.00 depreciation + 583.33 or 583.34 licenses; annualised x 12 / 32.
-    l1 = rows["L1"]
-    assert l1["tco_to_date"] == D("960.00") + l1["license_cost"]
-    assert l1["tco_annualised"] == (l1["tco_to_date"] * 12 / 32).quantize(D("0.01"), ROUND_HALF_UP)
+    assert rows["L1"]["license_per_year"] == visio_year["L1"] + D("50.00")
+    assert rows["L2"]["license_per_year"] == visio_year["L2"]
+    e1, e2 = tco(fin, "Visio Professional (E1)"), tco(fin, "Project Professional (E2)")
+    assert (e1["license_cost"], e1["license_per_year"]) == money("0", "0")
+    assert (e2["license_cost"], e2["license_per_year"], e2["tco_annualised"]) == money("262.50", "150.00", "150.00")
+    # E4 Jira (user metric, perpetual): 3 x 100.00 = 300.00 bought 2025-06-01, 16 months → 80.00 to
+    # date, 60.00 a year; user licenses stay on the entitlement.
+    e4 = tco(fin, "Jira Software (E4)")
+    assert (e4["license_cost"], e4["license_per_year"]) == money("80.00", "60.00")
+    # The sum over assets is the products' amortisation: 350 + 350 + 80 = 780.00 to date, 460.00 a year.
+    assert fin.one("select sum(license_cost), sum(license_per_year) from marts.fct_asset_tco "
+                   "where as_of_date = ?", [Q3]) == money("780.00", "460.00")
+
+
+def test_tco_annualised_is_the_cost_of_a_year(fin):
+    # tco_annualised = depreciation_per_year + maintenance_per_year + license_per_year +
+    # cloud_saas_per_year (issue 13):
+    # L1: 1200 x 12 / 40 = 360.00 depreciation + licenses (above) = 476.66 or 476.67.
+    l1 = tco(fin, "L1")
+    assert (l1["depreciation_per_year"], l1["maintenance_per_year"]) == money("360.00", "0")
+    assert l1["tco_annualised"] == D("360.00") + l1["license_per_year"]
+    # D1: 960 x 12 / 48 = 240.00 + ProSupport 240.00 ordered 2025-12-10 (within the 12 months) = 480.00.
+    d1 = tco(fin, "D1")
+    assert (d1["depreciation_per_year"], d1["maintenance_per_year"], d1["tco_annualised"]) == money(
+        "240.00", "240.00", "480.00")
+    # S1 declining balance at month 33 (past the switch k = 30): the month's charge is
+    # NBV(32) - NBV(33) = 3327.29.. x (28 - 27) / 30 = 110.909..; x 12 = 1330.91. Its maintenance is
+    # the September GL line "Server maintenance" 100.01 (maintenance_gl_rules server-support: the
+    # only server in service carries all of it).
+    s1 = tco(fin, "S1")
+    assert round(12 * (declining_balance_schedule(9200, 60, 2, 32) - declining_balance_schedule(9200, 60, 2, 33)),
+                 2) == 1330.91
+    assert (s1["depreciation_per_year"], s1["maintenance_cost"], s1["maintenance_per_year"], s1["tco_annualised"]) == money(
+        "1330.91", "100.01", "100.01", "1430.92")
+    # Past its life (D2) or disposed (L4): nothing a year any more.
+    assert tco(fin, "D2")["tco_annualised"] == 0 and tco(fin, "L4")["tco_annualised"] == 0
+
+
+def test_tco_reconciles_to_the_gl(fin):
+    # fct_tco_gl_reconciliation at 2026-09-30, spend view (docs/decisions/tco-gl-reconciliation.md).
+    # GL periods 2026-06..09; TCO-attributed: hardware by order month (D1 2025-12, L2/L3 2026-03,
+    # registered L1/S1/L4/D2 earlier: none in the GL's months), maintenance PO-12 100.01 ordered
+    # 2026-08 (L2, L3) and the server-support GL line 100.01 in 2026-09, E3 Creative Cloud 5 x 552.00 /
+    # 12 = 230.00 a month of the term (from 2026-01), cloud web-01 27.00 in 2026-09. "Lab maintenance"
+    # 10.00 matches no rule: unexplained. services and other are outside tco_gl_scope.
+    rows = {(p, c): (gl, t, diff, ok) for p, c, gl, t, diff, ok in fin.rows(
+        "select period, cost_category, gl_amount, tco_attributed, unexplained_difference, within_tolerance "
+        "from marts.fct_tco_gl_reconciliation where as_of_date = ?", [Q3])}
+    assert len(rows) == 4 * 7  # 4 GL periods x the 7 account categories
+    assert rows[("2026-09", "maintenance")] == (D("110.01"), D("100.01"), D("10.00"), False)  # 9.09 % > 5 %
+    assert rows[("2026-08", "maintenance")] == (D("0.00"), D("100.01"), D("-100.01"), False)
+    assert rows[("2026-09", "saas")] == (D("80.00"), D("230.00"), D("-150.00"), False)
+    assert rows[("2026-07", "saas")] == (D("0.00"), D("230.00"), D("-230.00"), False)
+    assert rows[("2026-09", "cloud")] == (D("180.00"), D("27.00"), D("153.00"), False)
+    assert rows[("2026-09", "hardware")] == (D("1000.00"), D("0.00"), D("1000.00"), False)
+    assert rows[("2026-09", "software")] == (D("-20.00"), D("0.00"), D("-20.00"), False)
+    assert rows[("2026-07", "software")] == (D("0.00"), D("0.00"), D("0.00"), True)
+    assert rows[("2026-09", "services")] == (D("117.00"), D("0.00"), D("117.00"), True)  # not TCO scope
+    # Every period's GL total is the cost allocation's (the same lines).
+    assert fin.rows("select period, sum(gl_amount) from marts.fct_tco_gl_reconciliation where as_of_date = ? "
+                    "group by 1 order by 1", [Q3]) == [
+        ("2026-06", D("1030.00")), ("2026-07", D("500.00")), ("2026-08", D("59.00")), ("2026-09", D("1557.01"))]
 
 
 def test_saas_subscription_and_cloud_resource_cost(fin):
@@ -625,6 +686,16 @@ def test_formula_payloads_through_the_dashboard_downloads():
      "cloud_cost_rules[w].service", "invalid regular expression"),
     (lambda p: p.update(unallocated_cost_center="CC-IT-INFRA"),
      "shared_cost_centers.CC-IT-INFRA", "also the unallocated_cost_center"),
+    # issue 13
+    (lambda p: p["maintenance_gl_rules"].append({"id": "x", "class": "mainframe", "description": "ibm"}),
+     "maintenance_gl_rules[x].class", "unknown class 'mainframe'"),
+    (lambda p: p["maintenance_gl_rules"].append({"id": "y", "class": "server", "vendor": "(?=dell)"}),
+     "maintenance_gl_rules[y].vendor", "invalid regular expression"),
+    (lambda p: p["maintenance_gl_rules"].append({"id": "server-support", "class": "server"}),
+     "maintenance_gl_rules[server-support].id", "used by more than one rule"),
+    (lambda p: p.update(warranty_end_action="extend"), "warranty_end_action", "extend_or_replace"),
+    (lambda p: p.update(refresh_capacity_pct_per_quarter=0), "refresh_capacity_pct_per_quarter", "greater than 0"),
+    (lambda p: p.update(tco_gl_scope=["hardware", "travel"]), "tco_gl_scope", "travel"),
 ])
 def test_finance_policy_validation(tmp_path, mutate, where, fragment):
     from dagster_project.governance.model import TaxonomyError, load_taxonomy

@@ -524,3 +524,80 @@ def test_tiny_sample_still_has_every_planted_case(tmp_path):
     assert all(len(manifest["planted"][k]) >= 2 for k in EXCEPTION_TYPES)
     dates = manifest["generator"]["export_dates"]
     assert reference_exceptions(root, dates, dates[0]) == expected_exceptions(manifest, dates[0])
+
+
+# ------------------------------------------------------------------------------ a plausible world
+# issue 13.7: the target ratios of docs/sample-data.md "Target ratios", measured on the warehouse a
+# generated landing builds into (the real Dagster build; one build for these tests).
+
+RATIO_DEVICES, RATIO_SEED, LAST_EXPORT = 500, 11, "2026-09-30"
+
+
+@pytest.fixture(scope="module")
+def world_warehouse(tmp_path_factory):
+    from conftest import built_warehouse
+
+    base = tmp_path_factory.mktemp("ratios")
+    generate_landing(base / "landing", devices=RATIO_DEVICES, seed=RATIO_SEED, progress=None)
+    return built_warehouse(base / "landing", base / "warehouse.duckdb")
+
+
+def _gl_12m(wh, categories: tuple[str, ...]) -> Decimal:
+    marks = ", ".join("?" for _ in categories)
+    return wh.one(f"select sum(amount_rc) from intermediate.int_gl_lines where as_of_date = ? "
+                  f"and period between '2025-10' and '2026-09' and account_category in ({marks})",
+                  [LAST_EXPORT, *categories])
+
+
+def test_target_ratios_of_the_generated_world(world_warehouse):
+    wh = world_warehouse
+    scope = ("hardware", "software", "saas", "cloud", "maintenance")  # policies.yaml tco_gl_scope
+    devices = wh.one("select count(*) from marts.dim_asset where as_of_date = ? and asset_kind = 'device' "
+                     "and coalesce(lifecycle_state, '') not in ('retired', 'disposed')", [LAST_EXPORT])
+    gl_scope = _gl_12m(wh, scope)
+    licence_spend = _gl_12m(wh, ("software", "saas"))
+    # ITAM-visible spend (GL of the TCO scope, 12 months) per device in service and year
+    assert 800 <= gl_scope / devices <= 4000, gl_scope / devices
+    # What the assets cost a year is most of that spend and never above it (+ tolerance)
+    tco = wh.one("select sum(tco_annualised) from marts.fct_asset_tco where as_of_date = ?", [LAST_EXPORT])
+    assert Decimal("0.60") <= tco / gl_scope <= Decimal("1.05"), tco / gl_scope
+    # Licence exposure and savings as shares of the annual licence spend
+    cols = {c for (c,) in wh.rows("select column_name from information_schema.columns "
+                                  "where table_schema = 'marts' and table_name = 'fct_license_position'")}
+    exposure_cols = [c for c in ("true_up_exposure_one_time", "true_up_exposure_per_year") if c in cols] \
+        or ["true_up_exposure"]
+    savings_col = "recurring_savings_per_year" if "recurring_savings_per_year" in cols else "reclaim_savings"
+    exposure, savings = wh.one(f"select sum({' + '.join(exposure_cols)}), sum({savings_col}) "
+                               "from marts.fct_license_position where as_of_date = ?", [LAST_EXPORT])
+    assert 0 < exposure / licence_spend <= Decimal("0.30"), exposure / licence_spend
+    assert 0 < savings / licence_spend <= Decimal("0.25"), savings / licence_spend
+    # Maintenance is on assets and is not the largest cost category
+    maintenance = wh.one("select sum(maintenance_per_year) from marts.fct_asset_tco where as_of_date = ?",
+                         [LAST_EXPORT])
+    assert 0 < maintenance <= Decimal("0.35") * gl_scope
+    # Refresh: new hardware for at most a fifth of the estate, a small replacement backlog; the
+    # planted OS stragglers (Windows 10, 11 23H2, macOS 14) are os_upgrades at no cost
+    replace, replace_backlog, os_upgrade_cost = wh.one(
+        "select count(*) filter (where action = 'replace'), "
+        "count(*) filter (where action = 'replace' and due_status = 'backlog'), "
+        "sum(planned_cost) filter (where action = 'os_upgrade') "
+        "from marts.fct_refresh_plan where as_of_date = ?", [LAST_EXPORT])
+    assert replace <= 0.20 * devices and replace_backlog <= 0.10 * devices, (replace, replace_backlog, devices)
+    assert os_upgrade_cost == 0
+
+
+def test_servers_are_mostly_vms_on_hosts(world_warehouse):
+    wh = world_warehouse
+    servers = wh.one("select count(*) from marts.dim_asset where as_of_date = ? and asset_class = 'server' "
+                     "and lifecycle_state = 'in_use'", [LAST_EXPORT])
+    devices = wh.one("select count(*) from marts.dim_asset where as_of_date = ? and asset_kind = 'device' "
+                     "and lifecycle_state = 'in_use'", [LAST_EXPORT])
+    assert 0.05 <= servers / devices <= 0.15
+    rel = dict(wh.rows("select relationship_type, count(*) from staging.stg_cmdb__ci_relationships "
+                       "where export_date = ? group by 1", [LAST_EXPORT]))
+    vm_links = sum(rel.get(t, 0) for t in ("Virtualized by::Virtualizes", "Runs on::Runs", "runs_on"))
+    assert all(rel.get(t, 0) > 0 for t in ("Virtualized by::Virtualizes", "Runs on::Runs", "runs_on")), rel
+    assert 0.5 <= vm_links / servers <= 0.85
+    # VMs: virtual cores (2-8) on the VM model, no purchase line; hosts keep their physical cores
+    assert wh.rows("select min(cores), max(cores) from intermediate.int_discovery_devices where as_of_date = ? "
+                   "and model = 'VMware Virtual Platform'", [LAST_EXPORT]) == [(2, 8)]

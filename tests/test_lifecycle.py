@@ -37,6 +37,11 @@ EXAMPLE_OS_RULES = """
   - {id: example-os, match: os, pattern: "example os (\\\\d+)", product: example-os, cycle: "\\\\1"}
 """
 
+# The PowerEdge R760 cannot run a supported Example OS release after 2: its end of life there
+# means new hardware (model_families, issue 13).
+EXAMPLE_OS_FAMILY = """
+  - {id: r760-example-os-2, model: "poweredge r760", os: "^example os 2", os_upgrade: false}
+"""
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory) -> Warehouse:
@@ -54,6 +59,8 @@ def wh(tmp_path_factory) -> Warehouse:
     shutil.copytree(REPO / "taxonomy", taxonomy)
     with (taxonomy / "normalisation.yaml").open("a", encoding="utf-8") as fh:
         fh.write(EXAMPLE_OS_RULES)  # eol_products is the file's last list
+    with (taxonomy / "asset_classes.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(EXAMPLE_OS_FAMILY)  # model_families is the file's last list
     assert [r.id for r in load_taxonomy(taxonomy).normalisation.eol_products][-2:] == ["example-os-3", "example-os"]
     outcome = build(make_settings(landing, root / "warehouse.duckdb", taxonomy=taxonomy))
     assert outcome.success, outcome.failures
@@ -166,13 +173,13 @@ def test_warranty_inside_and_outside_the_horizon(wh):
 
 def test_end_of_life_os_with_a_published_date(wh):
     # L3 runs Windows 10 Pro 10.0.19045 -> windows 10-22h2, end of life 2025-10-14: overdue, so
-    # planned in the snapshot's quarter. ThinkPad X1 Carbon was never bought: class price = the
-    # latest laptop purchase, PO-L6 2026-09-05, 980.00 EUR.
+    # planned in the snapshot's quarter. No model family stops a ThinkPad X1 Carbon from running a
+    # supported release: an os_upgrade (policy os_upgrade_cost 0), no new hardware.
     assert plan(wh, "SNL3") == [("2026Q3", d("2025-10-14"), True, "end_of_life", "end_of_life",
-                                  Decimal("980.00"), "class")]
-    (row,) = wh.rows("select eol_basis, eol_product, eol_cycle, eol_date, cost_po_number from marts.fct_refresh_plan "
-                     "where as_of_date = ? and serial_number = 'SNL3'", [Q3])
-    assert row == ("os", "windows", "10-22h2", d("2025-10-14"), "PO-L6")
+                                  Decimal("0.00"), "os_upgrade")]
+    (row,) = wh.rows("select eol_basis, eol_product, eol_cycle, eol_date, cost_po_number, action, due_status, "
+                     "planned_cost from marts.fct_refresh_plan where as_of_date = ? and serial_number = 'SNL3'", [Q3])
+    assert row == ("os", "windows", "10-22h2", d("2025-10-14"), None, "os_upgrade", "backlog", Decimal("0.00"))
 
 
 def test_earliest_reason_wins_and_all_are_listed(wh):
@@ -182,14 +189,16 @@ def test_earliest_reason_wins_and_all_are_listed(wh):
                                   Decimal("1170.00"), "model")]
     # S1: warranty 2026-12-31, Windows Server 2016 ends 2027-01-12, in service 2022-01-15 + 60
     # months = 2027-01-15. No PowerEdge R740 purchase: the latest server purchase, PO-S line 2,
-    # 9000 USD * 0.90 = 8100.00 EUR.
-    assert plan(wh, "SNS1") == [("2026Q4", d("2026-12-31"), False, "warranty_end",
+    # 9000 USD * 0.90 = 8100.00 EUR. Age makes it a replacement, and the 2026Q4 capacity is taken
+    # (test_replacements_are_spread_by_capacity): planned 2027Q1.
+    assert plan(wh, "SNS1") == [("2027Q1", d("2026-12-31"), False, "warranty_end",
                                   "warranty_end,end_of_life,age", Decimal("8100.00"), "class")]
 
 
 def test_end_of_life_given_as_true_or_false(wh):
     # S2: Example OS 2.8 -> cycle "2", published as `eol: true` without a date: already at end of
-    # life, due at the snapshot date 2026-09-30 (2026Q3, not overdue). Model price PowerEdge R760.
+    # life, due at the snapshot date 2026-09-30 (2026Q3, not overdue). The module's model family
+    # says an R760 cannot run a later Example OS: replace, at the PowerEdge R760 model price.
     assert plan(wh, "SNS2") == [("2026Q3", d("2026-09-30"), False, "end_of_life", "end_of_life",
                                   Decimal("8100.00"), "model")]
     (row,) = wh.rows("select eol_cycle, eol_date, eol_due_date from marts.fct_refresh_plan "
@@ -199,6 +208,33 @@ def test_end_of_life_given_as_true_or_false(wh):
     assert plan(wh, "SNS3") == []
     assert wh.one("select eol_flag from intermediate.int_asset_eol a join marts.dim_asset d using (as_of_date, asset_id) "
                   "where a.as_of_date = ? and d.serial_number = 'SNS3'", [Q3]) is False
+
+
+def test_actions_backlog_and_os_upgrade_blocks(wh):
+    # issue 13: age / model end of life / OS end of life on a blocked model family → replace; OS end
+    # of life alone → os_upgrade; warranty end alone → extend_or_replace (policy warranty_end_action).
+    rows = {r[0]: r[1:] for r in wh.rows(
+        "select serial_number, action, due_status, needs_os_upgrade, os_upgrade_blocked_by, planned_cost, "
+        "due_quarter from marts.fct_refresh_plan where as_of_date = ?", [Q3])}
+    assert rows == {
+        "SNL1": ("extend_or_replace", "newly_due", False, None, Decimal("1170.00"), "2027Q1"),  # warranty only
+        "SNL3": ("os_upgrade", "backlog", True, None, Decimal("0.00"), "2025Q4"),             # Windows 10 EOL
+        "SNL4": ("extend_or_replace", "newly_due", True, None, Decimal("1170.00"), "2026Q4"),  # OS EOL + warranty
+        "SNL5": ("replace", "newly_due", False, None, Decimal("1170.00"), "2026Q4"),           # age
+        "SND1": ("replace", "newly_due", False, None, Decimal("850.00"), "2026Q4"),            # age
+        "SNS1": ("replace", "newly_due", False, None, Decimal("8100.00"), "2026Q4"),           # age (+ warranty, EOL)
+        "SNS2": ("replace", "newly_due", False, "r760-example-os-2", Decimal("8100.00"), "2026Q3"),  # blocked
+    }
+
+
+def test_replacements_are_spread_by_capacity(wh):
+    # 11 devices in scope (L1-L6, D1, D2, S1-S3, none retired) x refresh_capacity_pct_per_quarter 10 %
+    # = 1.1 → 2 replacements a quarter. Queue by due date: S2 (2026-09-30, 2026Q3), L5 (2026-11-10),
+    # D1 (2026-12-01), S1 (2026-12-31): 2026Q3 serves S2; 2026Q4 serves L5 and D1 (2 of 3 arrived);
+    # S1 waits for 2027Q1. Non-replacement actions take no capacity (L4 stays in 2026Q4).
+    assert wh.rows("select planned_quarter, string_agg(serial_number, ',' order by serial_number) "
+                   "from marts.fct_refresh_plan where as_of_date = ? and action = 'replace' group by 1 order by 1",
+                   [Q3]) == [("2026Q3", "SNS2"), ("2026Q4", "SND1,SNL5"), ("2027Q1", "SNS1")]
 
 
 def test_age_beyond_the_refresh_cycle(wh):
@@ -228,16 +264,23 @@ def test_rollup_per_quarter_and_cost_center(wh):
                    "assets_age, assets_overdue, replacement_cost_estimate, assets_without_cost_estimate "
                    "from marts.fct_refresh_plan_rollup where as_of_date = ? order by 1, 2", [Q3])
     assert rows == [
-        ("2026Q3", "CC-A", 1, 0, 1, 0, 1, Decimal("980.00"), 0),    # L3 980
+        ("2026Q3", "CC-A", 1, 0, 1, 0, 1, Decimal("0.00"), 0),      # L3 os_upgrade: no hardware
         ("2026Q3", "CC-C", 1, 0, 1, 0, 0, Decimal("8100.00"), 0),   # S2 8100
         ("2026Q4", "CC-A", 2, 0, 1, 1, 0, Decimal("2340.00"), 0),   # L4 1170 + L5 1170
         ("2026Q4", "CC-B", 1, 0, 0, 1, 0, Decimal("850.00"), 0),    # D1 850
-        ("2026Q4", "CC-C", 1, 1, 0, 0, 0, Decimal("8100.00"), 0),   # S1 8100
         ("2027Q1", "CC-A", 1, 1, 0, 0, 0, Decimal("1170.00"), 0),   # L1 1170
+        ("2027Q1", "CC-C", 1, 1, 0, 0, 0, Decimal("8100.00"), 0),   # S1 8100 (capacity)
     ]
-    # The rollup adds up to the plan: 980 + 8100 + 2340 + 850 + 8100 + 1170 = 21540.00.
+    # The rollup adds up to the plan: 0 + 8100 + 2340 + 850 + 1170 + 8100 = 20560.00.
     assert wh.one("select sum(replacement_cost_estimate) from marts.fct_refresh_plan where as_of_date = ?",
-                  [Q3]) == Decimal("21540.00")
+                  [Q3]) == Decimal("20560.00")
+    assert wh.rows("select planned_quarter, sum(assets_replace), sum(assets_extend_or_replace), sum(assets_os_upgrade), "
+                   "sum(assets_backlog), sum(assets_newly_due), sum(planned_cost) from marts.fct_refresh_plan_rollup "
+                   "where as_of_date = ? group by 1 order by 1", [Q3]) == [
+        ("2026Q3", 1, 0, 1, 1, 1, Decimal("8100.00")),
+        ("2026Q4", 2, 1, 0, 0, 3, Decimal("3190.00")),
+        ("2027Q1", 1, 1, 0, 0, 2, Decimal("9270.00")),
+    ]
 
 
 # --------------------------------------------------------------------------------------------

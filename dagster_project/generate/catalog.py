@@ -107,6 +107,13 @@ CLASS_MIN = (6, 3, 2, 2, 2, 2, 2)
 HOST_PREFIX = ("LAP-", "DSK-", "SRV-", "NET-", "MOB-", "PRN-", "ip-", "WGT-")
 CAPITALISED_CLASSES = (LAPTOP, DESKTOP, SERVER, NETWORK, PRINTER)
 USEFUL_LIFE = (36, 48, 60, 60, 24, 60, 0, 0)
+# Issue 13: a fleet renewed on its classes' refresh cycles (taxonomy refresh_cycle_months): live
+# devices were bought within their class's cycle (months, by class), a few stragglers up to 15 %
+# longer; warranties (months) run to the cycle for end-user devices and servers, shorter for network
+# gear, mobiles and printers (their extension is the extend_or_replace decision).
+ORDER_SPAN_MONTHS = (48, 60, 60, 84, 36, 72, 33, 20)
+STRAGGLER_SHARE = 0.05
+WARRANTY_MONTHS = (48, 60, 60, 60, 24, 60, 0, 0)
 
 # Manufacturers: canonical key, display variants as exports write them, MAC OUI prefix,
 # serial pattern (fixed prefix, random chars before the index part). Serial = prefix + random
@@ -144,6 +151,8 @@ MANUFACTURERS = (
                  (0x02, 0x4A, 0x3F), "", 0),
     Manufacturer("Acme", ("Acme Gadgets Ltd", "Acme Gadgets"), ("Acme Gadgets Ltd",),
                  (0x00, 0x50, 0xC2), "ACM", 2),
+    # issue 13: virtual machines (VMware's OUI 00:50:56); never bought, so no supplier spelling is used
+    Manufacturer("VMware", ("VMware, Inc.", "VMware"), ("VMware, Inc.",), (0x00, 0x50, 0x56), "VMW", 4),
 )
 MFR_INDEX = {m.key: i for i, m in enumerate(MANUFACTURERS)}
 RESELLERS = ("CDW", "Insight Enterprises", "SHI International", "Bechtle AG")
@@ -209,7 +218,16 @@ MODELS = (
     Model(CLOUD, "Amazon", "c6i.4xlarge", "EC2 c6i.4xlarge", 0, 0, 0.08, WIN_SRV, 0.68),
     # things no classification rule knows
     Model(WIDGET, "Acme", "Gizmo 3000", "Gizmo 3000 smart display", 400, 600, 1.0),
+    # issue 13: the virtual machine model (weight 0: given to VMs explicitly, never drawn)
+    Model(SERVER, "VMware", "VMware Virtual Platform", "VMware virtual machine", 0, 0, 0.0),
 )
+# Issue 13: server CIs like a real estate (docs/sample-data.md): about 70% of live servers are
+# virtual machines, each running on one of the physical virtualisation hosts (the rest); VMs have
+# virtual cores, hosts many physical cores and no database software of their own.
+VM_MODEL = "VMware Virtual Platform"
+VM_SHARE = 0.70
+VM_CORES = (2, 4, 4, 8)
+HOST_CORES = (32, 48, 64)
 CLOUD_CORES = {"m6i.large": 2, "m6i.xlarge": 4, "t3.medium": 2, "r6i.2xlarge": 8, "c6i.4xlarge": 16}
 # For planted model drift: the model discovery reports instead (same class, other maker).
 DRIFT_MODEL = {"Dell": "ThinkPad T14 Gen 4", "Lenovo": "EliteBook 840 G10", "HP": "Latitude 5440",
@@ -358,7 +376,7 @@ SOFTWARE = (
              "Microsoft", 1.40, 1150.0),
     Software("sqlserver", MS, ("SQL Server 2022 Enterprise", "SQL Server 2019 Enterprise",
                                "Microsoft SQL Server Enterprise"), ("16.0.4135.4", "15.0.4385.2"),
-             (WIN_SRV,), {"*": 0.45}, "core", "SQL Server Enterprise", "Microsoft", 0.70, 6900.0),
+             (WIN_SRV,), {"*": 0.30}, "core", "SQL Server Enterprise", "Microsoft", 0.70, 6900.0),
     Software("acrobat", ADOBE, ("Adobe Acrobat Pro DC", "Adobe Acrobat Pro", "Acrobat Pro DC"),
              ("24.003.20112", "23.008.20470"), EUD,
              {"*": 0.06, "Legal": 0.6, "Finance": 0.35, "Procurement": 0.4}, "device", "Acrobat Pro",
@@ -368,7 +386,7 @@ SOFTWARE = (
     Software("intellij", ("JetBrains s.r.o.", "JetBrains"), ("IntelliJ IDEA Ultimate",), ("2024.2.1", "2024.3"),
              EUD, {"*": 0.0, "Engineering": 0.35}, "user", "IntelliJ IDEA Ultimate", "JetBrains", 1.30, 599.0),
     Software("oracle_db", ("Oracle Corporation", "Oracle America", "Oracle"),
-             ("Oracle Database Enterprise Edition",), ("19.22.0.0.0", "21.3.0.0.0"), (LINUX,), {"*": 0.35},
+             ("Oracle Database Enterprise Edition",), ("19.22.0.0.0", "21.3.0.0.0"), (LINUX,), {"*": 0.12},
              "core", "Oracle Database Enterprise Edition", "Oracle", 1.25, 21000.0),
     # free / bundled
     Software("chrome", ("Google LLC", "Google Inc.", "Google"), ("Google Chrome",), ("128.0.6613.120", "129.0.6668.90"),

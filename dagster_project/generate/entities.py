@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from dagster_project.contract import ENTITY_BY_NAME
 from dagster_project.generate import arrowkit as ak
 from dagster_project.generate import catalog as C
 from dagster_project.generate.world import (
@@ -134,8 +135,11 @@ def configuration_items(w: World, e: int, extra_columns: bool = False) -> pa.Tab
     svc = ak.null_where(svc, ~(has_svc | eud_svc))
     mfr = manufacturer_display(w, w.mfr[dev], "cmdb.mfr", dev)
     model = ak.take([m.name for m in C.MODELS], w.model[dev])
-    warranty = add_months_days(w.order[dev], 36)
-    no_warranty = np.isin(w.cls[dev], (C.CLOUD, C.WIDGET)) | (h.u("cmdb.blank.warranty", dev) < 0.02)
+    warranty = np.zeros(len(dev), np.int64)
+    for months in set(C.WARRANTY_MONTHS):  # issue 13: warranty length by class
+        sel = np.array(C.WARRANTY_MONTHS)[w.cls[dev]] == months
+        warranty[sel] = add_months_days(w.order[dev][sel], months)
+    no_warranty = np.isin(w.cls[dev], (C.CLOUD, C.WIDGET)) | w.vm[dev] | (h.u("cmdb.blank.warranty", dev) < 0.02)
     cols = {
         "ci_id": ci_id,
         "ci_class": _ci_class(w, dev),
@@ -167,7 +171,9 @@ def configuration_items(w: World, e: int, extra_columns: bool = False) -> pa.Tab
     return pa.table(cols)
 
 
-REL_TYPES = ("Connects::Connected by", "Depends on::Used by", "Uses::Used by")
+REL_TYPES = ("Connects::Connected by", "Depends on::Used by", "Uses::Used by",
+             # issue 13: VM (parent) on its host (child)
+             "Virtualized by::Virtualizes", "Runs on::Runs", "runs_on")
 
 
 def ci_relationships(w: World, e: int) -> pa.Table:
@@ -319,6 +325,14 @@ def devices(w: World, e: int) -> pa.Table:
             cols[name] = pa.array(v, type=pa.int64(), mask=v < 0)
         else:
             cols[name] = pa.concat_arrays([x.cast(pa.string()) for x in vals])
+    # Optional contract columns the generated sources do not report (GLPI-style inventory detail:
+    # device and chassis type, sockets, memory, firmware, uuid, partial inventories, runs_on): blank,
+    # so every export carries every contract column.
+    n_rows = len(cols["hostname"])
+    kinds = {"integer": pa.int64(), "boolean": pa.bool_()}
+    for c in ENTITY_BY_NAME["devices"].columns:
+        if c.name not in cols:
+            cols[c.name] = pa.nulls(n_rows, type=kinds.get(c.kind, pa.string()))
     return pa.table(cols)
 
 

@@ -46,6 +46,8 @@ def eol_cycles_table(day: int) -> pa.Table:
         "support_end_date": dates([c.support_end for c in rows]),
         "latest": pa.array([c.latest for c in rows], pa.string()),
         "lts": pa.array([c.lts for c in rows], pa.bool_()),
+        # endoflife.date's extended support (eoes): none of the generated cycles publishes one
+        "extended_support_date": ak.date32(np.full(len(rows), -1, np.int64), mask=np.ones(len(rows), bool)),
     })
 
 

@@ -127,10 +127,15 @@ def entitlements(w: World, cons: dict) -> tuple[list[Entitlement], dict]:
         active = 0 if product == C.EXPIRED_SAAS else q
         expected[product] = {"metric": metric, "generator_consumption": int(n), "entitled": int(active),
                              "entitled_expired": int(q - active), "position": int(active - n)}
+        # Perpetual licences grow with the fleet (issue 13): bought in yearly tranches over the
+        # fleet's history, the latest the largest share of today's need bought most recently.
         n_tr = 1 + int(q >= 10) + int(q >= 50)
+        if metric != "subscription":
+            n_tr = 1 + int(q >= 5) + int(q >= 10) + int(q >= 20) + int(q >= 40)
         if product == C.EXPIRED_SAAS:
             n_tr = 1
-        fractions = np.array([0.6, 0.3, 0.1][:n_tr]) if n_tr > 1 else np.array([1.0])
+        fractions = (np.array([0.6, 0.3, 0.1][:n_tr]) if metric == "subscription" else np.ones(n_tr)) \
+            if n_tr > 1 else np.array([1.0])
         parts = np.floor(fractions / fractions.sum() * q).astype(int)
         parts[0] += q - parts.sum()
         for t, qty in enumerate(parts):
@@ -139,6 +144,11 @@ def entitlements(w: World, cons: dict) -> tuple[list[Entitlement], dict]:
             seq += 1
             key = np.array([pi * 10 + t])
             purchase = int(d0 - 60 - h.ints("ent.date", 700, key)[0])
+            if metric != "subscription" and n_tr > 1:
+                # tranche t of n_tr: in year t of the ~4.5 years of fleet history, the last in the
+                # year before the last export
+                span = 1640 // n_tr
+                purchase = int(endd - 1640 + t * span + 30 + h.ints("ent.date", max(1, span - 60), key)[0])
             if product == "Visio Professional" and t == n_tr - 1 and n_tr > 1 and len(w.dates) >= 2:
                 # a true-up bought during the last quarter
                 purchase = int(w.dates[-2] + 10 + h.ints("ent.trueup", max(1, w.dates[-1] - w.dates[-2] - 20), key)[0])
@@ -219,7 +229,7 @@ class Lines:
 
 def purchase_lines(w: World, ents: list[Entitlement], cloud_monthly: pd.DataFrame) -> Lines:
     h = w.h
-    bought = np.isin(w.seg, (LIVE, RETIRED_SEG, PND)) & ~np.isin(w.cls, (C.CLOUD, C.WIDGET))
+    bought = np.isin(w.seg, (LIVE, RETIRED_SEG, PND)) & ~np.isin(w.cls, (C.CLOUD, C.WIDGET)) & ~w.vm
     dev = np.flatnonzero(bought)
     # vendor: the maker (one of its spellings) or a reseller
     resell = h.u("po.reseller", dev) < 0.25

@@ -169,6 +169,8 @@ class World:
     rel_parent: np.ndarray | None = None
     rel_child: np.ndarray | None = None
     rel_type: np.ndarray | None = None
+    vm: np.ndarray | None = None  # issue 13: virtual machines (server class, never bought)
+    host: np.ndarray | None = None  # issue 13: physical virtualisation hosts
     ns_sample: np.ndarray | None = None
 
 
@@ -272,7 +274,10 @@ def build_world(devices: int, seed: int, dates: list[date], end: date) -> World:
     model[seg == PND] = _model_index("OptiPlex 7010")
 
     # planted devices: chosen from the live end-user fleet (assigned, not spare) before dates are set
-    order = endd - h.ints("order.live", 1640, idx)
+    # issue 13: live devices bought within their class's refresh cycle, a few stragglers beyond it
+    span = (np.array(C.ORDER_SPAN_MONTHS)[cls] * 30.44).astype(np.int64)
+    span = np.where(h.u("order.straggler", idx) < C.STRAGGLER_SHARE, (span * 1.15).astype(np.int64), span)
+    order = endd - h.ints("order.live", span, idx)
     order[cls == C.CLOUD] = endd - 2 - h.ints("order.cloud", 1000, idx[cls == C.CLOUD])
     order[ret] = endd - 1500 - h.ints("order.ret", 700, idx[ret])
     order[seg == PND] = endd - 120 - h.ints("order.pnd", 180, idx[seg == PND])
@@ -388,9 +393,17 @@ def _derive(w: World) -> None:
     """Makers, OS, prices, currencies and dates that follow from model, class and order date."""
     h, idx = w.h, np.arange(w.n)
     models = C.MODELS
+    srv = w.cls == C.SERVER
+    # issue 13: most live servers are VMs on a few physical hosts (at least one host stays physical)
+    live_srv = srv & (w.seg == LIVE) & ~w.planted_any
+    vm = live_srv & (h.u("vm", idx) < C.VM_SHARE)
+    if vm.sum() == live_srv.sum() and vm.any():
+        vm[np.flatnonzero(vm)[0]] = False
+    w.vm = vm
+    w.host = live_srv & ~vm if vm.any() else np.zeros(w.n, bool)
+    w.model = np.where(vm, _model_index(C.VM_MODEL), w.model)
     w.mfr = np.array([C.MFR_INDEX[m.mfr] for m in models])[w.model]
     fam = np.array([m.os_family for m in models])[w.model]
-    srv = w.cls == C.SERVER
     fam = np.where(srv, np.where(h.u("os.srv", idx) < 0.55, C.WIN_SRV, C.LINUX), fam)
     # at least one Windows and one Linux server (SQL Server and Oracle need somewhere to run)
     live_srv = h.order("os.srv.min", np.flatnonzero(srv & (w.seg == LIVE) & ~w.planted_any))
@@ -440,6 +453,8 @@ def _derive(w: World) -> None:
     w.retire[term] = w.order[term] + 30 + h.ints("cloud.term.d", np.maximum(1, w.end - w.order[term] - 35), idx[term])
     # cores (a native-mapping extra the warehouse reads for core licences)
     w.cores = np.where(srv, np.array([16, 24, 32, 48, 64])[h.ints("cores.srv", 5, idx)], w.cores)
+    w.cores = np.where(w.host, np.array(C.HOST_CORES)[h.ints("cores.host", len(C.HOST_CORES), idx)], w.cores)
+    w.cores = np.where(w.vm, np.array(C.VM_CORES)[h.ints("cores.vm", len(C.VM_CORES), idx)], w.cores)
     w.cores = np.where(np.isin(w.cls, (C.LAPTOP, C.DESKTOP)),
                        np.array([4, 8, 12, 16])[h.ints("cores.eud", 4, idx)], w.cores)
     cloud_cores = np.array([C.CLOUD_CORES.get(m.name, -1) for m in models])
@@ -643,6 +658,8 @@ def _software(w: World) -> None:
             continue
         rate = np.array([s.rates.get(d[0], s.rates.get("*", 0.0)) for d in C.DEPARTMENTS])[dept]
         elig = np.isin(fam, s.families)
+        if s.metric == "core":  # databases run in VMs, not on the virtualisation hosts (issue 13)
+            elig &= ~w.host[dev_all]
         u = h.u("sw", dev_all, si)
         mask = elig & (u < rate)
         if s.metric in ("device", "core", "user"):
@@ -713,6 +730,13 @@ def _relationships(w: World) -> None:
         parents.append(dep[keep])
         children.append(tgt[keep])
         types.append(np.ones(keep.sum(), np.int64))
+    # issue 13: every VM runs on one host (parent = VM, child = host), in the spellings ServiceNow
+    # and others use: types 3-5 of entities.REL_TYPES
+    vms, hosts = np.flatnonzero(w.vm), np.flatnonzero(w.host)
+    if len(vms) and len(hosts):
+        parents.append(vms)
+        children.append(hosts[h.ints("rel.vm.host", len(hosts), vms)])
+        types.append(3 + h.pick("rel.vm.type", [0.5, 0.4, 0.1], vms))
     eud = np.flatnonzero(live & np.isin(w.cls, (C.DESKTOP, C.LAPTOP)))
     if len(printers) and len(eud):
         users = eud[h.u("rel.prn", eud) < np.where(w.cls[eud] == C.DESKTOP, 0.2, 0.04)]
@@ -722,7 +746,7 @@ def _relationships(w: World) -> None:
     p = np.concatenate(parents) if parents else np.array([], np.int64)
     c = np.concatenate(children) if children else np.array([], np.int64)
     t = np.concatenate(types) if types else np.array([], np.int64)
-    key = (p * w.n + c) * 4 + t
+    key = (p * w.n + c) * 8 + t
     _, first = np.unique(key, return_index=True)
     first = np.sort(first)
     w.rel_parent, w.rel_child, w.rel_type = p[first], c[first], t[first]

@@ -152,10 +152,28 @@ RECORD_ATTRIBUTES = {
 }
 
 
+class ModelFamily(_Strict):
+    # Issue 13: one family of hardware models and whether it can take the next supported OS release.
+    id: RuleId = Field(description="a unique family id, e.g. pre-win11-intel")
+    model: Pattern = Field(description="a regular expression on '<manufacturer> <model>'")
+    os: Pattern = Field(".*", description="a regular expression on '<os_name> <os_version>' the family limit applies to")
+    os_upgrade: bool = Field(description="false = the model cannot run a supported release of that OS")
+    note: Text | None = Field(None, description="why (e.g. CPU below the OS's hardware requirements)")
+
+
 class AssetClassesFile(_Strict):
     classes: dict[Ident, AssetClass] = Field(description="the class tree: class id → attributes")
     classification_rules: list[ClassificationRule] = Field(
         description="a list of rules (id, class, precedence, applies_to, conditions)")
+    # Issue 13 (refresh plan): hardware model families that cannot run a supported release of an
+    # OS, so an OS end of life on them means new hardware, not an os_upgrade.
+    model_families: list[ModelFamily] = Field(
+        default_factory=list, description="a list of {id, model, manufacturer, os, os_upgrade, note}")
+
+    @field_validator("model_families", mode="before")
+    @classmethod
+    def _no_families(cls, v):
+        return _none_to_empty(v, [])
 
     @field_validator("classes")
     @classmethod
@@ -257,6 +275,21 @@ class CloudCostRule(_Strict):
         None, description="the cost center assigned (omit to take the matching tag's value)")
 
 
+class MaintenanceGlRule(_Strict):
+    # Issue 13: GL maintenance/support lines that no purchase line links to devices are shared by
+    # the assets in service of `class` (and its sub-classes); conditions are case-insensitive
+    # regular expressions, an omitted one matches anything.
+    id: RuleId = Field(description="a unique rule id, e.g. server-support")
+    class_: Ident = Field(alias="class", description="the asset class whose assets share the lines")
+    account_category: Pattern | None = Field(None, description="a regular expression on the GL account category")
+    gl_account: Pattern | None = Field(None, description="a regular expression on the GL account")
+    vendor: Pattern | None = Field(None, description="a regular expression on the GL vendor")
+    description: Pattern | None = Field(None, description="a regular expression on the GL description")
+
+
+MAINTENANCE_RULE_CONDITIONS = ("account_category", "gl_account", "vendor", "description")
+
+
 class PoliciesFile(_Strict):
     reporting_currency: Currency = Field(description="an ISO currency code, e.g. EUR")
     fx_rates: dict[Currency, Annotated[list[FxRate], Field(min_length=1)]] = Field(
@@ -291,6 +324,11 @@ class PoliciesFile(_Strict):
     @classmethod
     def _no_rules(cls, v):
         return _none_to_empty(v, [])
+
+    @field_validator("maintenance_gl_rules", mode="before")
+    @classmethod
+    def _no_maintenance_rules(cls, v):
+        return _none_to_empty(v, [])
     # Data quality (docs/data-quality.md): when a whole export feed counts as silent, and stale
     # windows that differ for one asset class (and its sub-classes) from one record source.
     export_stale_window_days: dict[str, Days] = Field(
@@ -307,6 +345,20 @@ class PoliciesFile(_Strict):
     # whose resolutions the pack lists (four eyes); false allows one person to do both.
     signer_must_differ_from_resolvers: bool = Field(
         True, description="true or false: may the signer of a pack have resolved exceptions in it?")
+    # Issue 13 (TCO that reconciles, refresh plan that plans; docs/decisions/tco-gl-reconciliation.md,
+    # docs/decisions/refresh-plan.md). Optional, so an older policies.yaml still loads.
+    maintenance_gl_rules: list[MaintenanceGlRule] = Field(
+        default_factory=list, description="a list of {id, class, account_category, gl_account, vendor, description}")
+    tco_gl_scope: list[AccountCategory] = Field(
+        default_factory=lambda: ["hardware", "software", "saas", "cloud", "maintenance"],
+        description="the GL account categories whose cost fct_asset_tco attributes to assets")
+    tco_gl_tolerance_pct: float = Field(
+        5, ge=0, le=100, description="a percentage from 0 to 100 (TCO vs GL difference accepted)")
+    os_upgrade_cost: float = Field(0, ge=0, description="an amount in the reporting currency, 0 or more")
+    warranty_end_action: Literal["extend_or_replace", "replace"] = Field(
+        "extend_or_replace", description="extend_or_replace or replace")
+    refresh_capacity_pct_per_quarter: float = Field(
+        10, gt=0, le=100, description="a percentage above 0 up to 100 of the devices in service")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
@@ -550,7 +602,10 @@ class Taxonomy:
                            pol.deployment_window_days, pol.warranty_horizon_months, pol.eol_horizon_months,
                            pol.capitalisation_threshold, pol.default_cores_per_device,
                            pol.declining_balance_factor, pol.kpi_materiality_pct,
-                           pol.age_horizon_months, pol.unallocated_cost_center)]
+                           pol.age_horizon_months, pol.unallocated_cost_center,
+                           # issue 13
+                           pol.tco_gl_tolerance_pct, list(pol.tco_gl_scope), pol.os_upgrade_cost,
+                           pol.warranty_end_action, pol.refresh_capacity_pct_per_quarter)]
         rows["stale_windows"] = [(s, d) for s, d in pol.stale_window_days.items()]
         rows["export_stale_windows"] = [(s, d) for s, d in pol.export_stale_window_days.items()]
         rows["class_stale_windows"] = [(s, c, d) for s, by_class in pol.stale_window_class_days.items()
@@ -581,6 +636,12 @@ class Taxonomy:
         rows["allocation_rules"] = [
             row for cc, sc in pol.shared_cost_centers.items()
             for row in [(cc, None, sc.driver), *((cc, cat, d) for cat, d in sc.by_category.items())]]
+        # issue 13: maintenance GL rules (written order) and model families
+        rows["maintenance_gl_rules"] = [
+            (r.id, i, r.class_, *(getattr(r, c) for c in MAINTENANCE_RULE_CONDITIONS))
+            for i, r in enumerate(pol.maintenance_gl_rules, start=1)]
+        rows["model_families"] = [(f.id, i, f.model, f.os, f.os_upgrade, f.note)
+                                  for i, f in enumerate(self.asset_classes.model_families, start=1)]
         rows["cloud_cost_rules"] = [
             (r.id, r.precedence, *(getattr(r, c) for c in CLOUD_RULE_CONDITIONS), r.cost_center)
             for r in sorted(pol.cloud_cost_rules, key=lambda r: (r.precedence, r.id))]
@@ -1314,6 +1375,43 @@ def _check_finance(m: PoliciesFile, data: dict, rx: _Regex, out: list[Problem]) 
                                "add `cost_center: <code>`, or a tag_key whose value is the cost center"))
 
 
+def _check_rule_list(file: str, data: dict, key: str, items: Any, patterns: tuple[str, ...], rx: _Regex,
+                     out: list[Problem]) -> list[tuple[str, Any]]:
+    """Issue 13: a list of {id, <patterns>…}: ids unique, patterns valid. Returns (path, item) of
+    the valid items, for checks of their own."""
+    seen: set[str] = set()
+    valid = []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if item is INVALID:
+            continue
+        path = _path(data, (key, i))
+        if not _bad(item.id):
+            if item.id in seen:
+                out.append(Problem(file, path + ".id", f"id '{item.id}' is used by more than one rule",
+                                   "give every entry its own id"))
+            seen.add(item.id)
+        for attr in patterns:
+            value = getattr(item, attr)
+            if isinstance(value, str):
+                _check_regex(rx, file, f"{path}.{attr}", value, out)
+        valid.append((path, item))
+    return valid
+
+
+def _check_tco_rules(m: PoliciesFile, data: dict, classes: dict | None, rx: _Regex, out: list[Problem]) -> None:
+    """Issue 13: maintenance GL rules name a known class and valid patterns; ids are unique."""
+    for path, r in _check_rule_list(POLICIES, data, "maintenance_gl_rules", m.maintenance_gl_rules,
+                                    MAINTENANCE_RULE_CONDITIONS, rx, out):
+        if classes is not None and not _bad(r.class_) and r.class_ not in classes:
+            out.append(Problem(POLICIES, path + ".class", f"unknown class '{r.class_}'",
+                               _one_of(r.class_, classes, "classes of asset_classes.yaml")))
+
+
+def _check_model_families(m: AssetClassesFile, data: dict, rx: _Regex, out: list[Problem]) -> None:
+    """Issue 13: model family ids are unique and their patterns compile."""
+    _check_rule_list(ASSET_CLASSES, data, "model_families", m.model_families, ("model", "os"), rx, out)
+
+
 STALE_RECORD_SOURCES = DISCOVERY_SOURCES + ("cmdb",)
 
 
@@ -1538,6 +1636,9 @@ def load_taxonomy(directory: Path | str) -> Taxonomy:
             _check_policies(models[POLICIES], problems)
             _check_finance(models[POLICIES], raw[POLICIES], rx, problems)
             _check_stale_windows(models[POLICIES], classes, problems)
+            _check_tco_rules(models[POLICIES], raw[POLICIES], classes, rx, problems)  # issue 13
+        if ASSET_CLASSES in models:
+            _check_model_families(models[ASSET_CLASSES], raw[ASSET_CLASSES], rx, problems)  # issue 13
         if NORMALISATION in models:
             _check_normalisation(models[NORMALISATION], raw[NORMALISATION], rx, problems)
         licensing = _load_licensing(directory, contents, rx, problems)  # issue 13
@@ -1577,7 +1678,11 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                ("warranty_horizon_months", "INTEGER"), ("eol_horizon_months", "INTEGER"),
                ("capitalisation_threshold", "DECIMAL(18,4)"), ("default_cores_per_device", "INTEGER"),
                ("declining_balance_factor", "DECIMAL(18,4)"), ("kpi_materiality_pct", "DECIMAL(18,4)"),
-               ("age_horizon_months", "INTEGER"), ("unallocated_cost_center", "VARCHAR")),
+               ("age_horizon_months", "INTEGER"), ("unallocated_cost_center", "VARCHAR"),
+               # issue 13
+               ("tco_gl_tolerance_pct", "DECIMAL(18,4)"), ("tco_gl_scope", "VARCHAR[]"),
+               ("os_upgrade_cost", "DECIMAL(18,2)"), ("warranty_end_action", "VARCHAR"),
+               ("refresh_capacity_pct_per_quarter", "DECIMAL(18,4)")),
     "stale_windows": (("discovery_source", "VARCHAR"), ("stale_days", "INTEGER")),
     "export_stale_windows": (("source", "VARCHAR"), ("stale_days", "INTEGER")),
     "class_stale_windows": (("source", "VARCHAR"), ("class_id", "VARCHAR"), ("stale_days", "INTEGER")),
@@ -1606,6 +1711,11 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "license_bundles": (("publisher", "VARCHAR"), ("product", "VARCHAR"),
                         ("component_publisher", "VARCHAR"), ("component_product", "VARCHAR")),
     "sku_service_plans": (("service_plan_name", "VARCHAR"), ("publisher", "VARCHAR"), ("product", "VARCHAR")),
+    # Issue 13: GL maintenance lines shared by a class's assets; model families' OS upgrade limits.
+    "maintenance_gl_rules": (("rule_id", "VARCHAR"), ("position", "INTEGER"), ("class_id", "VARCHAR"),
+                             *((c, "VARCHAR") for c in MAINTENANCE_RULE_CONDITIONS)),
+    "model_families": (("family_id", "VARCHAR"), ("position", "INTEGER"), ("model_pattern", "VARCHAR"),
+                       ("os_pattern", "VARCHAR"), ("os_upgrade", "BOOLEAN"), ("note", "VARCHAR")),
 }
 META_TABLE = "meta"
 

@@ -58,3 +58,17 @@
 {% macro normalise_cloud_resource(col) -%}
     nullif(lower(trim(regexp_replace(trim({{ col }}), '^.*[/:]', ''))), '')
 {%- endmacro %}
+
+{# Issue 13. Net book value after n months (n <= life) under the declining-balance convention of
+   docs/decisions/depreciation-convention.md (rate r, switch month k), unrounded (DOUBLE). #}
+{% macro db_nbv(cost, life, n, rate, k) -%}
+    (case when {{ n }} <= {{ k }} then cast({{ cost }} as double) * pow(1 - {{ rate }}, {{ n }})
+          else cast({{ cost }} as double) * pow(1 - {{ rate }}, {{ k }}) * ({{ life }} - {{ n }})
+               / nullif({{ life }} - {{ k }}, 0) end)
+{%- endmacro %}
+
+{# Issue 13. The first day of the 12-month window that ends at `d` (a snapshot date): the cost
+   "of the last 12 months" is what falls on or after it and on or before d. #}
+{% macro window_start(d) -%}
+    cast(date_trunc('month', {{ d }}) - interval 11 month as date)
+{%- endmacro %}

@@ -1,22 +1,26 @@
 -- Total cost of ownership per asset and snapshot date (docs/marts.md "fct_asset_tco";
--- docs/decisions/depreciation-convention.md). Money in the reporting currency, positive = cost.
--- Each cost lands on exactly one asset, so the roll-ups (fct_asset_tco_rollup) add up:
+-- docs/decisions/depreciation-convention.md, docs/decisions/tco-gl-reconciliation.md). Money in
+-- the reporting currency, positive = cost. Each cost lands on exactly one asset, so the roll-ups
+-- (fct_asset_tco_rollup) add up:
 --   devices          acquisition cost (register, else purchase line), depreciation, net book
---                    value, maintenance (service lines of the device's PO or contract), the
---                    license cost of the device- and core-metric licenses it consumes, and the
---                    carrying amount written off at disposal
+--                    value, maintenance (service lines of the device's PO or contract, and GL
+--                    maintenance lines that policies.yaml maintenance_gl_rules give its class),
+--                    their share of the device- and core-metric licenses they consume (amortised
+--                    over the license class's life), and the carrying amount written off at disposal
 --   cloud resources  their FOCUS charges (by resource id)
---   entitlements     their own license cost to date, less what devices carry; SaaS subscriptions
---                    (metric subscription) as cloud_saas_cost
+--   entitlements     their own license cost (perpetual: amortised) less what devices carry;
+--                    SaaS subscriptions (metric subscription) as cloud_saas_cost
 -- tco_to_date = depreciation_to_date + disposal_cost + maintenance_cost + license_cost
 --               + cloud_saas_cost (the expense view: capital cost enters through depreciation).
+-- tco_annualised = depreciation_per_year + maintenance_per_year + license_per_year
+--               + cloud_saas_per_year: what the asset costs a year at the snapshot (issue 13).
 with pol as (
     select * from {{ ref('int_policy') }}
 ),
 assets as (
     select
         g.as_of_date, g.asset_id, g.asset_kind, g.asset_class, g.model, g.cost_center,
-        g.class_useful_life_months, g.class_depreciation_method,
+        g.class_useful_life_months, g.class_depreciation_method, g.class_path, g.lifecycle_state,
         d.acquisition_cost as register_cost, d.in_service_date, d.useful_life_months as register_life,
         d.depreciation_method as register_method, d.disposal_date,
         d.purchase_cost, d.order_date, d.po_number, d.cloud_instance_id
@@ -74,35 +78,22 @@ hardware_cost as (
                 when d.n <= d.db_k then cast(d.cost as double) * pow(1 - d.db_rate, d.n)
                 else cast(d.cost as double) * pow(1 - d.db_rate, d.db_k) * (d.life - d.n) / nullif(d.life - d.db_k, 0)
             end, 2)
-        end as decimal(18, 2)) as depreciation_to_date
+        end as decimal(18, 2)) as depreciation_to_date,
+        -- the charge of the snapshot month x 12: 0 once fully depreciated, disposed or expensed
+        cast(case
+            when d.is_disposed or d.method = 'expensed' or d.months < 1 or d.months > d.life then 0
+            when d.method = 'straight_line' then round(d.cost * 12 / d.life, 2)
+            else round(12 * ({{ db_nbv('d.cost', 'd.life', '(d.months - 1)', 'd.db_rate', 'd.db_k') }}
+                             - {{ db_nbv('d.cost', 'd.life', 'd.months', 'd.db_rate', 'd.db_k') }}), 2)
+        end as decimal(18, 2)) as depreciation_per_year
     from depreciation d
 ),
--- Maintenance: service purchase lines on the PO that bought the device, or under the contract of
--- that PO's hardware lines, shared equally by the devices they cover (exactly, to the cent).
-device_pos as (
-    select as_of_date, asset_id, po_number from assets where asset_kind = 'device' and po_number is not null
-),
-device_contracts as (
-    select distinct d.as_of_date, d.asset_id, p.contract_id
-    from device_pos d
-    join {{ ref('int_purchase_lines') }} p on p.as_of_date = d.as_of_date and p.po_number = d.po_number
-    where p.category = 'hardware' and p.contract_id is not null
-),
-service_lines as (
-    select as_of_date, po_number, po_line, contract_id, {{ to_cents('line_cost_rc') }} as pool_cents
-    from {{ ref('int_purchase_lines') }}
-    where category = 'service' and order_date <= as_of_date
-),
-service_links as (
-    select s.as_of_date, s.po_number, s.po_line, s.pool_cents, d.asset_id, 1 as weight
-    from service_lines s join device_pos d on d.as_of_date = s.as_of_date and d.po_number = s.po_number
-    union
-    select s.as_of_date, s.po_number, s.po_line, s.pool_cents, c.asset_id, 1
-    from service_lines s join device_contracts c on c.as_of_date = s.as_of_date and c.contract_id = s.contract_id
-),
+-- Maintenance: service lines linked by PO or contract, and GL lines by maintenance_gl_rules
+-- (int_tco_maintenance), the last 12 months apart for the per-year figure.
 maintenance as (
-    select as_of_date, asset_id, sum(allocated_cents) as cents
-    from ({{ largest_remainder('service_links', 'as_of_date, po_number, po_line', 'asset_id') }})
+    select as_of_date, asset_id, sum(allocated_cents) as cents,
+        sum(allocated_cents) filter (where in_window) as cents_12m
+    from {{ ref('int_tco_maintenance') }}
     group by all
 ),
 -- Licenses: cost to date per entitlement. Perpetual: quantity x unit cost once purchased. With a
@@ -113,7 +104,7 @@ entitlements as (
         e.as_of_date,
         -- the asset id int_assets gives an entitlement
         'AS-' || substr(md5('entitlement:' || e.entitlement_id), 1, 12) as asset_id,
-        e.publisher_norm, e.product_norm, e.license_metric, e.quantity, e.is_active,
+        e.publisher_norm, e.product_norm, e.license_metric, e.quantity, e.is_active, e.term_end,
         coalesce(e.term_start, e.purchase_date) as start_date,
         e.term_end is not null or e.license_metric = 'subscription' as is_term,
         case when e.term_end is not null or e.license_metric = 'subscription'
@@ -124,24 +115,43 @@ entitlements as (
     from {{ ref('int_license_entitlements') }} e
 ),
 entitlement_cost as (
-    select *,
-        case when not is_purchased then 0
+    select e.*,
+        case when not e.is_purchased then 0
              -- twelfths of the annual cost in integer cents, rounded half up
-             when is_term then (2 * {{ to_cents('quantity * unit_cost_rc * months') }} + 12) // 24
-             else {{ to_cents('quantity * unit_cost_rc') }} end as cost_cents
-    from entitlements
+             when e.is_term then (2 * {{ to_cents('e.quantity * e.unit_cost_rc * e.months') }} + 12) // 24
+             -- perpetual: amortised straight-line over the license class's life (issue 13), in
+             -- integer cents rounded half up; no life known: the whole cost at once
+             when g.class_useful_life_months is null then {{ to_cents('e.quantity * e.unit_cost_rc') }}
+             else (2 * {{ to_cents('e.quantity * e.unit_cost_rc') }} * least(e.months, g.class_useful_life_months)
+                   + g.class_useful_life_months) // (2 * g.class_useful_life_months)
+        end as cost_cents,
+        -- per year at the snapshot: a term's annual cost while in force; a perpetual license's
+        -- amortisation while within its life (cents, rounded half up)
+        case when not e.is_purchased then 0
+             when e.is_term then case when e.is_active then {{ to_cents('e.quantity * e.unit_cost_rc') }} else 0 end
+             when g.class_useful_life_months is null or e.months > g.class_useful_life_months then 0
+             else (2 * {{ to_cents('e.quantity * e.unit_cost_rc') }} * 12 + g.class_useful_life_months)
+                  // (2 * g.class_useful_life_months)
+        end as year_cents
+    from entitlements e
+    left join assets g using (as_of_date, asset_id)
+),
+entitlement_measures as (
+    select *, 'to_date' as measure, cost_cents as cents from entitlement_cost
+    union all
+    select *, 'per_year', year_cents from entitlement_cost
 ),
 -- Device- and core-metric licenses: each product's cost to date is shared by its units, the
 -- larger of the units in force and the units consumed; each consuming device carries its units'
 -- share, the rest (unused units, consumers that are no asset) stays on the entitlements.
 product_pools as (
-    select as_of_date, publisher_norm, product_norm, license_metric,
-        sum(cost_cents) as pool_cents,
+    select as_of_date, publisher_norm, product_norm, license_metric, measure,
+        sum(cents) as pool_cents,
         coalesce(sum(quantity) filter (where is_active), 0) as entitled_units
-    from entitlement_cost
+    from entitlement_measures
     where license_metric in ('device', 'core')
     group by all
-    having sum(cost_cents) <> 0
+    having sum(cents) <> 0
 ),
 consumers as (
     select c.as_of_date, c.publisher_norm, c.product_norm, c.license_metric, c.units, a.asset_id
@@ -157,13 +167,13 @@ consumed as (
     group by all
 ),
 license_members as (
-    select p.as_of_date, p.publisher_norm, p.product_norm, p.license_metric, p.pool_cents,
+    select p.as_of_date, p.publisher_norm, p.product_norm, p.license_metric, p.measure, p.pool_cents,
         c.asset_id as member, cast(round(c.units * 10000) as hugeint) as weight
     from product_pools p
     join consumers c using (as_of_date, publisher_norm, product_norm, license_metric)
     where c.asset_id is not null
     union all
-    select p.as_of_date, p.publisher_norm, p.product_norm, p.license_metric, p.pool_cents,
+    select p.as_of_date, p.publisher_norm, p.product_norm, p.license_metric, p.measure, p.pool_cents,
         '~entitlements',
         case when greatest(p.entitled_units, coalesce(u.units_all, 0)) = 0 then 10000
              else cast(round((greatest(p.entitled_units, coalesce(u.units_all, 0)) - coalesce(u.units_assets, 0)) * 10000) as hugeint)
@@ -172,35 +182,46 @@ license_members as (
     left join consumed u using (as_of_date, publisher_norm, product_norm, license_metric)
 ),
 license_split as (
-    {{ largest_remainder('license_members', 'as_of_date, publisher_norm, product_norm, license_metric', 'member') }}
+    {{ largest_remainder('license_members', 'as_of_date, publisher_norm, product_norm, license_metric, measure', 'member') }}
 ),
 license_rest as (
-    select e.as_of_date, e.asset_id, s.allocated_cents as pool_cents, e.cost_cents as weight,
+    select e.as_of_date, e.asset_id, e.measure, s.allocated_cents as pool_cents, e.cents as weight,
         e.publisher_norm, e.product_norm, e.license_metric
     from license_split s
-    join entitlement_cost e using (as_of_date, publisher_norm, product_norm, license_metric)
+    join entitlement_measures e using (as_of_date, publisher_norm, product_norm, license_metric, measure)
     where s.member = '~entitlements' and s.allocated_cents <> 0
 ),
 license_rest_split as (
-    {{ largest_remainder('license_rest', 'as_of_date, publisher_norm, product_norm, license_metric', 'asset_id') }}
+    {{ largest_remainder('license_rest', 'as_of_date, publisher_norm, product_norm, license_metric, measure', 'asset_id') }}
 ),
 device_licenses as (
-    select as_of_date, member as asset_id, sum(allocated_cents) as cents
+    select as_of_date, member as asset_id,
+        coalesce(sum(allocated_cents) filter (where measure = 'to_date'), 0) as cents,
+        coalesce(sum(allocated_cents) filter (where measure = 'per_year'), 0) as year_cents
     from license_split
     where member <> '~entitlements'
     group by all
 ),
+rest_by_entitlement as (
+    select as_of_date, asset_id,
+        coalesce(sum(allocated_cents) filter (where measure = 'to_date'), 0) as cents,
+        coalesce(sum(allocated_cents) filter (where measure = 'per_year'), 0) as year_cents
+    from license_rest_split
+    group by all
+),
 entitlement_rows as (
     select e.as_of_date, e.asset_id, e.start_date, e.months, e.license_metric,
-        case when e.license_metric in ('device', 'core') then coalesce(r.allocated_cents, 0) else e.cost_cents end as cents
+        case when e.license_metric in ('device', 'core') then coalesce(r.cents, 0) else e.cost_cents end as cents,
+        case when e.license_metric in ('device', 'core') then coalesce(r.year_cents, 0) else e.year_cents end as year_cents
     from entitlement_cost e
-    left join license_rest_split r using (as_of_date, asset_id)
+    left join rest_by_entitlement r using (as_of_date, asset_id)
 ),
 -- Cloud resources: their FOCUS charges, matched on the resource id's last segment.
 cloud as (
     select a.as_of_date, a.asset_id,
         cast(min(c.charge_period_start) as date) as first_charge_date,
-        sum(c.billed_cost_rc) as spend
+        sum(c.billed_cost_rc) as spend,
+        coalesce(sum(c.billed_cost_rc) filter (where c.charge_period_start >= {{ window_start('a.as_of_date') }}), 0) as spend_12m
     from assets a
     join {{ ref('int_cloud_costs') }} c
         on c.as_of_date = a.as_of_date and c.resource_key = {{ normalise_cloud_resource('a.cloud_instance_id') }}
@@ -227,7 +248,16 @@ combined as (
             + case when er.license_metric <> 'subscription' then {{ from_cents('er.cents') }} else 0 end as license_cost,
         coalesce(cast(round(cl.spend, 2) as decimal(18, 2)), 0)
             + case when er.license_metric = 'subscription' then {{ from_cents('er.cents') }} else 0 end as cloud_saas_cost,
-        case when h.is_disposed then h.acquisition_cost - h.depreciation_to_date else 0 end as disposal_cost
+        case when h.is_disposed then h.acquisition_cost - h.depreciation_to_date else 0 end as disposal_cost,
+        -- per year at the snapshot (issue 13)
+        coalesce(h.depreciation_per_year, 0) as depreciation_per_year,
+        coalesce({{ from_cents('mt.cents_12m') }}, 0) as maintenance_per_year,
+        coalesce({{ from_cents('dl.year_cents') }}, 0)
+            + case when er.license_metric <> 'subscription' then {{ from_cents('er.year_cents') }} else 0 end as license_per_year,
+        -- cloud: the charges of the last 12 months, scaled to a year for a resource charged for fewer
+        coalesce(cast(round(cl.spend_12m * 12 / greatest(1, least(12,
+            {{ service_months('cl.first_charge_date', 'a.as_of_date') }})), 2) as decimal(18, 2)), 0)
+            + case when er.license_metric = 'subscription' then {{ from_cents('er.year_cents') }} else 0 end as cloud_saas_per_year
     from assets a
     left join hardware_cost h using (as_of_date, asset_id)
     left join maintenance mt using (as_of_date, asset_id)
@@ -257,9 +287,12 @@ select
     cast(c.disposal_cost as decimal(18, 2)) as disposal_cost,
     cast(c.depreciation_to_date + c.disposal_cost + c.maintenance_cost + c.license_cost + c.cloud_saas_cost
          as decimal(18, 2)) as tco_to_date,
-    cast(case when c.months_in_service > 0 then round(
-            (c.depreciation_to_date + c.disposal_cost + c.maintenance_cost + c.license_cost + c.cloud_saas_cost)
-            * 12 / c.months_in_service, 2) end as decimal(18, 2)) as tco_annualised,
+    cast(c.depreciation_per_year + c.maintenance_per_year + c.license_per_year + c.cloud_saas_per_year
+         as decimal(18, 2)) as tco_annualised,
+    cast(c.depreciation_per_year as decimal(18, 2)) as depreciation_per_year,
+    cast(c.maintenance_per_year as decimal(18, 2)) as maintenance_per_year,
+    cast(c.license_per_year as decimal(18, 2)) as license_per_year,
+    cast(c.cloud_saas_per_year as decimal(18, 2)) as cloud_saas_per_year,
     pol.reporting_currency as currency
 from combined c
 cross join pol

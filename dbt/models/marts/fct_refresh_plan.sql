@@ -1,14 +1,24 @@
 -- Refresh plan per snapshot date (docs/marts.md "fct_refresh_plan"): every device or cloud
--- resource in service that is due for replacement within the policy horizons, by
+-- resource in service that is due within the policy horizons, by
 --   warranty_end  CMDB warranty end on or before snapshot + warranty_horizon_months
 --   end_of_life   end of life of its OS or model (taxonomy eol_products → reference eol_cycles)
 --                 on or before snapshot + eol_horizon_months
 --   age           in service (register, else order date) + class refresh_cycle_months on or
 --                 before snapshot + age_horizon_months
--- Already-passed dates stay in the plan (is_overdue) until the asset is retired. The earliest
--- due date decides; every reason that applies is listed. The planned quarter is the due date's,
--- or the snapshot's when overdue. Replacement cost: latest purchase price of the same model,
--- else of the class (docs/decisions/refresh-plan.md). Money in the reporting currency.
+-- Already-passed dates stay in the plan (is_overdue, due_status = backlog) until the asset is
+-- retired; the rest is newly_due. The earliest due date decides; every reason is listed.
+-- What to do (issue 13; docs/decisions/refresh-plan.md):
+--   replace            age, the model's end of life, or the OS's end of life on a model family
+--                      that cannot run a supported release (asset_classes.yaml model_families)
+--   os_upgrade         the OS's end of life alone, on a model that can take a supported release
+--                      (cost: policies.yaml os_upgrade_cost)
+--   extend_or_replace  warranty end without a replace reason (policies.yaml warranty_end_action;
+--                      `replace` makes it a replacement)
+-- Replacements are spread over quarters: at most refresh_capacity_pct_per_quarter of the devices
+-- in scope per quarter, first come first served by due date (the backlog first), never before
+-- the due quarter. Other actions are planned in the due quarter (the snapshot's when overdue).
+-- Replacement cost: latest purchase price of the same model, else of the class. Money in the
+-- reporting currency.
 with pol as (
     select * from {{ ref('int_policy') }}
 ),
@@ -27,8 +37,10 @@ assets as (
       and coalesce(g.lifecycle_state, '') not in ('retired', 'disposed')
 ),
 eol as (
-    -- The earliest end of life over the OS and the model.
+    -- The earliest end of life over the OS and the model, and each basis's own date.
     select as_of_date, asset_id,
+        min(eol_due_date) filter (where basis = 'os') as os_eol_due_date,
+        min(eol_due_date) filter (where basis = 'model') as model_eol_due_date,
         min(eol_due_date) as eol_due_date,
         arg_min(basis, (eol_due_date, basis)) as eol_basis,
         arg_min(eol_product, (eol_due_date, basis)) as eol_product,
@@ -42,6 +54,7 @@ dated as (
     select
         a.*,
         e.eol_due_date, e.eol_basis, e.eol_product, e.eol_cycle, e.eol_date,
+        e.os_eol_due_date, e.model_eol_due_date,
         cast(a.service_start_date + to_months(a.refresh_cycle_months) as date) as age_due_date,
         cast(a.as_of_date + to_months(pol.warranty_horizon_months) as date) as warranty_horizon_end,
         cast(a.as_of_date + to_months(pol.eol_horizon_months) as date) as eol_horizon_end,
@@ -68,11 +81,101 @@ due as (
     from reasons
     group by all
 ),
-planned as (
-    select d.*, u.due_date, u.reason, u.reasons,
-        greatest(u.due_date, d.as_of_date) as planned_date
+-- Model families that cannot run a supported release of the OS (first family in written order
+-- whose model and OS patterns both match).
+families as (
+    select d.as_of_date, d.asset_id,
+        arg_min(f.family_id, f.position) as os_family_id,
+        arg_min(f.os_upgrade, f.position) as os_upgrade_possible
     from dated d
+    join {{ ref('stg_taxonomy__model_families') }} f
+        on regexp_matches(concat_ws(' ', d.manufacturer, d.model), f.model_pattern, 'i')
+       and regexp_matches(concat_ws(' ', d.os_name, d.os_version), f.os_pattern, 'i')
+    where d.os_eol_due_date is not null
+    group by all
+),
+actions as (
+    select d.*, u.due_date, u.reason, u.reasons,
+        fm.os_family_id,
+        d.os_eol_due_date <= d.eol_horizon_end as os_eol_due,
+        coalesce(fm.os_upgrade_possible, true) as os_upgrade_possible,
+        case
+            when d.age_due_date <= d.age_horizon_end or d.model_eol_due_date <= d.eol_horizon_end
+              or (d.os_eol_due_date <= d.eol_horizon_end and not coalesce(fm.os_upgrade_possible, true))
+                then 'replace'
+            when d.warranty_end <= d.warranty_horizon_end
+                then case when pol.warranty_end_action = 'replace' then 'replace' else 'extend_or_replace' end
+            else 'os_upgrade'
+        end as action
+    from dated d
+    cross join pol
     join due u using (as_of_date, asset_id)
+    left join families fm using (as_of_date, asset_id)
+),
+-- Capacity: devices in scope of the plan (in service, not retired or disposed) per snapshot.
+capacity as (
+    select a.as_of_date,
+        greatest(1, cast(ceil(count(*) * pol.refresh_capacity_pct_per_quarter / 100) as bigint)) as per_quarter
+    from assets a cross join pol
+    group by a.as_of_date, pol.refresh_capacity_pct_per_quarter
+),
+-- Quarters as integers (year x 4 + quarter - 1); overdue replacements arrive in the snapshot's.
+queued as (
+    select a.as_of_date, a.asset_id,
+        greatest(year(a.due_date) * 4 + quarter(a.due_date), year(a.as_of_date) * 4 + quarter(a.as_of_date)) - 1 as arrival_q,
+        row_number() over (partition by a.as_of_date order by a.due_date, a.asset_id) - 1 as queue_pos
+    from actions a
+    where a.action = 'replace'
+),
+-- First come first served with a fixed capacity c (Lindley's recursion in closed form): with
+-- A(q) the replacements arrived up to quarter q and C(q) = A(q) - c x (quarters so far), the
+-- backlog after q is C(q) - min(0, min C up to q), and D(q) = A(q) - backlog = served up to q.
+-- The replacement at queue position r is served in the first quarter with D(q) > r.
+quarter_span as (
+    select q.as_of_date, min(q.arrival_q) as q0, max(q.arrival_q) + cast(ceil(count(*) / c.per_quarter) as bigint) as q1,
+        c.per_quarter
+    from queued q join capacity c using (as_of_date)
+    group by q.as_of_date, c.per_quarter
+),
+quarters as (
+    select s.as_of_date, s.per_quarter, s.q0, unnest(range(s.q0, s.q1 + 1)) as q
+    from quarter_span s
+),
+arrivals as (
+    select qs.as_of_date, qs.q, qs.per_quarter, qs.q0, count(qu.asset_id) as arrived
+    from quarters qs
+    left join queued qu on qu.as_of_date = qs.as_of_date and qu.arrival_q = qs.q
+    group by all
+),
+served as (
+    select as_of_date, q,
+        sum(arrived) over w - (sum(arrived) over w - per_quarter * (q - q0 + 1)
+            - least(0, min(sum_c) over w)) as served_to_date
+    from (
+        select *, sum(arrived) over (partition by as_of_date order by q) - per_quarter * (q - q0 + 1) as sum_c
+        from arrivals
+    )
+    window w as (partition by as_of_date order by q rows between unbounded preceding and current row)
+),
+served_ranges as (
+    select as_of_date, q,
+        coalesce(lag(served_to_date) over (partition by as_of_date order by q), 0) as served_before,
+        served_to_date
+    from served
+),
+scheduled as (
+    select qu.as_of_date, qu.asset_id, r.q as planned_q
+    from queued qu
+    join served_ranges r
+      on r.as_of_date = qu.as_of_date and qu.queue_pos >= r.served_before and qu.queue_pos < r.served_to_date
+),
+planned as (
+    select a.*,
+        coalesce(sc.planned_q,
+                 greatest(year(a.due_date) * 4 + quarter(a.due_date), year(a.as_of_date) * 4 + quarter(a.as_of_date)) - 1)
+            as planned_q
+    from actions a
+    left join scheduled sc using (as_of_date, asset_id)
 ),
 prices as (
     select * from {{ ref('int_replacement_prices') }}
@@ -91,7 +194,7 @@ select
     p.os_version,
     p.cost_center,
     p.lifecycle_state,
-    strftime(p.planned_date, '%Y') || 'Q' || quarter(p.planned_date) as planned_quarter,
+    cast(p.planned_q // 4 as varchar) || 'Q' || cast(p.planned_q % 4 + 1 as varchar) as planned_quarter,
     p.due_date,
     p.due_date < p.as_of_date as is_overdue,
     p.reason,
@@ -106,13 +209,25 @@ select
     p.service_start_basis,
     p.refresh_cycle_months,
     p.age_due_date,
-    cast(coalesce(pm.unit_price, pc.unit_price) as decimal(18, 2)) as replacement_cost_estimate,
-    case when pm.unit_price is not null then 'model'
+    -- new hardware only: an os_upgrade replaces nothing (0, cost_basis os_upgrade)
+    cast(case when p.action = 'os_upgrade' then 0 else coalesce(pm.unit_price, pc.unit_price) end
+         as decimal(18, 2)) as replacement_cost_estimate,
+    case when p.action = 'os_upgrade' then 'os_upgrade'
+         when pm.unit_price is not null then 'model'
          when pc.unit_price is not null then 'class'
          else 'none' end as cost_basis,
-    coalesce(pm.price_po_number, pc.price_po_number) as cost_po_number,
-    coalesce(pm.price_order_date, pc.price_order_date) as cost_order_date,
-    pol.reporting_currency as currency
+    case when p.action <> 'os_upgrade' then coalesce(pm.price_po_number, pc.price_po_number) end as cost_po_number,
+    case when p.action <> 'os_upgrade' then coalesce(pm.price_order_date, pc.price_order_date) end as cost_order_date,
+    pol.reporting_currency as currency,
+    -- issue 13
+    p.action,
+    case when p.due_date < p.as_of_date then 'backlog' else 'newly_due' end as due_status,
+    p.action <> 'replace' and coalesce(p.os_eol_due, false) and p.os_upgrade_possible as needs_os_upgrade,
+    case when not p.os_upgrade_possible then p.os_family_id end as os_upgrade_blocked_by,
+    cast(case when p.action = 'os_upgrade' then pol.os_upgrade_cost
+              else coalesce(pm.unit_price, pc.unit_price) end as decimal(18, 2)) as planned_cost,
+    cast((year(p.due_date) * 4 + quarter(p.due_date) - 1) // 4 as varchar) || 'Q'
+        || cast(quarter(p.due_date) as varchar) as due_quarter
 from planned p
 cross join pol
 left join prices pm
