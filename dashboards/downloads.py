@@ -10,6 +10,8 @@ import re
 import pandas as pd
 import streamlit as st
 
+from dagster_project import formatting as fmt
+
 SHOW_ROWS = 5000  # rows drawn in the browser; the downloads carry the whole table
 
 
@@ -25,18 +27,6 @@ def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _date_columns(df: pd.DataFrame) -> dict:
-    """DATE columns arrive as midnight timestamps: show them as dates."""
-    out = {}
-    for c in df.columns:
-        s = df[c]
-        if pd.api.types.is_datetime64_any_dtype(s) and not isinstance(s.dtype, pd.DatetimeTZDtype):
-            v = s.dropna()
-            if not v.empty and (v == v.dt.normalize()).all():
-                out[c] = st.column_config.DateColumn(format="YYYY-MM-DD")
-    return out
-
-
 def to_csv(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False).encode("utf-8")
 
@@ -49,11 +39,24 @@ def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
 
 
 def show_table(df: pd.DataFrame, name: str, *, caption: str | None = None, column_config: dict | None = None,
-               height: int | str = "auto") -> None:
-    """A table with CSV and XLSX download buttons. `name` is the file stem and widget key."""
+               height: int | str = "auto", empty: str = "No rows for this selection.") -> None:
+    """A table with CSV and XLSX download buttons. `name` is the file stem and widget key.
+    Shown as a person reads it (dashboards.ui: labels, money with the currency, names first);
+    the downloads hold the table's own columns and values. An empty table is one line of text,
+    with no buttons (there is nothing to download)."""
+    from dashboards.ui import column_config as readable_config, readable
+
+    if df.empty:
+        st.caption(empty)
+        return
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "table"
     shown = df if len(df) <= SHOW_ROWS else df.head(SHOW_ROWS)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={**_date_columns(shown), **(column_config or {})},
+    f = st.session_state.get("_filters")
+    shown = readable(shown, f.as_of if f is not None else None)
+    text = [c for c in shown.columns if shown[c].dtype == object]
+    if text:  # missing text reads — (the grid would print None)
+        shown = shown.assign(**{c: shown[c].where(shown[c].notna(), fmt.MISSING) for c in text})
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={**readable_config(shown), **(column_config or {})},
                  height=height)
     note = caption or ""
     if len(df) > SHOW_ROWS:
