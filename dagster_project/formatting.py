@@ -165,6 +165,13 @@ def label(column: str) -> str:
     return " ".join(out)
 
 
+def printf_money(currency: str | None, digits: int = 2) -> str:
+    """A printf format (Streamlit's NumberColumn) with the symbol and thousands separators."""
+    sym = currency_symbol(currency).replace("%", "%%")
+    sep = " " if sym[-1:].isalpha() else ""
+    return f"{sym}{sep}%,.{digits}f"
+
+
 def excel_money_format(currency: str | None, digits: int = 2) -> str:
     """An Excel/openpyxl number format showing the currency symbol and thousands separators."""
     sym = currency_symbol(currency).replace('"', "")
