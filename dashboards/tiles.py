@@ -118,15 +118,15 @@ def show(tile: Tile, container=None, *, help: str | None = None) -> None:
     change = tile.change
     delta = None if change is None else fmt.change(change, tile.unit, tile.currency)
     flat = change is None or round(change, 2) == 0
-    label = tile.label
-    if tile.unapplied:
-        label += f" · whole estate: not by {', '.join(x.lower() for x in tile.unapplied)}"
+    label = tile.label + (" · whole estate" if tile.unapplied else "")
+    scope = (f"Not broken down by {', '.join(x.lower() for x in tile.unapplied)}: those filters do not apply "
+             "to this tile." if tile.unapplied else None)
     since = f"Change since {tile.prior_as_of}." if tile.prior_as_of else "First snapshot: no change yet."
     series = [0.0 if fmt.is_missing(v) else float(v) for v in tile.series]
     c.metric(label, tile.text, delta,
              delta_color="off" if flat or tile.better == "neutral" else "inverse" if tile.better == "lower" else "normal",
              delta_arrow="off" if flat else "auto",
-             help=" ".join(x for x in (help, since) if x),
+             help=" ".join(x for x in (help, scope, since) if x),
              chart_data=series if len(series) > 1 else None, chart_type="line", border=True)
 
 
@@ -151,7 +151,9 @@ def silent_feeds(f: Filters) -> pd.DataFrame:
 
     def explained(df: pd.DataFrame, feed: str) -> int:
         # silent_feed may list several feeds ("sccm,intune"): the record needed all of them
-        hits = df[df["silent_feed"].map(lambda v: feed in str(v).split(","))]
+        if df.empty:
+            return 0
+        hits = df[df["silent_feed"].map(lambda v: feed in str(v).split(",")).astype(bool)]
         return int(pd.to_numeric(hits["n"]).sum())
 
     feeds["exceptions"] = [explained(exc, x) for x in feeds["feed"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import charts, drill
-from dashboards.data import pick, query
+from dashboards.data import currency, pick, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
 from dashboards.ui import built, header, money, num
@@ -40,7 +40,9 @@ trend = query(f"select cast(l.as_of_date as varchar) as as_of_date, sum(l.true_u
               f"sum(l.reclaim_savings) as reclaim_savings from {POS} l where {pt.sql} group by 1 order by 1", pt.params)
 long = trend.melt("as_of_date", var_name="measure", value_name="amount")
 st.subheader("Exposure and savings across as-of dates")
-st.altair_chart(charts.trend(long, "amount", "measure", y_title="amount"), width="stretch")
+if not long.empty:
+    st.altair_chart(charts.trend(long, "amount", "measure", y_title=f"amount ({currency() or 'reporting currency'})"),
+                    width="stretch")
 
 st.subheader("Reclamation candidates")
 REC = "marts.fct_license_reclamation"
