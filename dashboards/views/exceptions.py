@@ -55,7 +55,7 @@ trend = query(f"select cast(e.as_of_date as varchar) as as_of_date, e.exception_
               pt.params)
 st.subheader("Exceptions counting as open across as-of dates")
 if trend.empty:
-    st.caption("None up to this as-of date.")
+    st.caption("Nothing counts as open up to this as-of date.")
 else:
     st.altair_chart(charts.trend(trend, "exceptions", "exception_type", y_title="exceptions"), width="stretch")
 

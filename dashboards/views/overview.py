@@ -68,9 +68,11 @@ else:
                        f"{fmt.count(silent)} explained by a silent feed (banner above).")
 
     if chosen:
-        where = "a.asset_class is null" if chosen == "(unclassified)" else "a.asset_class = ?"
+        # the assets of the bar: in service, like the chart and the tile
+        where = ("coalesce(a.lifecycle_state, '') not in ('retired', 'disposed') and "
+                 + ("a.asset_class is null" if chosen == "(unclassified)" else "a.asset_class = ?"))
         drill.assets(f, where, [] if chosen == "(unclassified)" else [chosen], name=f"assets_{chosen}_{f.as_of}",
-                     title=f"Assets of class {chosen}")
+                     title=f"Assets in service of class {chosen}")
 
 pl = predicate(f, "marts.fct_license_position", "l")
 if built("marts.fct_license_position", "License position", "position"):
