@@ -44,7 +44,7 @@ def show_table(df: pd.DataFrame, name: str, *, caption: str | None = None, colum
     Shown as a person reads it (dashboards.ui: labels, money with the currency, names first);
     the downloads hold the table's own columns and values. An empty table is one line of text,
     with no buttons (there is nothing to download)."""
-    from dashboards.ui import column_config as readable_config, readable
+    from dashboards.ui import column_config as readable_config, is_text, readable
 
     if df.empty:
         st.caption(empty)
@@ -53,7 +53,7 @@ def show_table(df: pd.DataFrame, name: str, *, caption: str | None = None, colum
     shown = df if len(df) <= SHOW_ROWS else df.head(SHOW_ROWS)
     f = st.session_state.get("_filters")
     shown = readable(shown, f.as_of if f is not None else None)
-    text = [c for c in shown.columns if shown[c].dtype == object]
+    text = [c for c in shown.columns if is_text(shown[c])]
     if text:  # missing text reads — (the grid would print None)
         shown = shown.assign(**{c: shown[c].where(shown[c].notna(), fmt.MISSING) for c in text})
     st.dataframe(shown, hide_index=True, width="stretch", column_config={**readable_config(shown), **(column_config or {})},

@@ -60,8 +60,12 @@ def pct(x, digits: int = 1) -> str:
 _MONEY_WORDS = {"cost", "costs", "exposure", "savings", "amount", "price", "budget", "estimate", "spend",
                 "depreciation", "tco", "nbv"}
 _PCT = re.compile(r"(_pct$|^pct_|_percent$|pass_rate$|utilisation$)")
-_NAMES = ("hostname", "asset_name", "record_name", "product", "app_name", "cost_center_name", "name")
+_NAMES = ("hostname", "asset_name", "record_name", "product", "app_name", "name")
 _HASH_ID = re.compile(r"^[A-Z]{2,3}-[0-9a-f]{8,}$")
+
+
+def is_text(s: pd.Series) -> bool:
+    return s.dtype == object or pd.api.types.is_string_dtype(s)
 
 
 def is_money(column: str) -> bool:
@@ -72,7 +76,7 @@ def is_money(column: str) -> bool:
 def _hash_ids(df: pd.DataFrame) -> list[str]:
     out = []
     for c in df.columns:
-        if c.endswith("_id") and df[c].dtype == object:
+        if c.endswith("_id") and is_text(df[c]):
             v = df[c].dropna().astype(str).head(20)
             if not v.empty and v.map(lambda x: bool(_HASH_ID.match(x))).all():
                 out.append(c)

@@ -165,7 +165,7 @@ def test_every_page_renders_in_chromium_without_error(chromium, served, tmp_path
     # An empty selection says what matched nothing instead of drawing empty charts.
     chromium.goto(f"{url}/?owner=%28none%29&class=server")
     assert _settled(chromium)
-    assert "No assets match (none) + server" in chromium.js(BODY)
+    assert "No assets match server + (none)" in chromium.js(BODY)
     assert not re.findall(REPR_OF_MISSING, chromium.js(BODY))
     chromium.screenshot(shots / "overview_empty_selection.png")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, drill
+from dashboards import charts, drill, tiles
 from dashboards.data import currency, pick, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
@@ -19,11 +19,13 @@ POS = "marts.fct_license_position"
 p = predicate(f, POS, "l")
 lic = query(f"select l.* from {POS} l where {p.sql} order by l.position, l.product", p.params)
 
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Products", f"{lic['product'].nunique():,}")
-c2.metric("Under-licensed products", f"{int((lic['position'] < 0).sum()):,}")
-c3.metric("True-up exposure", money(lic["true_up_exposure"].sum()))
-c4.metric("Reclaimable savings", money(lic["reclaim_savings"].sum()))
+row = st.columns(4)
+row[0].metric("Products", f"{lic['product'].nunique():,}", border=True)
+if tiles.available():  # the governance KPIs, as on the Overview (fct_governance_kpis)
+    series = tiles.kpi_series(f)
+    for col, t in zip(row[1:], tiles.tiles(series, f.as_of, ["under_licensed_products", "true_up_exposure",
+                                                             "reclaim_savings"])):
+        tiles.show(t, col)
 
 st.subheader("Position by product")
 clicked = drill.chart(charts.license_position(lic), "lic_position")
