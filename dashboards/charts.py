@@ -75,7 +75,10 @@ def stacked_bars(df: pd.DataFrame, category: str, value: str, stack: str, *, hor
     """Bars per `category`, stacked by `stack`; a click selects a category (drill)."""
     cat = (alt.Y(f"{category}:N", sort=sort, title=None) if horizontal
            else alt.X(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelAngle=0)))
-    val = (alt.X if horizontal else alt.Y)(f"{value}:Q", title=value_title or value.replace("_", " "), stack="zero")
+    # counts get whole-number ticks (no "0.5 exceptions")
+    counts = value in df and pd.api.types.is_integer_dtype(df[value])
+    val = (alt.X if horizontal else alt.Y)(f"{value}:Q", title=value_title or value.replace("_", " "), stack="zero",
+                                           axis=alt.Axis(tickMinStep=1, format="d") if counts else alt.Undefined)
     enc = {"y" if horizontal else "x": cat, "x" if horizontal else "y": val,
            "color": _color(df, stack),
            "tooltip": _tips(df, (category, stack, value))}

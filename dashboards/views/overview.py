@@ -64,8 +64,9 @@ else:
             st.altair_chart(charts.stacked_bars(exc, "exception_type", "exceptions", "status", drill=False,
                                                 value_title="exceptions"), width="stretch")
             silent = tiles.silent_feeds(f)["exceptions"].sum()
-            st.caption(f"{fmt.count(exc['exceptions'].sum())} exceptions: the Open exceptions tile, plus "
-                       f"{fmt.count(silent)} explained by a silent feed (banner above).")
+            if silent:
+                st.caption(f"{fmt.count(exc['exceptions'].sum())} exceptions: the Open exceptions tile, plus "
+                           f"{fmt.count(silent)} explained by a silent feed (banner above).")
 
     if chosen:
         # the assets of the bar: in service, like the chart and the tile
