@@ -58,7 +58,9 @@ def trend(df: pd.DataFrame, y: str, color: str | None = None, *, title: str = ""
     # As-of dates are snapshots (quarter-ends), not a continuous time: one tick per snapshot.
     data = df.assign(as_of_date=df["as_of_date"].astype(str))
     enc = dict(x=alt.X("as_of_date:O", title="as of", axis=alt.Axis(labelAngle=0)),
-               y=alt.Y(f"{y}:Q", title=y_title if y_title is not None else y),
+               y=alt.Y(f"{y}:Q", title=y_title if y_title is not None else y,
+                       axis=alt.Axis(tickMinStep=1, format="d") if pd.api.types.is_integer_dtype(data[y])
+                       else alt.Undefined),
                tooltip=_tips(data, data.columns))
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=color.replace("_", " "))

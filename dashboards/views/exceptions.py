@@ -32,12 +32,12 @@ counts = query(f"select e.exception_type, e.status, count(*) as exceptions from 
                params)
 # The tiles are the governance KPIs (fct_governance_kpis), as on the Overview; "shown" is the list below.
 if tiles.available():
-    series = tiles.kpi_series(f)
-    row = st.columns(5)
-    for col, t in zip(row, tiles.tiles(series, f.as_of, ["open_exceptions", "silent_feed_exceptions",
-                                                         "new_exceptions", "resolved_exceptions"])):
+    shown_tiles = tiles.tiles(tiles.kpi_series(f), f.as_of, ["open_exceptions", "silent_feed_exceptions",
+                                                             "new_exceptions", "resolved_exceptions"])
+    row = st.columns(len(shown_tiles) + 1)
+    for col, t in zip(row, shown_tiles):
         tiles.show(t, col)
-    row[4].metric("Exceptions listed below", fmt.count(counts["exceptions"].sum()), border=True,
+    row[-1].metric("Exceptions listed below", fmt.count(counts["exceptions"].sum()), border=True,
                   help="Under the status filter above, whatever counts as open")
 
 st.subheader("By type and status")
