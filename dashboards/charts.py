@@ -118,7 +118,8 @@ def flagged_bars(df: pd.DataFrame, category: str, value: str, flag: str, *, valu
     data = df.assign(_flag=df[flag].map(lambda v: labels[0] if bool(v) else labels[1]))
     sel = _pick(category)
     return (alt.Chart(data).mark_bar().encode(
-        x=alt.X(f"{value}:Q", title=value_title or value.replace("_", " ")),
+        x=alt.X(f"{value}:Q", title=value_title or value.replace("_", " "),
+                axis=alt.Axis(tickMinStep=1, format="d") if pd.api.types.is_integer_dtype(df[value]) else alt.Undefined),
         y=alt.Y(f"{category}:N", sort="-x", title=None),
         color=alt.Color("_flag:N", title=None, scale=alt.Scale(domain=list(labels), range=[WARNING, NEUTRAL])),
         opacity=alt.condition(sel, alt.value(1.0), alt.value(0.35)),
