@@ -78,6 +78,7 @@ class Tile:
     prior_as_of: str | None
     series: list
     unapplied: list
+    breakdown: str = ""
 
     @property
     def text(self) -> str:
@@ -106,7 +107,7 @@ def tiles(series: pd.DataFrame, as_of: str, kpis: list[str] | None = None) -> li
         out.append(Tile(k, r["label"], r["unit"], None if fmt.is_missing(r["currency"]) else r["currency"],
                         r["better"], None if now.empty else now["value"].iloc[0],
                         None if before.empty else before["value"].iloc[0], prior,
-                        rows["value"].tolist(), list(r["unapplied"])))
+                        rows["value"].tolist(), list(r["unapplied"]), r["breakdown"] or ""))
     return out
 
 
@@ -118,7 +119,7 @@ def show(tile: Tile, container=None, *, help: str | None = None) -> None:
     change = tile.change
     delta = None if change is None else fmt.change(change, tile.unit, tile.currency)
     flat = change is None or round(change, 2) == 0
-    label = tile.label + (" · whole estate" if tile.unapplied else "")
+    label = tile.label + (scope_note(tile.unapplied, whole=not tile.breakdown) if tile.unapplied else "")
     scope = (f"Not broken down by {', '.join(x.lower() for x in tile.unapplied)}: those filters do not apply "
              "to this tile." if tile.unapplied else None)
     since = f"Change since {tile.prior_as_of}." if tile.prior_as_of else "First snapshot: no change yet."
@@ -128,6 +129,14 @@ def show(tile: Tile, container=None, *, help: str | None = None) -> None:
              delta_arrow="off" if flat else "auto",
              help=" ".join(x for x in (help, scope, since) if x),
              chart_data=series if len(series) > 1 else None, chart_type="line", border=True)
+
+
+def scope_note(unapplied: list[str], *, whole: bool = False) -> str:
+    """What a tile adds to its label when filters do not apply to it: ` · whole estate` (it has no
+    filterable dimension at all) or ` · not by owner` (some filters apply, these do not)."""
+    if not unapplied:
+        return ""
+    return " · whole estate" if whole else f" · not by {', '.join(x.lower() for x in unapplied)}"
 
 
 def silent_feeds(f: Filters) -> pd.DataFrame:

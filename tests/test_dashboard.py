@@ -409,8 +409,8 @@ def test_overview_tiles_are_the_kpi_rows(small_warehouse):
     by_cc_class = kpi_sums(wh, "breakdown = 'cost_center,asset_class' and cost_center = ?", [cc])
     assert {k: m[k] for k in both} == both
     assert {k: m[f"{k} · whole estate"] for k in estate} == estate
-    assert {k: m[f"{k} · whole estate"] for k in by_cc_class} == by_cc_class  # owner does not apply
-    assert sum(1 for mm in at.metric if mm.label.endswith("whole estate")) == len(estate) + len(by_cc_class)
+    assert {k: m[f"{k} · not by owner"] for k in by_cc_class} == by_cc_class  # owner does not apply
+    assert sum(1 for mm in at.metric if mm.label.endswith("whole estate")) == len(estate)
 
 
 SILENT_LANDING_DROPS = "network_scan"
@@ -550,7 +550,7 @@ def test_costs_page_tco_by_cost_center_allocation_and_drill(contract_warehouse):
     set_filter(at, "f_classes", ["server"])
     at = show(at, "costs")
     assert "No assets with cost match Sales + server" in not_built(at)  # no server in Sales
-    assert metrics(at)["Allocated in 2026-09"] == "€500"  # allocations have no asset class ...
+    assert metrics(at)["Allocated in 2026-09 · not by asset class"] == "€500"  # allocations have no class ...
     assert any("not broken down by asset class" in c.value for c in at.caption)  # ... and say so
 
 

@@ -8,6 +8,7 @@ from dashboards import charts, drill
 from dashboards.data import columns, pick, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
+from dashboards.tiles import scope_note
 from dashboards.ui import built, header, money, no_match
 
 f = current()
@@ -84,7 +85,7 @@ if built(CA, "Cost allocation by cost center, period and category", "cost_center
         alloc = query(f"select c.* , {cat} as _category from {CA} c where {pc.sql} and cast(c.period as varchar) = ? "
                       "order by c.cost_center", [*pc.params, period])
         c1, c2 = st.columns(2)
-        c1.metric(f"Allocated in {period}", money(alloc["amount"].sum()))
+        c1.metric(f"Allocated in {period}" + scope_note(pc.unapplied), money(alloc["amount"].sum()))
         c2.metric("Cost centers", f"{alloc['cost_center'].nunique():,}")
         stacked = (alloc.groupby(["cost_center", "_category"], dropna=False, as_index=False)["amount"].sum()
                    .rename(columns={"_category": "cost_category"}).fillna({"cost_center": "(none)"}))

@@ -20,7 +20,7 @@ p = predicate(f, POS, "l")
 lic = query(f"select l.* from {POS} l where {p.sql} order by l.position, l.product", p.params)
 
 row = st.columns(4)
-row[0].metric("Products", f"{lic['product'].nunique():,}", border=True)
+row[0].metric("Products" + tiles.scope_note(p.unapplied, whole=True), f"{lic['product'].nunique():,}", border=True)
 if tiles.available():  # the governance KPIs, as on the Overview (fct_governance_kpis)
     series = tiles.kpi_series(f)
     for col, t in zip(row[1:], tiles.tiles(series, f.as_of, ["under_licensed_products", "true_up_exposure",

@@ -8,6 +8,7 @@ from dashboards import charts, drill
 from dashboards.data import columns, pick, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
+from dashboards.tiles import scope_note
 from dashboards.ui import built, header, money, no_match, num, pct
 
 f = current()
@@ -43,9 +44,10 @@ if built(UT, "Utilisation by class and cost center", "assets_active", "assets_id
     by_class["activity"] = by_class["activity"].str.replace("assets_", "")
     total, active = util["assets_total"].sum(), util["assets_active"].sum()
     c1, c2, c3 = st.columns(3)
-    c1.metric("Assets", num(total))
-    c2.metric("Active", num(active))
-    c3.metric("Utilisation", pct(100.0 * active / total if total else None))
+    note = scope_note(pu.unapplied)
+    c1.metric("Assets" + note, num(total))
+    c2.metric("Active" + note, num(active))
+    c3.metric("Utilisation" + note, pct(100.0 * active / total if total else None))
     if not by_class.empty:
         st.altair_chart(charts.stacked_bars(by_class.fillna({"asset_class": "(unclassified)"}), "asset_class",
                                             "assets", "activity", drill=False, value_title="assets"), width="stretch")

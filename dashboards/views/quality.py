@@ -9,6 +9,7 @@ from dashboards import charts, drill
 from dashboards.data import has, pick, query, warehouse_path
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
+from dashboards.tiles import scope_note
 from dashboards.ui import built, header, no_match, num, pct
 
 WORST = 5  # series drawn on their own; the others are summed into one line
@@ -69,9 +70,10 @@ if built(DQ, "Data quality per source, entity and rule", "rows_checked", "rows_f
                 f"from {DQ} q where {pq.sql} group by all order by pass_rate_pct, 1, 2", pq.params)
     checked, failed = now["rows_checked"].sum(), now["rows_failed"].sum()
     c1, c2, c3 = st.columns(3)
-    c1.metric("Rows checked", num(checked))
-    c2.metric("Rows failing", num(failed))
-    c3.metric("Pass rate", pct(100.0 * (1 - failed / checked) if checked else None))
+    note = scope_note(pq.unapplied)
+    c1.metric("Rows checked" + note, num(checked))
+    c2.metric("Rows failing" + note, num(failed))
+    c3.metric("Pass rate" + note, pct(100.0 * (1 - failed / checked) if checked else None))
     pqt = predicate(f, DQ, "q", dates="upto")
     trend = query(f"select cast(q.as_of_date as varchar) as as_of_date, {src} as source_entity, "
                   f"sum(q.rows_checked) as rows_checked, sum(q.rows_failed) as rows_failed "
