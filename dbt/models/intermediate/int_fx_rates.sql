@@ -5,4 +5,4 @@ select
     lead(from_period, 1, '9999-12') over (partition by upper(currency) order by from_period) as to_period,
     -- 38 digits so that amount × rate (scale 4 + 8) cannot overflow for amounts above ~1M.
     cast(rate as decimal(38, 8)) as rate
-from {{ source('taxonomy', 'fx_rates') }}
+from {{ ref('stg_taxonomy__fx_rates') }}
