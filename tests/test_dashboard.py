@@ -22,7 +22,7 @@ from dagster_project import formatting as fmt
 
 IN_SERVICE = ("select count(*) from marts.dim_asset where as_of_date = ? "
               "and coalesce(lifecycle_state, '') not in ('retired', 'disposed')")
-PAGES = ("overview", "licenses", "lifecycle", "costs", "exceptions", "quality", "saas", "taxonomy")
+PAGES = ("overview", "licenses", "lifecycle", "costs", "exceptions", "quality", "saas", "taxonomy", "software_eol")
 AS_OF = "2026-09-30"
 PREV = "2026-06-30"
 

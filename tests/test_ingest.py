@@ -344,8 +344,9 @@ def test_parquet_and_json_files_load(landing, con):
     ]) + "\n")
     r = ingest_landing(con, landing, log=quiet)
     assert r.rejections == []
-    assert rows(con, "select hostname, observed_at, _row_number, _extra from raw.devices") == [
-        ("h1", datetime(2026, 3, 31, 10), 1, '{"cores":"8","tags":"{\\"env\\":\\"prod\\"}"}')]
+    # cores is a contract column since issue 14.3 (it was an extra)
+    assert rows(con, "select hostname, observed_at, _row_number, cores, _extra from raw.devices") == [
+        ("h1", datetime(2026, 3, 31, 10), 1, 8, '{"tags":"{\\"env\\":\\"prod\\"}"}')]
     assert rows(con, "select row_number, column_name from audit.quarantine where entity = 'devices'") == [(2, "discovery_source")]
     si = rows(con, "select product, install_date, _row_number, _extra from raw.software_installs")
     assert si == [("Office", date(2025, 1, 1), 1, '{"meta":"{\\"k\\":[1,2]}"}')]

@@ -272,13 +272,13 @@ def test_invalid_suite_files_name_file_key_and_fix(tmp_path):
         "model, os_name, os_version, last_logged_on_user, cloud_instance_id, cloud_account"]
 
 
-def test_broken_suite_files_become_one_failing_blocking_check(tmp_path, monkeypatch):
+def test_broken_suite_files_become_one_failing_blocking_check(tmp_path):
     # Definitions must still load (so the build can say what is wrong) and must not publish.
     from dagster_project.quality import checks
 
     (tmp_path / "devices.yaml").write_text("name: devices\nexpectations: oops\n")
-    monkeypatch.setenv("ITAM_EXPECTATIONS", str(tmp_path))
-    (only,) = checks._build()
+    # the settings' expectations folder (ITAM_EXPECTATIONS, read by Settings.from_env only)
+    (only,) = checks.quality_checks(tmp_path)
     (spec,) = only.check_specs
     assert (spec.name, spec.blocking, spec.asset_key.path) == ("expectation_suites_valid", True,
                                                                 ["warehouse_workspace"])

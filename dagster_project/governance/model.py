@@ -131,15 +131,20 @@ class ClassificationRule(_Strict):
     discovery_source: Pattern | None = Field(None, description="a regular expression")
     license_metric: Pattern | None = Field(None, description="a regular expression")
     has_term_end: bool | None = Field(None, description="true or false")
+    # issue 14.3: the discovery tool's item type (GLPI itemtype: Computer, NetworkEquipment,
+    # Printer, Phone, VirtualMachine) and the chassis type (Laptop, Rack Mount Chassis, ...).
+    device_type: Pattern | None = Field(None, description="a regular expression")
+    chassis_type: Pattern | None = Field(None, description="a regular expression")
 
 
 PATTERN_CONDITIONS = ("ci_class", "purchase_category", "manufacturer", "model", "os_name",
-                      "hostname", "discovery_source", "license_metric")
+                      "hostname", "discovery_source", "license_metric",
+                      "device_type", "chassis_type")  # issue 14.3
 # The attributes each record kind carries (dbt/models/intermediate/int_assets.sql); a condition
 # on an attribute the kind never has can never match.
 RECORD_ATTRIBUTES = {
     "device": {"ci_class", "purchase_category", "manufacturer", "model", "os_name", "hostname",
-               "discovery_source"},
+               "discovery_source", "device_type", "chassis_type"},
     "entitlement": {"purchase_category", "manufacturer", "model", "license_metric", "has_term_end"},
     "saas_app": {"purchase_category", "manufacturer", "model"},
 }
@@ -296,6 +301,10 @@ class PoliciesFile(_Strict):
     # (nothing published, exit code "data"); 100 = never.
     max_quarantined_pct: float = Field(
         100, ge=0, le=100, description="a percentage from 0 to 100 of a file's rows")
+    # Reconciliation sign-off (issue 17.2): the signer of a quarter's pack may not be one of the people
+    # whose resolutions the pack lists (four eyes); false allows one person to do both.
+    signer_must_differ_from_resolvers: bool = Field(
+        True, description="true or false: may the signer of a pack have resolved exceptions in it?")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
@@ -309,8 +318,11 @@ class UnauthorisedRule(_Strict):
 
 class EolProductRule(_Strict):
     id: RuleId = Field(description="a unique rule id, e.g. windows-server")
-    match: Literal["os", "model"] = Field(
-        description="os (reads '<os_name> <os_version>') or model (reads '<manufacturer> <model>')")
+    # issue 14.7: software (an installed product) and firmware (a device's firmware) added.
+    match: Literal["os", "model", "software", "firmware"] = Field(
+        description="os (reads '<os_name> <os_version>'), model (reads '<manufacturer> <model>'), "
+                    "software (reads '<product> <version>' of an install, product as normalised) "
+                    "or firmware (reads '<manufacturer> <firmware>')")
     pattern: Pattern = Field(description="a regular expression; (groups) can be used in cycle as \\1, \\2")
     product: Text = Field(description="the endoflife.date product id, e.g. windows-server")
     cycle: Text = Field(description="the endoflife.date release cycle, e.g. 2019 or \\1")

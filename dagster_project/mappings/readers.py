@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dagster_project.mappings import glpi
 from dagster_project.mappings.paths import evaluate
 from dagster_project.mappings.schema import Input, read_yaml_text
 
@@ -104,11 +105,43 @@ def read(path: Path, inp: Input, data: bytes | None = None) -> ReadResult:
     dec = decode(data, inp.encoding)
     if inp.reader == "csv":
         return _read_csv(dec, inp)
+    if inp.reader == "xml":
+        return _prepared(_read_xml(dec, inp), inp)
     if inp.reader == "json":
-        return _read_json(dec, inp)
+        return _prepared(_read_json(dec, inp), inp)
     if inp.reader == "jsonl":
-        return _read_jsonl(dec, inp)
+        return _prepared(_read_jsonl(dec, inp), inp)
     return _read_front_matter(dec, inp)
+
+
+# Format-specific steps between reading and mapping (Input.prepare): record → record.
+PREPARERS = {"glpi_inventory": glpi.prepare}
+
+
+def _prepared(res: ReadResult, inp: Input) -> ReadResult:
+    if inp.prepare is None:
+        return res
+    fn = PREPARERS[inp.prepare]
+    for rec in res.records:
+        if not rec.problem:
+            rec.data = fn(rec.data, inp.default_timezone)
+    if res.root is not None and len(res.records) == 1 and res.records[0].data is not res.root:
+        res.root = res.records[0].data
+    return res
+
+
+def _read_xml(dec: Decoded, inp: Input) -> ReadResult:
+    """XML formats with a known document shape (today the GLPI/FusionInventory agent's
+    <REQUEST>): one record per device. Python's expat resolves no external entities and limits
+    entity expansion, so a hostile file cannot read files or blow up memory."""
+    out = ReadResult(dec.encoding)
+    try:
+        docs = glpi.xml_documents(dec.text)
+    except glpi.GlpiProblem as exc:
+        raise FileProblem(str(exc))
+    out.root = None  # '$.' paths read each device's own document
+    out.records = [Record(str(i), d) for i, d in enumerate(docs, start=1)]
+    return out
 
 
 def _read_csv(dec: Decoded, inp: Input) -> ReadResult:
@@ -249,6 +282,12 @@ def peek(path: Path, inp: Input, data: bytes) -> tuple[set[str], set[str]] | Non
                 if cells and any(c.strip() for c in cells):
                     return {c.strip().casefold() for c in cells}, set()
             return None
+        if inp.reader == "xml":
+            try:
+                docs = glpi.xml_documents(dec.text)
+            except glpi.GlpiProblem:
+                return None
+            return ({k.casefold() for k in docs[0]} if docs else set()), set()
         if inp.reader == "json":
             root = json.loads(dec.text)
             keys = set(root) if isinstance(root, dict) else set()

@@ -1,6 +1,8 @@
 -- Invariant: per product and snapshot, fct_license_position.reclaimable is the number of units
 -- of its rows in fct_license_reclamation (rows, except core metrics whose rows carry cores) and
 -- reclaim_savings their savings, to the cent. Any row returned names the product that disagrees.
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_license_position'}}}) }}
 with rows_ as (
     select as_of_date, publisher_norm, product_norm, license_metric,
         count(*) as candidate_rows, sum(units) as units, sum(savings) as savings
