@@ -153,9 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func="dagster_project.commands.taxonomy:report")
     # issue 14.7
     t = tsub.add_parser("eol-suggest", help="installed products, OSes and firmware no eol_products rule "
-                                             "matches, with the endoflife.date products they resemble")
+                                             "matches, with the endoflife.date products they resemble",
+                        epilog="  itam taxonomy eol-suggest --warehouse data/warehouse.duckdb --limit 20")
     _data_args(t, landing=False)
-    t.add_argument("--limit", type=int, default=50)
+    t.add_argument("--limit", type=int, default=50, help="how many unmatched names to list")
     t.set_defaults(func="dagster_project.commands.taxonomy:eol_suggest")
 
     p = sub.add_parser("reconcile", help="quarterly reconciliation: the pack, resolutions, sign-off",

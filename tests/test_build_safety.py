@@ -120,6 +120,7 @@ def test_kills_concurrency_disk_full_and_recovery(tmp_path):
     assert "Running with dbt" not in out  # dbt's own lines go to the log file only
     logs = list((warehouse.parent / "logs").glob("build-*.log"))
     assert len(logs) == 1 and "Running with dbt" in logs[0].read_text()
+    assert "indirect selection" not in logs[0].read_text()  # every dbt test is a real asset check
     published = sha(warehouse)
 
     # ... and the run is in the persistent instance `make dagster` opens.

@@ -105,22 +105,25 @@ def test_every_page_runs_and_shows_the_marts_numbers(small_warehouse):
                       [AS_OF])
     assert m["Open reconciliation exceptions"] == f"{open_now:,}"
     under = wh.one("select count(*) from marts.fct_license_position where as_of_date = ? and position < 0", [AS_OF])
-    exposure = wh.one("select sum(true_up_exposure) from marts.fct_license_position where as_of_date = ?", [AS_OF])
+    exposure = wh.one("select sum(true_up_exposure_one_time) from marts.fct_license_position where as_of_date = ?",
+                      [AS_OF])
     assert m["Products under-licensed"] == f"{under:,}"
-    assert m["License true-up exposure"] == fmt.money_short(exposure, "EUR") == "€112.5K"  # 112,520 (test_marts_small)
-    unowned = wh.one(in_service + " and accountable_owner is null", [AS_OF])
+    assert m["License true-up exposure, one-time"] == fmt.money_short(exposure, "EUR")
+    unowned = wh.one(IN_SERVICE + " and accountable_owner is null", [AS_OF])
     assert m["Assets in service without an accountable owner"] == f"{unowned:,}"
-    # the six headline tiles come first, in the mart's order
-    assert [mm.label for mm in at.metric][:6] == [
-        "License true-up exposure", "Reclaimable license spend", "Open reconciliation exceptions",
-        "Data-quality checks passed (row-weighted)", "Assets due for refresh within the horizon",
-        "Assets in service without an accountable owner"]
+    # the headline tiles come first, in the mart's order
+    assert [mm.label for mm in at.metric][:7] == [
+        "License true-up exposure, one-time", "License true-up exposure per year", "Recurring license savings per year",
+        "Open reconciliation exceptions", "Data-quality checks passed (row-weighted)",
+        "Assets due for refresh within the horizon", "Assets in service without an accountable owner"]
 
     at = show(at, "licenses")
     m = metrics(at)
     assert m["Products"] == f"{wh.one('select count(distinct product) from marts.fct_license_position where as_of_date = ?', [AS_OF]):,}"
     assert m["Products under-licensed"] == f"{under:,}"
-    assert m["Reclaimable license spend"] == fmt.money_short(wh.one('select sum(reclaim_savings) from marts.fct_license_position where as_of_date = ?', [AS_OF]), "EUR")
+    to_buy = wh.one("select count(*) from marts.fct_license_position where as_of_date = ? and true_up_units > 0", [AS_OF])
+    assert m["To true up (after reharvesting)"] == f"{to_buy:,}"
+    assert m["Recurring license savings per year"] == fmt.money_short(wh.one('select sum(recurring_savings_per_year) from marts.fct_license_position where as_of_date = ?', [AS_OF]), "EUR")
     position = frame_with(at, "position")
     assert len(position) == wh.one("select count(*) from marts.fct_license_position where as_of_date = ?", [AS_OF])
 
@@ -175,7 +178,7 @@ def test_global_filters_apply_on_every_page(small_warehouse):
                          [AS_OF, cc])
     assert m["Open reconciliation exceptions"] == f"{open_cc:,}"
     # the exposure tile is the whole estate's and says so on the tile
-    assert "License true-up exposure · whole estate" in m
+    assert "License true-up exposure, one-time · whole estate" in m
     # the license position has no cost center: the page says the filter does not apply to it
     at = show(at, "licenses")
     assert any("not broken down by cost center" in c.value for c in at.caption)
@@ -341,7 +344,7 @@ from (values ('2026-06-30', 'cmdb', 'configuration_items', 'required_fields', 10
 
 create or replace table marts.fct_license_reclamation as
 select date '2026-09-30' as as_of_date, 'Visio Professional' as product, a.asset_id, a.cost_center,
-       timestamp '2026-05-01 00:00:00' as last_used_at, 1 as units, cast(160 as decimal(18,2)) as savings
+       timestamp '2026-05-01 00:00:00' as last_used_at, 1 as units, cast(160 as decimal(18,2)) as recurring_savings_per_year
 from marts.dim_asset a where a.as_of_date = '2026-09-30' and a.asset_name in ('lap-001', 'lap-002');
 
 create or replace table marts.fct_asset_drift as
@@ -391,7 +394,6 @@ def test_overview_tiles_are_the_kpi_rows(small_warehouse):
     # hand-computed on landing_small (test_marts_small): Q3 9 new + 3 open = 12 open exceptions,
     # Q2 had 4; true-up Visio 320 + SQL Server 112,000 + Acrobat 200
     assert (m["Open reconciliation exceptions"], d["Open reconciliation exceptions"]) == ("12", "+8")
-    assert m["License true-up exposure"] == "€112.5K"
     pct = [mm for mm in at.metric if mm.label == "Data-quality checks passed (row-weighted)"][0]
     assert pct.value.endswith("%") and (pct.delta is None or pct.delta.endswith(" pp"))
 
@@ -576,7 +578,7 @@ def test_licenses_page_reclamation_rows_drill_to_devices(contract_warehouse):
     at.selectbox(key="drill_lic_product").set_value("Visio Professional").run()
     assert not at.exception
     m = metrics(at)
-    assert (m["Candidates"], m["Savings if reclaimed"]) == ("2", "€320")  # 2 × 160
+    assert (m["Candidates"], m["Savings per year if reclaimed"]) == ("2", "€320")  # 2 × 160
     devices = [df for df in frames(at) if "lifecycle_state" in df.columns]
     assert sorted(devices[-1]["asset_name"]) == ["lap-001", "lap-002"]
 

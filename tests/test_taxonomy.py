@@ -97,6 +97,9 @@ def test_table_counts(con):
         "publisher_aliases": 17 + 37, "product_aliases": 6 + 14, "saas_categories": 23,
         "unauthorised_software": 3, "retirement_evidence": 2, "eol_products": 29 + 12,
         "allocation_rules": 2 + 3 + 2, "cloud_cost_rules": 1,  # two shared cost centers + their overrides
+        # licensing.yaml (issue 13)
+        "license_settings": 1, "license_metric_order": 4, "vm_host_relationships": 3, "core_factors": 4,
+        "license_products": 3, "license_bundles": 0, "sku_service_plans": 4,
     }
 
 

@@ -22,8 +22,8 @@ if built(tiles.KPIS, "Governance KPIs", "breakdown", "numerator"):
     at = series[series["as_of_date"] == f.as_of]
     headline = at[at["is_headline"].astype(bool)]["kpi"].tolist()
     others = at[~at["is_headline"].astype(bool)]["kpi"].tolist()
-    for start in range(0, len(headline), 3):
-        for col, t in zip(st.columns(3), tiles.tiles(series, f.as_of, headline[start:start + 3])):
+    for start in range(0, len(headline), 4):
+        for col, t in zip(st.columns(4), tiles.tiles(series, f.as_of, headline[start:start + 4])):
             tiles.show(t, col)
     with st.expander("More KPIs", expanded=False):
         more = tiles.tiles(series, f.as_of, others)

@@ -70,7 +70,8 @@ select
     arg_max(memory_mb, observed_at) filter (where memory_mb is not null) as memory_mb,
     arg_max(firmware, observed_at) filter (where firmware is not null) as firmware,
     arg_max(uuid, observed_at) filter (where uuid is not null) as uuid,
-    arg_max(runs_on_norm, observed_at) filter (where runs_on_norm is not null) as runs_on_norm
+    arg_max(runs_on_norm, observed_at) filter (where runs_on_norm is not null) as runs_on_norm,
+    arg_max(processor, observed_at) filter (where processor is not null) as processor
 from keyed
 where device_key is not null
 group by as_of_date, discovery_source, device_key

@@ -110,11 +110,16 @@ measured as (
     from {{ ref('fct_license_position') }} group by all
 
     union all
-    select as_of_date, null, null, null, 'true_up_exposure', sum(true_up_exposure), null, null
+    -- One-time (perpetual) and per-year (subscription) exposure are different money: never summed.
+    select as_of_date, null, null, null, 'true_up_exposure_one_time', sum(true_up_exposure_one_time), null, null
     from {{ ref('fct_license_position') }} group by all
 
     union all
-    select as_of_date, null, null, null, 'reclaim_savings', sum(reclaim_savings), null, null
+    select as_of_date, null, null, null, 'true_up_exposure_per_year', sum(true_up_exposure_per_year), null, null
+    from {{ ref('fct_license_position') }} group by all
+
+    union all
+    select as_of_date, null, null, null, 'recurring_savings_per_year', sum(recurring_savings_per_year), null, null
     from {{ ref('fct_license_position') }} group by all
 
     union all
@@ -169,8 +174,9 @@ measured as (
 -- of the Overview's headline tiles (the governance meeting's first questions), and its order.
 catalog (kpi, label, unit, better, breakdown, is_headline, sort_order) as (
     values
-    ('true_up_exposure', 'License true-up exposure', 'currency', 'lower', '', true, 10),
-    ('reclaim_savings', 'Reclaimable license spend', 'currency', 'lower', '', true, 20),
+    ('true_up_exposure_one_time', 'License true-up exposure, one-time', 'currency', 'lower', '', true, 10),
+    ('true_up_exposure_per_year', 'License true-up exposure per year', 'currency', 'lower', '', true, 15),
+    ('recurring_savings_per_year', 'Recurring license savings per year', 'currency', 'higher', '', true, 20),
     ('open_exceptions', 'Open reconciliation exceptions', 'count', 'lower', 'cost_center,asset_class,accountable_owner', true, 30),
     ('data_quality_pass_pct', 'Data-quality checks passed (row-weighted)', 'pct', 'higher', '', true, 40),
     ('assets_due_for_refresh', 'Assets due for refresh within the horizon', 'count', 'neutral', 'cost_center,asset_class,accountable_owner', true, 50),
