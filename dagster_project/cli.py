@@ -113,6 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.set_defaults(func="dagster_project.commands.dashboard:run")
 
+    p = sub.add_parser("docs", help="build the documentation (dbt docs, taxonomy, data quality) and serve it offline",
+                       description="Writes dbt docs, the taxonomy report and the data-quality report of "
+                                   "the published warehouse into one folder that opens without internet, "
+                                   "then serves it on 127.0.0.1.",
+                       epilog="  itam docs --warehouse data/warehouse.duckdb\n"
+                              "  itam docs --no-serve --out site/    # write only, e.g. to zip and send")
+    _data_args(p, landing=False)
+    p.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY,
+                   help="taxonomy folder for the governance report")
+    p.add_argument("--out", type=Path, default=None, help="folder to write (default <warehouse>.docs)")
+    p.add_argument("--port", type=int, default=8080, help="port to serve on (0 = any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind")
+    p.add_argument("--no-serve", action="store_true", help="only write the folder and print where it is")
+    p.set_defaults(func="dagster_project.commands.docs:run")
+
     p = sub.add_parser("bench", help="generate, build and print time, rows and peak memory per stage",
                        epilog="  itam bench --devices 10000 --landing data/bench/landing --warehouse data/bench/warehouse.duckdb\n"
                               "  itam bench --dashboards --warehouse data/warehouse.duckdb")

@@ -58,7 +58,9 @@ def trend(df: pd.DataFrame, y: str, color: str | None = None, *, title: str = ""
     # As-of dates are snapshots (quarter-ends), not a continuous time: one tick per snapshot.
     data = df.assign(as_of_date=df["as_of_date"].astype(str))
     enc = dict(x=alt.X("as_of_date:O", title="as of", axis=alt.Axis(labelAngle=0)),
-               y=alt.Y(f"{y}:Q", title=y_title if y_title is not None else y),
+               y=alt.Y(f"{y}:Q", title=y_title if y_title is not None else y,
+                       axis=alt.Axis(tickMinStep=1, format="d") if pd.api.types.is_integer_dtype(data[y])
+                       else alt.Undefined),
                tooltip=_tips(data, data.columns))
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=color.replace("_", " "))
@@ -75,7 +77,10 @@ def stacked_bars(df: pd.DataFrame, category: str, value: str, stack: str, *, hor
     """Bars per `category`, stacked by `stack`; a click selects a category (drill)."""
     cat = (alt.Y(f"{category}:N", sort=sort, title=None) if horizontal
            else alt.X(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelAngle=0)))
-    val = (alt.X if horizontal else alt.Y)(f"{value}:Q", title=value_title or value.replace("_", " "), stack="zero")
+    # counts get whole-number ticks (no "0.5 exceptions")
+    counts = value in df and pd.api.types.is_integer_dtype(df[value])
+    val = (alt.X if horizontal else alt.Y)(f"{value}:Q", title=value_title or value.replace("_", " "), stack="zero",
+                                           axis=alt.Axis(tickMinStep=1, format="d") if counts else alt.Undefined)
     enc = {"y" if horizontal else "x": cat, "x" if horizontal else "y": val,
            "color": _color(df, stack),
            "tooltip": _tips(df, (category, stack, value))}
@@ -114,7 +119,8 @@ def flagged_bars(df: pd.DataFrame, category: str, value: str, flag: str, *, valu
     data = df.assign(_flag=df[flag].map(lambda v: labels[0] if bool(v) else labels[1]))
     sel = _pick(category)
     return (alt.Chart(data).mark_bar().encode(
-        x=alt.X(f"{value}:Q", title=value_title or value.replace("_", " ")),
+        x=alt.X(f"{value}:Q", title=value_title or value.replace("_", " "),
+                axis=alt.Axis(tickMinStep=1, format="d") if pd.api.types.is_integer_dtype(df[value]) else alt.Undefined),
         y=alt.Y(f"{category}:N", sort="-x", title=None),
         color=alt.Color("_flag:N", title=None, scale=alt.Scale(domain=list(labels), range=[WARNING, NEUTRAL])),
         opacity=alt.condition(sel, alt.value(1.0), alt.value(0.35)),

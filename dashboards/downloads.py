@@ -9,21 +9,10 @@ import re
 import pandas as pd
 import streamlit as st
 
+from dagster_project import formatting as fmt
 from dagster_project.outputs import frame_csv_bytes, frame_xlsx_bytes
 
 SHOW_ROWS = 5000  # rows drawn in the browser; the downloads carry the whole table
-
-
-def _date_columns(df: pd.DataFrame) -> dict:
-    """DATE columns arrive as midnight timestamps: show them as dates."""
-    out = {}
-    for c in df.columns:
-        s = df[c]
-        if pd.api.types.is_datetime64_any_dtype(s) and not isinstance(s.dtype, pd.DatetimeTZDtype):
-            v = s.dropna()
-            if not v.empty and (v == v.dt.normalize()).all():
-                out[c] = st.column_config.DateColumn(format="YYYY-MM-DD")
-    return out
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
@@ -36,11 +25,24 @@ def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
 
 
 def show_table(df: pd.DataFrame, name: str, *, caption: str | None = None, column_config: dict | None = None,
-               height: int | str = "auto") -> None:
-    """A table with CSV and XLSX download buttons. `name` is the file stem and widget key."""
+               height: int | str = "auto", empty: str = "No rows for this selection.") -> None:
+    """A table with CSV and XLSX download buttons. `name` is the file stem and widget key.
+    Shown as a person reads it (dashboards.ui: labels, money with the currency, names first);
+    the downloads hold the table's own columns and values. An empty table is one line of text,
+    with no buttons (there is nothing to download)."""
+    from dashboards.ui import column_config as readable_config, is_text, readable
+
+    if df.empty:
+        st.caption(empty)
+        return
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "table"
     shown = df if len(df) <= SHOW_ROWS else df.head(SHOW_ROWS)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={**_date_columns(shown), **(column_config or {})},
+    f = st.session_state.get("_filters")
+    shown = readable(shown, f.as_of if f is not None else None)
+    text = [c for c in shown.columns if is_text(shown[c])]
+    if text:  # missing text reads — (the grid would print None)
+        shown = shown.assign(**{c: shown[c].where(shown[c].notna(), fmt.MISSING) for c in text})
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={**readable_config(shown), **(column_config or {})},
                  height=height)
     note = caption or ""
     if len(df) > SHOW_ROWS:

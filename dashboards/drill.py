@@ -38,15 +38,26 @@ def chart(c: alt.Chart, key: str) -> str | None:
 
 def choice(label: str, options: list, key: str, clicked: str | None = None) -> str | None:
     """The value drilled into (None = nothing chosen), from a click or the select box."""
-    skey, last = f"drill_{key}", f"_drill_click_{key}"
+    skey, last, param = f"drill_{key}", f"_drill_click_{key}", f"drill_{key}"
     opts = [ALL] + [str(o) for o in options]
+    # A shared URL's drill selection, the first time this page's box is drawn in the session.
+    if not st.session_state.get(f"_drill_url_{key}"):
+        st.session_state[f"_drill_url_{key}"] = True
+        if st.query_params.get(param) in opts:
+            st.session_state[skey] = st.query_params[param]
     if clicked is not None and clicked != st.session_state.get(last) and clicked in opts:
         st.session_state[skey] = clicked
     st.session_state[last] = clicked
     if st.session_state.get(skey) not in (None, *opts):
         del st.session_state[skey]
     picked = st.selectbox(label, opts, key=skey, help="Or click a bar in the chart")
-    return None if picked == ALL else picked
+    if picked == ALL:
+        if param in st.query_params:
+            del st.query_params[param]
+        return None
+    if st.query_params.get(param) != picked:
+        st.query_params[param] = picked
+    return picked
 
 
 def assets(f: Filters, where: str = "true", params: list | tuple = (), *, name: str, title: str | None = None) -> pd.DataFrame:

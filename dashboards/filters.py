@@ -23,14 +23,16 @@ class Dimension:
     name: str      # Filters field
     label: str     # sidebar label
     column: str    # column in dim_asset (department: in dim_cost_center)
+    param: str     # URL query parameter (repeated once per value)
 
 
 DIMENSIONS = (
-    Dimension("cost_centers", "Cost center", "cost_center"),
-    Dimension("departments", "Department", "department"),
-    Dimension("classes", "Asset class", "asset_class"),
-    Dimension("owners", "Owner", "accountable_owner"),
+    Dimension("cost_centers", "Cost center", "cost_center", "cc"),
+    Dimension("departments", "Department", "department", "dept"),
+    Dimension("classes", "Asset class", "asset_class", "class"),
+    Dimension("owners", "Owner", "accountable_owner", "owner"),
 )
+AS_OF_PARAM = "as_of"
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,13 @@ class Filters:
         return [(d, getattr(self, d.name)) for d in DIMENSIONS if getattr(self, d.name)]
 
     def describe(self) -> str:
-        parts = [f"as of {self.as_of}"] + [f"{d.label.lower()}: {', '.join(v)}" for d, v in self.active()]
+        """`As of 2026-09-30; cost center: CC-HR` (codes keep their case)."""
+        parts = [f"As of {self.as_of}"] + [f"{d.label.lower()}: {', '.join(v)}" for d, v in self.active()]
         return "; ".join(parts)
+
+    def selection(self) -> str:
+        """The chosen values in a few words, for messages: `CC-HR + server`."""
+        return " + ".join(", ".join(v) for _, v in self.active())
 
 
 @dataclass
@@ -125,8 +132,38 @@ def _options(sql: str, params: list) -> list[str]:
     return out + [NONE] if values.isna().any() else out
 
 
+def _restore_from_url() -> None:
+    """Once per session, before the widgets exist: a shared URL's filters become the widgets'
+    state (values verbatim, so codes keep their case)."""
+    if st.session_state.get("_url_restored"):
+        return
+    st.session_state["_url_restored"] = True
+    qp = st.query_params
+    if qp.get(AS_OF_PARAM):
+        st.session_state["f_as_of"] = qp[AS_OF_PARAM]
+    for dim in DIMENSIONS:
+        values = qp.get_all(dim.param)
+        if values:
+            st.session_state[f"f_{dim.name}"] = list(values)
+
+
+def _write_to_url(f: Filters) -> None:
+    """The view in the URL, so it can be bookmarked or sent: as-of date and every filter
+    (drill selections are added by dashboards.drill; the page is the URL path)."""
+    qp = st.query_params
+    want = {AS_OF_PARAM: [f.as_of], **{d.param: list(getattr(f, d.name)) for d in DIMENSIONS}}
+    for key, values in want.items():
+        if qp.get_all(key) == values:
+            continue
+        if values:
+            qp[key] = values
+        elif key in qp:
+            del qp[key]
+
+
 def sidebar_filters() -> Filters:
     """The sidebar widgets (drawn once, in app.py, so they persist across pages)."""
+    _restore_from_url()
     dates = as_of_dates()
     st.sidebar.header("Filters")
     # Follow the newest snapshot: when a publish adds a date and the user was looking at the
@@ -152,7 +189,9 @@ def sidebar_filters() -> Filters:
         if key in st.session_state:  # keep only choices that still exist at this date
             st.session_state[key] = [v for v in st.session_state[key] if v in opts]
         values[dim.name] = tuple(st.sidebar.multiselect(dim.label, opts, key=key))
-    return Filters(as_of, **values)
+    f = Filters(as_of, **values)
+    _write_to_url(f)
+    return f
 
 
 def current() -> Filters:

@@ -18,7 +18,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, Warehouse
+from dagster_project import formatting as fmt
 
+IN_SERVICE = ("select count(*) from marts.dim_asset where as_of_date = ? "
+              "and coalesce(lifecycle_state, '') not in ('retired', 'disposed')")
 PAGES = ("overview", "licenses", "lifecycle", "costs", "exceptions", "quality", "saas", "taxonomy", "software_eol")
 AS_OF = "2026-09-30"
 PREV = "2026-06-30"
@@ -80,33 +83,47 @@ def test_every_page_runs_and_shows_the_marts_numbers(small_warehouse):
     at = run_app(wh.path)
     for page in PAGES:
         show(at, page)
-        # every table on every page comes with its CSV and XLSX download
-        assert len(at.get("download_button")) == 2 * len(at.dataframe), page
+        # every table on every page comes with its CSV and XLSX download (the Quality page adds
+        # its data-quality report)
+        extra = 1 if page == "quality" else 0
+        assert len(at.get("download_button")) == 2 * len(at.dataframe) + extra, page
+        assert not any("None" == str(mm.value) or "nan" == str(mm.value) for mm in at.metric), page
 
     at = show(at, "overview")
     m = metrics(at)
-    assets = wh.one("select count(*) from marts.dim_asset where as_of_date = ?", [AS_OF])
-    assets_prev = wh.one("select count(*) from marts.dim_asset where as_of_date = ?", [PREV])
-    assert m["Assets"] == f"{assets:,}"
-    assert deltas(at)["Assets"] == f"{assets - assets_prev:+,}"
-    open_sql = ("select count(*) from marts.fct_reconciliation_exceptions where as_of_date = ? and "
-                + ("counts_as_open" if "counts_as_open" in cols(wh, "fct_reconciliation_exceptions")
-                   else "status in ('new', 'open', 'reopened')"))
-    assert m["Open exceptions"] == f"{wh.one(open_sql, [AS_OF]):,}"
+    # The tiles are sums of fct_governance_kpis rows (test_overview_tiles_are_the_kpi_rows); here
+    # they are checked against the marts the KPIs count.
+    in_service = ("select count(*) from marts.dim_asset where as_of_date = ? "
+                  "and coalesce(lifecycle_state, '') not in ('retired', 'disposed')")
+    assets, assets_prev = wh.one(in_service, [AS_OF]), wh.one(in_service, [PREV])
+    assert m["Assets in service"] == f"{assets:,}"
+    assert deltas(at)["Assets in service"] == f"{assets - assets_prev:+,}"
+    silent = wh.one("select count(*) from marts.fct_stale_records where as_of_date = ? and silent_feed is not null",
+                    [AS_OF])
+    assert silent == 0  # landing_small has no silent feed: every open exception is in the tile
+    open_now = wh.one("select count(*) from marts.fct_reconciliation_exceptions where as_of_date = ? and counts_as_open",
+                      [AS_OF])
+    assert m["Open reconciliation exceptions"] == f"{open_now:,}"
     under = wh.one("select count(*) from marts.fct_license_position where as_of_date = ? and position < 0", [AS_OF])
     exposure = wh.one("select sum(true_up_exposure_one_time) from marts.fct_license_position where as_of_date = ?",
                       [AS_OF])
-    assert m["Under-licensed products"] == f"{under:,}"
-    assert m["True-up exposure, one-time"] == f"{float(exposure):,.0f}"
-    unowned = wh.one("select count(*) from marts.dim_asset where as_of_date = ? and accountable_owner is null", [AS_OF])
-    assert m["Unowned assets"] == f"{unowned:,}"
+    assert m["Products under-licensed"] == f"{under:,}"
+    assert m["License true-up exposure, one-time"] == fmt.money_short(exposure, "EUR")
+    unowned = wh.one(IN_SERVICE + " and accountable_owner is null", [AS_OF])
+    assert m["Assets in service without an accountable owner"] == f"{unowned:,}"
+    # the headline tiles come first, in the mart's order
+    assert [mm.label for mm in at.metric][:7] == [
+        "License true-up exposure, one-time", "License true-up exposure per year", "Recurring license savings per year",
+        "Open reconciliation exceptions", "Data-quality checks passed (row-weighted)",
+        "Assets due for refresh within the horizon", "Assets in service without an accountable owner"]
 
     at = show(at, "licenses")
     m = metrics(at)
     assert m["Products"] == f"{wh.one('select count(distinct product) from marts.fct_license_position where as_of_date = ?', [AS_OF]):,}"
+    assert m["Products under-licensed"] == f"{under:,}"
     to_buy = wh.one("select count(*) from marts.fct_license_position where as_of_date = ? and true_up_units > 0", [AS_OF])
     assert m["To true up (after reharvesting)"] == f"{to_buy:,}"
-    assert m["Recurring savings per year"] == f"{float(wh.one('select sum(recurring_savings_per_year) from marts.fct_license_position where as_of_date = ?', [AS_OF])):,.0f}"
+    assert m["Recurring license savings per year"] == fmt.money_short(wh.one('select sum(recurring_savings_per_year) from marts.fct_license_position where as_of_date = ?', [AS_OF]), "EUR")
     position = frame_with(at, "position")
     assert len(position) == wh.one("select count(*) from marts.fct_license_position where as_of_date = ?", [AS_OF])
 
@@ -114,11 +131,11 @@ def test_every_page_runs_and_shows_the_marts_numbers(small_warehouse):
     m = metrics(at)
     by_status = dict(wh.rows("select status, count(*) from marts.fct_reconciliation_exceptions "
                              "where as_of_date = ? group by 1", [AS_OF]))
-    assert m["New"] == f"{by_status.get('new', 0):,}"
-    assert m["Open"] == f"{by_status.get('open', 0):,}"
+    assert m["Exceptions new this quarter"] == f"{by_status.get('new', 0):,}"
+    assert m["Open reconciliation exceptions"] == f"{open_now:,}"
     # default status filter: everything but resolved
     shown = sum(n for s, n in by_status.items() if s != "resolved")
-    assert m["Exceptions shown"] == f"{shown:,}"
+    assert m["Exceptions listed below"] == f"{shown:,}"
     assert len(frame_with(at, "exception_id")) == shown
 
     at = show(at, "taxonomy")
@@ -148,7 +165,7 @@ def test_global_filters_apply_on_every_page(small_warehouse):
     set_filter(at, "f_cost_centers", [cc])
     at = show(at, "overview")
     m = metrics(at)
-    assert m["Assets"] == f"{wh.one('select count(*) from marts.dim_asset where as_of_date = ? and cost_center = ?', [AS_OF, cc]):,}"
+    assert m["Assets in service"] == f"{wh.one(IN_SERVICE + ' and cost_center = ?', [AS_OF, cc]):,}"
     # exceptions of this cost center's assets (the test joins; the page goes through the filter helper)
     exc_cols = cols(wh, "fct_reconciliation_exceptions")
     is_open = "e.counts_as_open" if "counts_as_open" in exc_cols else "e.status in ('new', 'open', 'reopened')"
@@ -159,7 +176,9 @@ def test_global_filters_apply_on_every_page(small_warehouse):
         open_cc = wh.one(f"select count(*) from marts.fct_reconciliation_exceptions e join marts.dim_asset a "
                          f"using (asset_id, as_of_date) where as_of_date = ? and a.cost_center = ? and {is_open}",
                          [AS_OF, cc])
-    assert m["Open exceptions"] == f"{open_cc:,}"
+    assert m["Open reconciliation exceptions"] == f"{open_cc:,}"
+    # the exposure tile is the whole estate's and says so on the tile
+    assert "License true-up exposure, one-time · whole estate" in m
     # the license position has no cost center: the page says the filter does not apply to it
     at = show(at, "licenses")
     assert any("not broken down by cost center" in c.value for c in at.caption)
@@ -171,12 +190,15 @@ def test_global_filters_apply_on_every_page(small_warehouse):
     dept = wh.one("select department from marts.dim_cost_center where as_of_date = ? and cost_center = ?", [AS_OF, cc])
     set_filter(at, "f_departments", [dept])
     at = show(at, "overview")
-    assert metrics(at)["Assets"] == f"{wh.one('select count(*) from marts.dim_asset a join marts.dim_cost_center c using (cost_center, as_of_date) where as_of_date = ? and c.department = ?', [AS_OF, dept]):,}"
+    dept_assets = wh.one("select count(*) from marts.dim_asset a join marts.dim_cost_center c using (cost_center, as_of_date) "
+                         "where as_of_date = ? and c.department = ? "
+                         "and coalesce(a.lifecycle_state, '') not in ('retired', 'disposed')", [AS_OF, dept])
+    assert metrics(at)["Assets in service"] == f"{dept_assets:,}"
     set_filter(at, "f_departments", [])
     set_filter(at, "f_owners", ["(none)"])
     at = show(at, "overview")
-    unowned = wh.one("select count(*) from marts.dim_asset where as_of_date = ? and accountable_owner is null", [AS_OF])
-    assert metrics(at)["Assets"] == f"{unowned:,}" and unowned > 0
+    unowned = wh.one(IN_SERVICE + " and accountable_owner is null", [AS_OF])
+    assert metrics(at)["Assets in service"] == f"{unowned:,}" and unowned > 0
 
 
 def test_drill_from_a_bar_to_its_assets(small_warehouse):
@@ -185,7 +207,7 @@ def test_drill_from_a_bar_to_its_assets(small_warehouse):
     at.selectbox(key="drill_ov_class").set_value("laptop").run()
     assets = frame_with(at, "asset_id")
     expected = wh.rows("select asset_id from marts.dim_asset where as_of_date = ? and asset_class = 'laptop' "
-                       "order by asset_id", [AS_OF])
+                       "and coalesce(lifecycle_state, '') not in ('retired', 'disposed') order by asset_id", [AS_OF])
     assert assets["asset_id"].tolist() == [r[0] for r in expected] and len(expected) > 1
     assert set(assets["asset_class"]) == {"laptop"}
 
@@ -236,8 +258,7 @@ def test_a_publish_while_the_app_runs_shows_the_new_as_of(small_warehouse, tmp_p
     assert not at.exception
     as_of = at.sidebar.selectbox(key="f_as_of")
     assert "2026-12-31" in as_of.options and as_of.value == "2026-12-31"  # it follows the newest snapshot
-    n = small_warehouse.one("select count(*) from marts.dim_asset where as_of_date = ?", [AS_OF]) - 1
-    assert metrics(at)["Assets"] == f"{n:,}"
+    assert any(c.value.startswith("As of 2026-12-31") for c in at.caption)  # the header names the date shown
     # ... and a writer can take the published file right after a run: nothing in the app holds it
     duckdb.connect(str(published)).close()
 
@@ -321,9 +342,6 @@ from (values ('2026-06-30', 'cmdb', 'configuration_items', 'required_fields', 10
              ('2026-09-30', 'cmdb', 'configuration_items', 'required_fields', 10, 1),
              ('2026-09-30', 'discovery', 'devices', 'serial_unique', 20, 0)) v(d, src, ent, r, chk, bad);
 
-create or replace table marts.fct_governance_kpis as
-select date '2026-09-30' as as_of_date, 'assets' as kpi, 19.0 as value, 5.0 as prior_value;
-
 create or replace table marts.fct_license_reclamation as
 select date '2026-09-30' as as_of_date, 'Visio Professional' as product, a.asset_id, a.cost_center,
        timestamp '2026-05-01 00:00:00' as last_used_at, 1 as units, cast(160 as decimal(18,2)) as recurring_savings_per_year
@@ -359,38 +377,168 @@ def contract_warehouse(small_warehouse, tmp_path_factory) -> Warehouse:
     return wh
 
 
-def test_overview_kpis_from_every_mart_with_quarter_change(contract_warehouse):
-    at = show(run_app(contract_warehouse.path), "overview")
+def kpi_sums(wh: Warehouse, where: str = "true", params: list | None = None) -> dict[str, str]:
+    """Each KPI at AS_OF as the tiles must show it: the sum of its fct_governance_kpis rows."""
+    rows = wh.rows("select label, unit, currency, sum(numerator), sum(denominator) from marts.fct_governance_kpis "
+                   f"where as_of_date = ? and ({where}) group by all", [AS_OF, *(params or [])])
+    return {label: fmt.value(100.0 * float(n) / float(d) if unit == "pct" and d else None if unit == "pct" else n,
+                             unit, cur) for label, unit, cur, n, d in rows}
+
+
+def test_overview_tiles_are_the_kpi_rows(small_warehouse):
+    wh = small_warehouse
+    at = show(run_app(wh.path), "overview")
     m, d = metrics(at), deltas(at)
-    assert m["TCO to date"] == "12,500"          # 1,350 + 10,000 + 1,150
-    assert d["TCO to date"] == "+3,500"          # 12,500 − 9,000 (srv-01 alone at 2026-06-30)
-    assert m["Net book value"] == "4,600"        # 600 + 4,000 + 0
-    assert m["Refresh budget"] == "11,600"       # 1,300 + 1,300 + 9,000
-    assert m["Assets due for refresh"] == "3"
-    assert m["Device utilisation"] == "57.1 %"   # 100 × (1 + 2 + 1) / (2 + 2 + 3)
-    assert m["Stale records"] == "2"
-    assert m["Data quality pass rate"] == "96.7 %"   # 100 × (1 − 1/30)
-    assert d["Data quality pass rate"] == "+46.7"    # 96.67 − 50.0 (5 of 10 failed at 2026-06-30)
-    assert m["Overlapping SaaS apps"] == "2"
-    assert m["SaaS annual cost"] == "21,000"     # 12,000 + 3,000 + 6,000
-    # accepted risk on srv-01's ghost CI: no longer counts as open
-    open_by_status = contract_warehouse.one(
-        "select count(*) from marts.fct_reconciliation_exceptions where as_of_date = ? and status <> 'resolved'", [AS_OF])
-    assert m["Open exceptions"] == f"{open_by_status - 1:,}"
-    published = frame_with(at, "prior_value")
-    assert published.loc[published["kpi"] == "assets", "change"].iloc[0] == 14.0  # 19 − 5
+    want = kpi_sums(wh)
+    assert {k: m[k] for k in want} == want and len(want) >= 20
+    # hand-computed on landing_small (test_marts_small): Q3 9 new + 3 open = 12 open exceptions,
+    # Q2 had 4; true-up Visio 320 + SQL Server 112,000 + Acrobat 200
+    assert (m["Open reconciliation exceptions"], d["Open reconciliation exceptions"]) == ("12", "+8")
+    pct = [mm for mm in at.metric if mm.label == "Data-quality checks passed (row-weighted)"][0]
+    assert pct.value.endswith("%") and (pct.delta is None or pct.delta.endswith(" pp"))
+
+    # Under a cost center and an owner: a KPI with those dimensions sums its rows of them; one
+    # without (license position, data quality) keeps the estate's value and says so on the tile.
+    cc, owner = wh.rows("select cost_center, accountable_owner from marts.dim_asset where as_of_date = ? "
+                        "and cost_center is not null and accountable_owner is not null "
+                        "group by all order by count(*) desc, 1, 2 limit 1", [AS_OF])[0]
+    set_filter(at, "f_cost_centers", [cc])
+    set_filter(at, "f_owners", [owner])
+    at = show(at, "overview")
+    m = metrics(at)
+    both = kpi_sums(wh, "breakdown like '%accountable_owner%' and cost_center = ? and accountable_owner = ?", [cc, owner])
+    estate = kpi_sums(wh, "breakdown = ''")
+    by_cc_class = kpi_sums(wh, "breakdown = 'cost_center,asset_class' and cost_center = ?", [cc])
+    assert {k: m[k] for k in both} == both
+    assert {k: m[f"{k} · whole estate"] for k in estate} == estate
+    assert {k: m[f"{k} · not by owner"] for k in by_cc_class} == by_cc_class  # owner does not apply
+    assert sum(1 for mm in at.metric if mm.label.endswith("whole estate")) == len(estate)
+
+
+SILENT_LANDING_DROPS = "network_scan"
+
+
+@pytest.fixture(scope="module")
+def silent_warehouse(tmp_path_factory) -> Warehouse:
+    """landing_small where the network_scan discovery feed stops after 2026-06-30: its rows are
+    gone from the 2026-09-30 devices export (last seen 2026-06-15, window 45 days: silent)."""
+    from conftest import SMALL_LANDING, built_warehouse
+
+    root = tmp_path_factory.mktemp("silent")
+    landing = root / "landing"
+    shutil.copytree(SMALL_LANDING, landing)
+    devices = landing / "discovery" / "2026-09-30" / "devices.csv"
+    lines = devices.read_text().splitlines(keepends=True)
+    devices.write_text("".join(l for l in lines if f",{SILENT_LANDING_DROPS}," not in l))
+    return built_warehouse(landing, root / "warehouse.duckdb")
+
+
+def test_a_silent_feed_is_one_finding_not_a_worse_estate(silent_warehouse):
+    wh = silent_warehouse
+    # PRN-01 (CI007, in use) was only ever seen by network_scan: its ghost CI is the feed's finding
+    explained = wh.rows("select e.exception_type, a.asset_name from marts.fct_reconciliation_exceptions e "
+                        "join marts.dim_asset a using (asset_id, as_of_date) join marts.fct_stale_records s "
+                        "using (asset_id, as_of_date) where as_of_date = ? and e.counts_as_open "
+                        "and s.silent_feed = 'network_scan' group by all order by 1, 2", [AS_OF])
+    assert ("ghost_ci", "prn-01") in [(t, n.lower()) for t, n in explained]
+    kpi = dict(wh.rows("select kpi, value from marts.fct_governance_kpi_summary where as_of_date = ?", [AS_OF]))
+    open_all = wh.one("select count(*) from marts.fct_reconciliation_exceptions where as_of_date = ? "
+                      "and counts_as_open", [AS_OF])
+    assert kpi["silent_feed_exceptions"] == len(explained) >= 1
+    assert kpi["open_exceptions"] == open_all - len(explained)
+
+    at = show(run_app(wh.path), "overview")
+    banner = " ".join(w.value for w in at.warning)
+    assert "Feed `network_scan` is silent" in banner and f"explains {len(explained)} open exceptions" in banner
+    assert metrics(at)["Open reconciliation exceptions"] == f"{open_all - len(explained):,}"
+    at = show(at, "exceptions")
+    assert "Feed `network_scan` is silent" in " ".join(w.value for w in at.warning)
+    assert metrics(at)["Open exceptions explained by a silent feed"] == f"{len(explained):,}"
+
+
+def test_a_shared_url_restores_filters_drill_and_codes_keep_their_case(small_warehouse):
+    wh = small_warehouse
+    os.environ["ITAM_WAREHOUSE"] = str(wh.path)
+    cc = wh.one("select cost_center from marts.dim_asset where as_of_date = ? and cost_center is not null "
+                "group by 1 order by count(*) desc, 1 limit 1", [PREV])
+    at = AppTest.from_file(str(REPO / "dashboards" / "app.py"), default_timeout=120)
+    at.query_params["as_of"] = PREV
+    at.query_params["cc"] = cc
+    at.query_params["drill_ov_class"] = "laptop"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="f_as_of").value == PREV
+    assert at.sidebar.multiselect(key="f_cost_centers").value == [cc]
+    assert at.selectbox(key="drill_ov_class").value == "laptop"
+    assert any(c.value.startswith(f"As of {PREV}; cost center: {cc}") for c in at.caption)  # not lower-cased
+    # ... and the view written back to the URL for the next person
+    set_filter(at, "f_classes", ["laptop"])
+    at.run()
+    url = {k: v if isinstance(v, list) else [v] for k, v in at.query_params.items()}
+    assert (url["cc"], url["class"], url["as_of"], url["drill_ov_class"]) == ([cc], ["laptop"], [PREV], ["laptop"])
+
+
+def test_formatting_reads_like_a_finished_product():
+    assert fmt.money_short(11_345_516.61, "EUR") == "€11.3M"
+    assert fmt.money_short(845_200, "EUR") == "€845.2K"
+    assert fmt.money_short(950.4, "EUR") == "€950"
+    assert fmt.money(11_345_516.61, "EUR") == "€11,345,516.61"
+    assert fmt.money(-1200, "CHF") == "-CHF 1,200.00"
+    assert fmt.pp(-5.7) == "-5.7 pp" and fmt.pp(0.01) == "0.0 pp"
+    assert fmt.change(3.5, "pct") == "+3.5 pp" and fmt.change(12, "count") == "+12"
+    assert fmt.change(1_200_000, "currency", "USD") == "+$1.2M"
+    for missing in (None, float("nan"), pd.NA, pd.NaT, ""):
+        assert fmt.money(missing, "EUR") == fmt.percent(missing) == fmt.count(missing) == "—"
+    assert [fmt.label(c) for c in ("true_up_exposure", "asset_id", "tco_to_date", "saas_app", "rows_checked")] == \
+        ["True-up exposure", "Asset ID", "TCO to date", "SaaS app", "Rows checked"]
+    assert fmt.printf_money("EUR") == "€%,.2f"
+    assert fmt.excel_money_format("EUR") == '"€"#,##0.00;-"€"#,##0.00'
+
+
+def test_tables_read_names_first_with_cost_center_names(small_warehouse):
+    at = show(run_app(small_warehouse.path), "exceptions")
+    listed = frame_with(at, "exception_id")
+    cols = list(listed.columns)
+    assert cols.index("exception_id") > cols.index("exception_type")  # hash ids are not first
+    assert cols[-1].endswith("_id") or "asset_id" in cols[-2:]
+    assert "cost_center_name" in cols and cols.index("cost_center_name") == cols.index("cost_center") + 1
+    names = dict(small_warehouse.rows("select cost_center, cost_center_name from marts.dim_cost_center "
+                                      "where as_of_date = ?", [AS_OF]))
+    for code, name in zip(listed["cost_center"], listed["cost_center_name"]):
+        assert name == names.get(code, "—")
+    assert not (listed.astype(str) == "None").any().any()
+
+
+def test_itam_docs_writes_an_offline_site(small_warehouse, tmp_path):
+    from dagster_project.commands.docs import write_docs
+
+    index = write_docs(small_warehouse.path, tmp_path / "docs", REPO / "taxonomy")
+    site = index.parent
+    assert {p.name for p in site.iterdir()} >= {"index.html", "dbt.html", "taxonomy.html", "data-quality.html"}
+    for page in ("index.html", "taxonomy.html", "data-quality.html"):
+        text = (site / page).read_text()
+        assert "<script src=" not in text and "<link rel=\"stylesheet\" href=\"http" not in text, page
+    quality = (site / "data-quality.html").read_text()
+    # every expectation of the latest export, with its counts, and no GX run called __none__
+    n = small_warehouse.one("select count(*) from audit.expectation_results r where export_date = "
+                            "(select max(export_date) from audit.expectation_results x where x.source = r.source "
+                            "and x.entity = r.entity)")
+    assert quality.count("<tr><td><span class=") == n > 0
+    assert "__none__" not in quality
+    dbt_page = (site / "dbt.html").read_text()
+    assert "fct_governance_kpis" in dbt_page and "stg_cmdb__configuration_items" in dbt_page
 
 
 def test_costs_page_tco_by_cost_center_allocation_and_drill(contract_warehouse):
     at = show(run_app(contract_warehouse.path), "costs")
     m = metrics(at)
-    assert m["TCO to date"] == "12,500"
-    assert m["TCO annualised"] == "3,350"        # 450 + 2,500 + 400
+    assert m["TCO to date"] == "€12.5K"          # 1,350 + 10,000 + 1,150
+    assert m["TCO annualised"] == "€3.4K"        # 450 + 2,500 + 400 = 3,350
     assert m["Assets with cost"] == "3"
     by_cc = frame_with(at, "tco_to_date")
     assert dict(zip(by_cc["cost_center"], by_cc["tco_to_date"].astype(float))) == {
         "CC-IT-INFRA": 10000.0, "CC-ENG": 1350.0, "CC-SALES": 1150.0}
-    assert m["Allocated in 2026-09"] == "1,500"  # 600 + 400 + 250.50 + 249.50 (latest period first)
+    assert m["Allocated in 2026-09"] == "€1.5K"  # 600 + 400 + 250.50 + 249.50 (latest period first)
     at.selectbox(key="drill_tco_cc").set_value("CC-IT-INFRA").run()
     assets = [df for df in frames(at) if "lifecycle_state" in df.columns]
     assert [df["asset_name"].tolist() for df in assets] == [["srv-01"]]
@@ -398,21 +546,21 @@ def test_costs_page_tco_by_cost_center_allocation_and_drill(contract_warehouse):
     set_filter(at, "f_departments", ["Sales"])
     at = show(at, "costs")
     m = metrics(at)
-    assert m["TCO to date"] == "1,150"           # lap-004 is CC-SALES
-    assert m["Allocated in 2026-09"] == "500"    # 250.50 + 249.50
+    assert m["TCO to date"] == "€1.2K"           # lap-004 is CC-SALES: 1,150
+    assert m["Allocated in 2026-09"] == "€500"   # 250.50 + 249.50
     assert not any("not broken down" in c.value for c in at.caption)
     set_filter(at, "f_classes", ["server"])
     at = show(at, "costs")
-    assert metrics(at)["TCO to date"] == "0"     # no server in Sales
-    assert metrics(at)["Allocated in 2026-09"] == "500"  # allocations have no asset class ...
+    assert "No assets with cost match Sales + server" in not_built(at)  # no server in Sales
+    assert metrics(at)["Allocated in 2026-09 · not by asset class"] == "€500"  # allocations have no class ...
     assert any("not broken down by asset class" in c.value for c in at.caption)  # ... and say so
 
 
 def test_lifecycle_page_utilisation_and_refresh_plan_drill(contract_warehouse):
     at = show(run_app(contract_warehouse.path), "lifecycle")
     m = metrics(at)
-    assert (m["Assets"], m["Active"], m["Utilisation"]) == ("7", "4", "57.1 %")
-    assert (m["Assets due"], m["Refresh budget"], m["Quarters"]) == ("3", "11,600", "2")
+    assert (m["Assets"], m["Active"], m["Utilisation"]) == ("7", "4", "57.1%")
+    assert (m["Assets due"], m["Refresh budget"], m["Quarters"]) == ("3", "€11.6K", "2")  # 1,300 + 1,300 + 9,000
     at.selectbox(key="drill_rp_quarter").set_value("2026Q4").run()
     assert not at.exception
     drilled = [df for df in frames(at) if "lifecycle_state" in df.columns and "planned_quarter" not in df.columns]
@@ -421,8 +569,8 @@ def test_lifecycle_page_utilisation_and_refresh_plan_drill(contract_warehouse):
     set_filter(at, "f_cost_centers", ["CC-IT-INFRA"])
     at = show(at, "lifecycle")
     m = metrics(at)
-    assert (m["Assets"], m["Active"], m["Utilisation"]) == ("2", "2", "100.0 %")
-    assert (m["Assets due"], m["Refresh budget"]) == ("1", "9,000")
+    assert (m["Assets"], m["Active"], m["Utilisation"]) == ("2", "2", "100.0%")
+    assert (m["Assets due"], m["Refresh budget"]) == ("1", "€9K")
 
 
 def test_licenses_page_reclamation_rows_drill_to_devices(contract_warehouse):
@@ -430,7 +578,7 @@ def test_licenses_page_reclamation_rows_drill_to_devices(contract_warehouse):
     at.selectbox(key="drill_lic_product").set_value("Visio Professional").run()
     assert not at.exception
     m = metrics(at)
-    assert (m["Candidates"], m["Savings per year if reclaimed"]) == ("2", "320")  # 2 × 160
+    assert (m["Candidates"], m["Savings per year if reclaimed"]) == ("2", "€320")  # 2 × 160
     devices = [df for df in frames(at) if "lifecycle_state" in df.columns]
     assert sorted(devices[-1]["asset_name"]) == ["lap-001", "lap-002"]
 
@@ -438,7 +586,7 @@ def test_licenses_page_reclamation_rows_drill_to_devices(contract_warehouse):
 def test_quality_saas_and_exception_pages_on_contract_marts(contract_warehouse):
     at = show(run_app(contract_warehouse.path), "quality")
     m = metrics(at)
-    assert (m["Rows checked"], m["Rows failing"], m["Pass rate"]) == ("30", "1", "96.7 %")
+    assert (m["Rows checked"], m["Rows failing"], m["Pass rate"]) == ("30", "1", "96.7%")
     assert (m["Records"], m["Stale records"]) == ("3", "2")
     at.selectbox(key="drill_st_source").set_value("cmdb").run()
     stale = frame_with(at, "record_key")
@@ -453,12 +601,13 @@ def test_quality_saas_and_exception_pages_on_contract_marts(contract_warehouse):
     at = show(at, "saas")
     m = metrics(at)
     assert (m["Apps"], m["Annual cost"], m["Overlapping categories"], m["Annual cost in overlaps"]) == \
-        ("3", "21,000", "1", "15,000")       # video conferencing: 12,000 + 3,000
+        ("3", "€21K", "1", "€15K")           # video conferencing: 12,000 + 3,000
 
     at = show(at, "exceptions")
     rows = frame_with(at, "resolution_action")
     assert rows["resolution_action"].tolist().count("accepted_risk") == 1
-    assert metrics(at)["Counting as open"] == f"{len(rows) - 1:,}"
+    # the tile is the governance KPI (built before this copy's hand edit): the KPI rows' sum
+    assert metrics(at)["Open reconciliation exceptions"] == kpi_sums(contract_warehouse)["Open reconciliation exceptions"]
     drift = frame_with(at, "attribute")
     assert drift[["attribute", "old_value", "new_value"]].values.tolist() == [["cost_center", "CC-FIN", "CC-ENG"]]
 
@@ -470,7 +619,10 @@ def test_every_page_copes_when_nothing_matches_the_filters(contract_warehouse):
     for page in PAGES:
         show(at, page)
     at = show(at, "overview")
-    assert metrics(at)["Assets"] == "0"
+    assert "No assets match server + (none)" in not_built(at)
+    assert metrics(at)["Assets in service"] == "0"
+    at = show(at, "exceptions")
+    assert len(at.get("download_button")) == 0  # empty tables offer nothing to download
 
 
 def test_itam_dashboard_binds_localhost_unless_told():

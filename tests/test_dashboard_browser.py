@@ -8,6 +8,7 @@ git), else to the test's tmp dir."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -41,6 +42,10 @@ ERRORS = """[...document.querySelectorAll('[data-testid="stException"], [data-te
   .map(e => e.innerText.slice(0, 500))"""
 TITLE = "document.querySelector('h1') ? document.querySelector('h1').innerText : ''"
 BODY = "document.body.innerText"
+METRICS = """[...document.querySelectorAll('[data-testid="stMetric"]')].map(m => m.innerText.replace(/\\s+/g, ' '))"""
+# The Python repr of a missing value anywhere in the page's text (tables draw on a canvas and are
+# checked by the AppTests; "(none)" is the filter value for "no owner" and is not this).
+REPR_OF_MISSING = r"\b(None|nan|NaN|NaT)\b"
 
 
 def _free_port() -> int:
@@ -133,8 +138,36 @@ def test_every_page_renders_in_chromium_without_error(chromium, served, tmp_path
             problems.append(f"{title}: error box: {errors} (see {shot})")
         if not heading:
             problems.append(f"{title}: no page title drawn (see {shot})")
+        shown = re.findall(REPR_OF_MISSING, chromium.js(BODY))
+        if shown:
+            problems.append(f"{title}: shows {sorted(set(shown))} (see {shot})")
         assert shot.stat().st_size > 10_000, f"{title}: screenshot looks blank"
     assert not problems, "\n".join(problems)
+
+    # Money on the Overview's tiles carries the reporting currency, abbreviated (€112.5K).
+    chromium.goto(url)
+    assert _settled(chromium)
+    tiles = chromium.js(METRICS)
+    exposure = [t for t in tiles if t.startswith("License true-up exposure")]
+    assert exposure and re.search(r"€\d+(\.\d)?[KMB]?", exposure[0]), tiles
+
+    # A URL with filters opens the same view: the sidebar and the header show them, codes in case.
+    cc = duckdb.connect(str(published), read_only=True).execute(
+        "select cost_center from marts.dim_asset where as_of_date = '2026-09-30' and cost_center is not null "
+        "group by 1 order by count(*) desc, 1 limit 1").fetchone()[0]
+    chromium.goto(f"{url}/exceptions?cc={cc}&class=laptop")
+    assert _settled(chromium)
+    body = chromium.js(BODY)
+    assert f"cost center: {cc}; asset class: laptop" in body, body[:500]
+    assert chromium.js("document.querySelector('h1').innerText") == "Reconciliation exceptions"
+    chromium.screenshot(shots / "exceptions_from_url.png")
+
+    # An empty selection says what matched nothing instead of drawing empty charts.
+    chromium.goto(f"{url}/?owner=%28none%29&class=server")
+    assert _settled(chromium)
+    assert "No assets match server + (none)" in chromium.js(BODY)
+    assert not re.findall(REPR_OF_MISSING, chromium.js(BODY))
+    chromium.screenshot(shots / "overview_empty_selection.png")
 
     # A build publishes a new file while the server runs: after a reload the new as-of shows.
     building = published.with_name(published.name + ".building")

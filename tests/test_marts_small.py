@@ -175,7 +175,7 @@ def test_lineage_on_every_raw_row(small_warehouse):
 def test_governance_kpis_with_prior_quarter(small_warehouse):
     def kpi(name, as_of=Q3):
         cols = ("value", "prior_value", "change", "change_pct", "trend", "assessment")
-        (row,) = small_warehouse.rows(f"select {', '.join(cols)} from marts.fct_governance_kpis "
+        (row,) = small_warehouse.rows(f"select {', '.join(cols)} from marts.fct_governance_kpi_summary "
                                       "where kpi = ? and as_of_date = ?", [name, as_of])
         return dict(zip(cols, row))
     # Q3 exceptions (test_exceptions_second_quarter_with_status): 9 new + 3 open = 12 not resolved;

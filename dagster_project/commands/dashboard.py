@@ -18,4 +18,5 @@ def streamlit_command(args) -> list[str]:
 def run(args) -> int:
     env = dict(os.environ, ITAM_WAREHOUSE=str(args.warehouse.resolve()))
     print(f"dashboards on http://{args.host}:{args.port} reading {args.warehouse}", flush=True)
-    return subprocess.call(streamlit_command(args), env=env)
+    # Streamlit reads .streamlit/config.toml (theme, toolbar) from its working directory.
+    return subprocess.call(streamlit_command(args), env=env, cwd=PROJECT_ROOT)

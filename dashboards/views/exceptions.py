@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, drill
+from dagster_project import formatting as fmt
+from dashboards import charts, drill, tiles
 from dashboards.data import columns, has, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
-from dashboards.kpis import open_exception
-from dashboards.ui import built, header
+from dashboards.ui import built, header, no_match
 
 f = current()
 header("Reconciliation exceptions", f,
        "Status against the previous snapshot: **new** (first seen now), **open** (seen before too), "
        "**reopened** (back after being resolved), **resolved** (gone now).")
+tiles.silent_feed_banner(f)
 
 EX = "marts.fct_reconciliation_exceptions"
 BASE = ("exception_id", "exception_type", "status", "asset_id", "detail", "first_detected_on", "last_detected_on")
@@ -29,24 +30,34 @@ if chosen_status:
 
 counts = query(f"select e.exception_type, e.status, count(*) as exceptions from {EX} e where {where} group by all",
                params)
-open_now = query(f"select count(*) as n from {EX} e where {p.sql} and {open_exception('e')}", p.params)["n"][0]
-c = st.columns(5)
-c[0].metric("Exceptions shown", f"{int(counts['exceptions'].sum()):,}")
-c[1].metric("Counting as open", f"{int(open_now):,}", help="New, open or reopened and not accepted as a risk "
-            "or a false positive (recorded resolutions), whatever the status filter")
-for col, s in zip(c[2:], ("new", "open", "reopened")):
-    col.metric(s.capitalize(), f"{int(counts.loc[counts['status'] == s, 'exceptions'].sum()):,}")
+# The tiles are the governance KPIs (fct_governance_kpis), as on the Overview; "shown" is the list below.
+if tiles.available():
+    shown_tiles = tiles.tiles(tiles.kpi_series(f), f.as_of, ["open_exceptions", "silent_feed_exceptions",
+                                                             "new_exceptions", "resolved_exceptions"])
+    row = st.columns(len(shown_tiles) + 1)
+    for col, t in zip(row, shown_tiles):
+        tiles.show(t, col)
+    row[-1].metric("Exceptions listed below", fmt.count(counts["exceptions"].sum()), border=True,
+                  help="Under the status filter above, whatever counts as open")
 
 st.subheader("By type and status")
-clicked = drill.chart(charts.stacked_bars(counts, "exception_type", "exceptions", "status"), "ex_types")
-etype = drill.choice("Drill into type", sorted(counts["exception_type"].unique()), "ex_type", clicked)
+etype = None
+if counts.empty:
+    no_match(f, "exceptions")
+else:
+    clicked = drill.chart(charts.stacked_bars(counts, "exception_type", "exceptions", "status",
+                                              value_title="exceptions"), "ex_types")
+    etype = drill.choice("Drill into type", sorted(counts["exception_type"].unique()), "ex_type", clicked)
 
 pt = predicate(f, EX, "e", dates="upto")
 trend = query(f"select cast(e.as_of_date as varchar) as as_of_date, e.exception_type, count(*) as exceptions "
-              f"from {EX} e where {pt.sql} and {open_exception('e')} group by all order by 1",
+              f"from {EX} e where {pt.sql} and e.counts_as_open group by all order by 1",
               pt.params)
-st.subheader("Open exceptions across as-of dates")
-st.altair_chart(charts.trend(trend, "exceptions", "exception_type", y_title="open exceptions"), width="stretch")
+st.subheader("Exceptions counting as open across as-of dates")
+if trend.empty:
+    st.caption("Nothing counts as open up to this as-of date.")
+else:
+    st.altair_chart(charts.trend(trend, "exceptions", "exception_type", y_title="exceptions"), width="stretch")
 
 # Resolution columns (who decided what, when) come with the reconciliation workflow: any column
 # beyond the base contract is shown right after it, so recorded decisions appear as soon as built.

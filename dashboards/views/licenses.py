@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, drill
-from dashboards.data import pick, query
+from dashboards import charts, drill, tiles
+from dashboards.data import currency, pick, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
 from dashboards.ui import built, header, money, num
@@ -23,19 +23,25 @@ POS = "marts.fct_license_position"
 p = predicate(f, POS, "l")
 lic = query(f"select l.* from {POS} l where {p.sql} order by l.position, l.product", p.params)
 
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Products", f"{lic['product'].nunique():,}")
-c2.metric("To true up (after reharvesting)", f"{int((lic['true_up_units'] > 0).sum()):,}")
-c3.metric("True-up, one-time (perpetual)", money(lic["true_up_exposure_one_time"].sum()))
-c4.metric("True-up per year (subscriptions)", money(lic["true_up_exposure_per_year"].sum()))
-c5, c6, c7 = st.columns(3)
-c5.metric("Recurring savings per year", money(lic["recurring_savings_per_year"].sum()),
-          help="Idle licenses that can be dropped: subscription price or the perpetual support fee; "
-               "0 on products with anything left to buy")
-c6.metric("Reharvest value (one-time)", money(lic["reharvest_value"].sum()),
+# The licensing figures are the governance KPIs (fct_governance_kpis, as on the Overview); the
+# rest are sums of the rows below. One-time and per-year money are never added together.
+whole = tiles.scope_note(p.unapplied, whole=True)
+row = st.columns(4)
+row[0].metric("Products" + whole, f"{lic['product'].nunique():,}", border=True)
+if tiles.available():
+    series = tiles.kpi_series(f)
+    for col, t in zip(row[1:], tiles.tiles(series, f.as_of, ["true_up_exposure_one_time", "true_up_exposure_per_year",
+                                                             "recurring_savings_per_year"])):
+        tiles.show(t, col)
+c5, c6, c7, c8 = st.columns(4)
+c5.metric("To true up (after reharvesting)" + whole, f"{int((lic['true_up_units'] > 0).sum()):,}")
+c6.metric("Reharvest value (one-time)" + whole, money(lic["reharvest_value"].sum()),
           help="Perpetual licenses reusable instead of bought; not a saving")
-c7.metric("Shelfware per year", money(lic["shelfware_cost_per_year"].sum()),
+c7.metric("Shelfware per year" + whole, money(lic["shelfware_cost_per_year"].sum()),
           help="Entitlements paid for but assigned to no consumption")
+if tiles.available():
+    for t in tiles.tiles(series, f.as_of, ["under_licensed_products"]):
+        tiles.show(t, c8)
 
 st.subheader("Position by product")
 clicked = drill.chart(charts.license_position(lic), "lic_position")
@@ -63,7 +69,9 @@ trend = query(f"select cast(l.as_of_date as varchar) as as_of_date, "
               f"from {POS} l where {pt.sql} group by 1 order by 1", pt.params)
 long = trend.melt("as_of_date", var_name="measure", value_name="amount")
 st.subheader("Yearly figures across as-of dates (one-time amounts are in the table)")
-st.altair_chart(charts.trend(long, "amount", "measure", y_title="amount"), width="stretch")
+if not long.empty:
+    st.altair_chart(charts.trend(long, "amount", "measure", y_title=f"amount ({currency() or 'reporting currency'})"),
+                    width="stretch")
 
 st.subheader("Reclamation candidates")
 REC = "marts.fct_license_reclamation"

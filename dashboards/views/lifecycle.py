@@ -8,7 +8,8 @@ from dashboards import charts, drill
 from dashboards.data import columns, pick, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
-from dashboards.ui import built, header, money, num, pct
+from dashboards.tiles import scope_note
+from dashboards.ui import built, header, money, no_match, num, pct
 
 f = current()
 header("Hardware lifecycle & refresh plan", f)
@@ -20,8 +21,13 @@ states = query("select coalesce(a.asset_class, '(unclassified)') as asset_class,
                "coalesce(a.lifecycle_state, '(unknown)') as lifecycle_state, count(*) as assets "
                f"from marts.dim_asset a where {p.sql} and {hw} group by all", p.params)
 st.subheader("Devices by class and lifecycle state")
-clicked = drill.chart(charts.stacked_bars(states, "asset_class", "assets", "lifecycle_state"), "lc_states")
-cls = drill.choice("Drill into class", sorted(states["asset_class"].unique()), "lc_class", clicked)
+cls = None
+if states.empty:
+    no_match(f, "devices")
+else:
+    clicked = drill.chart(charts.stacked_bars(states, "asset_class", "assets", "lifecycle_state",
+                                              value_title="devices"), "lc_states")
+    cls = drill.choice("Drill into class", sorted(states["asset_class"].unique()), "lc_class", clicked)
 if cls:
     where = f"{hw} and " + ("a.asset_class is null" if cls == "(unclassified)" else "a.asset_class = ?")
     drill.assets(f, where, [] if cls == "(unclassified)" else [cls], name=f"devices_{cls}_{f.as_of}",
@@ -38,11 +44,13 @@ if built(UT, "Utilisation by class and cost center", "assets_active", "assets_id
     by_class["activity"] = by_class["activity"].str.replace("assets_", "")
     total, active = util["assets_total"].sum(), util["assets_active"].sum()
     c1, c2, c3 = st.columns(3)
-    c1.metric("Assets", num(total))
-    c2.metric("Active", num(active))
-    c3.metric("Utilisation", pct(100.0 * active / total if total else None))
-    st.altair_chart(charts.stacked_bars(by_class.fillna({"asset_class": "(unclassified)"}), "asset_class", "assets",
-                                        "activity", drill=False), width="stretch")
+    note = scope_note(pu.unapplied)
+    c1.metric("Assets" + note, num(total))
+    c2.metric("Active" + note, num(active))
+    c3.metric("Utilisation" + note, pct(100.0 * active / total if total else None))
+    if not by_class.empty:
+        st.altair_chart(charts.stacked_bars(by_class.fillna({"asset_class": "(unclassified)"}), "asset_class",
+                                            "assets", "activity", drill=False, value_title="assets"), width="stretch")
     show_table(util, f"utilization_{f.as_of}")
     note_unapplied(pu)
 
@@ -66,12 +74,16 @@ if built(RP, "Refresh plan (warranty end, end of life, age)", "replacement_cost_
     c1.metric("Assets due", num(plan["assets"].sum()))
     c2.metric("Refresh budget", money(plan["replacement_cost_estimate"].sum()))
     c3.metric("Quarters", num(plan["planned_quarter"].nunique()))
-    stack = st.radio("Stack by", ["cost_center", "reason"], horizontal=True, key="rp_stack",
-                     format_func=lambda s: s.replace("_", " "))
-    budget = plan.groupby(["planned_quarter", stack], as_index=False)["replacement_cost_estimate"].sum()
-    clicked = drill.chart(charts.budget_by_quarter(budget, "planned_quarter", "replacement_cost_estimate", stack),
-                          "rp_budget")
-    q = drill.choice("Drill into quarter", sorted(plan["planned_quarter"].unique()), "rp_quarter", clicked)
+    q = None
+    if plan.empty:
+        no_match(f, "assets due for refresh")
+    else:
+        stack = st.radio("Stack by", ["cost_center", "reason"], horizontal=True, key="rp_stack",
+                         format_func=lambda s: s.replace("_", " "))
+        budget = plan.groupby(["planned_quarter", stack], as_index=False)["replacement_cost_estimate"].sum()
+        clicked = drill.chart(charts.budget_by_quarter(budget, "planned_quarter", "replacement_cost_estimate", stack),
+                              "rp_budget")
+        q = drill.choice("Drill into quarter", sorted(plan["planned_quarter"].unique()), "rp_quarter", clicked)
     show_table(plan[plan["planned_quarter"] == q] if q else plan, f"refresh_plan_by_quarter_{f.as_of}",
                caption="Rolled up per planned quarter, cost center and reason.")
     note_unapplied(pr)

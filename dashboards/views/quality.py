@@ -2,16 +2,60 @@
 updated within their policy window, and rows the loads rejected."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import charts, drill
-from dashboards.data import has, pick, query
+from dashboards.data import has, pick, query, warehouse_path
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
-from dashboards.ui import built, header, num, pct
+from dashboards.tiles import scope_note
+from dashboards.ui import built, header, no_match, num, pct
+
+WORST = 5  # series drawn on their own; the others are summed into one line
+
+
+def worst_series(trend: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """The WORST source.entity series by pass rate at the as-of date (a series with nothing checked
+    at that date, e.g. a silent feed, counts as worst), the others summed into one line that says
+    how many it holds: a readable chart however many sources a landing has."""
+    t = trend.assign(pass_rate_pct=100.0 * (1 - trend["rows_failed"] / trend["rows_checked"].where(trend["rows_checked"] > 0)))
+    now = t[t["as_of_date"] == as_of].set_index("source_entity")["pass_rate_pct"]
+    rank = {s: now.get(s, float("nan")) for s in t["source_entity"].unique()}
+    ordered = sorted(rank, key=lambda s: (not pd.isna(rank[s]), rank[s] if not pd.isna(rank[s]) else 0, s))
+    worst = ordered[:WORST]
+    shown = t[t["source_entity"].isin(worst)].assign(series=lambda d: d["source_entity"])
+    rest = t[~t["source_entity"].isin(worst)]
+    if not rest.empty:
+        others = len(ordered) - len(worst)
+        summed = rest.groupby("as_of_date", as_index=False)[["rows_checked", "rows_failed"]].sum()
+        summed["pass_rate_pct"] = 100.0 * (1 - summed["rows_failed"] / summed["rows_checked"].where(summed["rows_checked"] > 0))
+        summed["series"] = f"the other {others} (together)"
+        shown = pd.concat([shown, summed], ignore_index=True)
+    # A series with nothing checked at a date (silent feed) is drawn at 0 so its drop shows.
+    return shown.assign(pass_rate_pct=shown["pass_rate_pct"].fillna(0.0))[["as_of_date", "series", "pass_rate_pct"]]
+
+
+def report_html() -> bytes:
+    """The offline data-quality report of the published warehouse, rendered when clicked."""
+    import duckdb
+
+    from dagster_project.quality.datadocs import quality_report_html
+
+    con = duckdb.connect(str(warehouse_path()), read_only=True)
+    try:
+        return quality_report_html(con).encode("utf-8")
+    finally:
+        con.close()
+
 
 f = current()
 header("Data quality & stale records", f)
+left, right = st.columns([2, 5])
+left.download_button("Data-quality report (HTML)", report_html, file_name=f"data-quality-{f.as_of}.html",
+                     mime="text/html", icon=":material/description:", on_click="ignore", key="dq_report")
+right.caption("Every expectation of every load, one file that opens without internet (also served by "
+              "`itam docs`, with the dbt docs and the taxonomy report).")
 
 # -- rule pass rates -----------------------------------------------------------------------------
 DQ = "marts.fct_data_quality"
@@ -26,14 +70,20 @@ if built(DQ, "Data quality per source, entity and rule", "rows_checked", "rows_f
                 f"from {DQ} q where {pq.sql} group by all order by pass_rate_pct, 1, 2", pq.params)
     checked, failed = now["rows_checked"].sum(), now["rows_failed"].sum()
     c1, c2, c3 = st.columns(3)
-    c1.metric("Rows checked", num(checked))
-    c2.metric("Rows failing", num(failed))
-    c3.metric("Pass rate", pct(100.0 * (1 - failed / checked) if checked else None))
+    note = scope_note(pq.unapplied)
+    c1.metric("Rows checked" + note, num(checked))
+    c2.metric("Rows failing" + note, num(failed))
+    c3.metric("Pass rate" + note, pct(100.0 * (1 - failed / checked) if checked else None))
     pqt = predicate(f, DQ, "q", dates="upto")
     trend = query(f"select cast(q.as_of_date as varchar) as as_of_date, {src} as source_entity, "
-                  f"100.0 * (1 - sum(q.rows_failed) / nullif(sum(q.rows_checked), 0)) as pass_rate_pct "
+                  f"sum(q.rows_checked) as rows_checked, sum(q.rows_failed) as rows_failed "
                   f"from {DQ} q where {pqt.sql} group by all order by 1", pqt.params)
-    st.altair_chart(charts.trend(trend, "pass_rate_pct", "source_entity", y_title="pass rate (%)"), width="stretch")
+    if trend.empty:
+        no_match(f, "data-quality results")
+    else:
+        st.markdown(f"**Pass rate across as-of dates: the {WORST} worst sources, the rest as one line**")
+        st.altair_chart(charts.trend(worst_series(trend, f.as_of), "pass_rate_pct", "series",
+                                     y_title="pass rate (%)"), width="stretch")
     show_table(now, f"data_quality_{f.as_of}", caption="Worst first.")
     note_unapplied(pq)
 

@@ -8,6 +8,7 @@ from dashboards import charts, drill
 from dashboards.data import columns, pick, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
+from dashboards.tiles import scope_note
 from dashboards.ui import built, header, money, num
 
 f = current()
@@ -22,10 +23,12 @@ if built(SO, "SaaS apps by function category", "function_category", "annual_cost
     cats = (apps.groupby("function_category", as_index=False)
             .agg(apps=(app, "count"), annual_cost=("annual_cost", "sum"), overlap=("overlap_flag", "max")))
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Apps", num(len(apps)))
-    c2.metric("Annual cost", money(apps["annual_cost"].sum()))
-    c3.metric("Overlapping categories", num(int(cats["overlap"].fillna(False).astype(bool).sum())))
-    c4.metric("Annual cost in overlaps", money(apps.loc[apps["overlap_flag"].fillna(False).astype(bool), "annual_cost"].sum()))
+    note = scope_note(ps.unapplied, whole=True)  # one row per app: the global filters cannot apply
+    c1.metric("Apps" + note, num(len(apps)))
+    c2.metric("Annual cost" + note, money(apps["annual_cost"].sum()))
+    c3.metric("Overlapping categories" + note, num(int(cats["overlap"].fillna(False).astype(bool).sum())))
+    c4.metric("Annual cost in overlaps" + note,
+              money(apps.loc[apps["overlap_flag"].fillna(False).astype(bool), "annual_cost"].sum()))
 
     st.subheader("Annual cost by function category")
     clicked = drill.chart(charts.flagged_bars(cats, "function_category", "annual_cost", "overlap",

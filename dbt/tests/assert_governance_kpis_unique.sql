@@ -1,5 +1,11 @@
--- One row per KPI and snapshot date: the dashboards read the KPI by key.
-select kpi, as_of_date, count(*) as rows
+-- One row per KPI, snapshot date and filter combination (NULL = none): the dashboards sum these
+-- rows under their filters, so a duplicate would count twice. The summary has one per KPI and date.
+select 'fct_governance_kpis' as model, kpi, as_of_date, count(*) as rows
 from {{ ref('fct_governance_kpis') }}
-group by all
+group by kpi, as_of_date, cost_center, asset_class, accountable_owner, silent_feed
+having count(*) > 1
+union all
+select 'fct_governance_kpi_summary', kpi, as_of_date, count(*)
+from {{ ref('fct_governance_kpi_summary') }}
+group by kpi, as_of_date
 having count(*) > 1
