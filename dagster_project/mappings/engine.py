@@ -307,13 +307,14 @@ class _Plan:
                 v = (m.group(1) if self.regex.groups else m.group(0)) or ""
             if v and self.reject_rx and self.reject_rx.search(v):
                 raise ValueProblem(f"'{_short(v)}': {s.reject_if.reason}")
+            defaulted = False
             if not v and s.default is not None:
-                v = self._special(s.default, ctx)
+                v, defaulted = self._special(s.default, ctx), True
                 stats[(self.label, f"empty → declared default '{s.default}'")] += 1
             case_hit = False
             for c, rx in self.cases:
-                if (rx is None or rx.search(v)) and (c.when is None or _holds(c.when, ctx,
-                                                                              self.nulls)):
+                if (rx is None or rx.search(v)) and all(_holds(w, ctx, self.nulls)
+                                                        for w in c.when or ()):
                     if c.note:
                         stats[(self.label, c.note.replace("{value}", v))] += 1
                     v, case_hit = c.value, True
@@ -329,7 +330,7 @@ class _Plan:
                 elif s.unmapped == "blank":
                     stats[(self.label, "not in the value map → blank")] += 1
                     v = ""
-                else:
+                elif not defaulted:
                     stats[(self.label, "not in the value map → kept as written")] += 1
             elif s.cases and not case_hit and v and s.unmapped == "reject" and self.map is None:
                 raise ValueProblem(f"'{_short(v)}' matches none of the declared cases (add a case "
@@ -516,15 +517,15 @@ def _csv_header_check(res, path: Path, target: Target, plans: list[_Plan], rejec
         else:
             missing = [] if present else srcs
         if missing:
-            if p.required and p.spec.default is None:
+            if p.required and p.spec.default is None and not p.spec.cases:
                 rejects.append(Reject(str(path), "", ", ".join(missing), "",
                                       f"{p.label}: required, but column(s) {', '.join(missing)} "
                                       f"not in the header; no {target.entity} rows from this file"))
                 ok = False
             else:
                 notes.append(f"{p.label}: column(s) {', '.join(missing)} not in the file; "
-                             + ("declared default used" if p.spec.default is not None
-                                else "left blank"))
+                             + ("declared default used" if p.spec.default is not None else
+                                "declared cases decide" if p.spec.cases else "left blank"))
     return ok
 
 
@@ -579,8 +580,9 @@ def declared_fields(inp: Input) -> dict[str, list[str]]:
                 for src in spec.add_months or ():
                     add(src, f"{dest} (months added)")
                 for c in spec.cases or ():
-                    for src in (c.when.from_ if c.when is not None else ()):
-                        add(src, f"{dest} (condition)")
+                    for w in c.when or ():
+                        for src in w.from_:
+                            add(src, f"{dest} (condition)")
     for src, why in inp.unused.items():
         out.setdefault(src, []).append(f"not used: {why}")
     return out

@@ -84,9 +84,14 @@ class Case(_Model):
     counted in the import's notes each time the case is used (for fall-backs a reviewer should
     see)."""
     pattern: str | None = None
-    when: When | None = None
+    when: list[When] | None = None  # all must hold; one condition may be written without a list
     value: str
     note: str | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        return [v] if isinstance(v, dict) else v
 
     @field_validator("pattern")
     @classmethod
@@ -168,8 +173,8 @@ class FieldSpec(_Model):
         """Every native field this spec reads (for the fidelity declaration)."""
         out = list(self.sources()) + list(self.add_months or [])
         for c in self.cases or ():
-            if c.when is not None:
-                out += c.when.from_
+            for w in c.when or ():
+                out += w.from_
         return out
 
 
