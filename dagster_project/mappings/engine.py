@@ -340,10 +340,13 @@ class _Plan:
                 if not ok:
                     stats[(self.label, f"not a {s.if_type} → blank (if_type)")] += 1
                     v = ""
+            months = self._months(ctx, stats) if v and s.add_months else None
+            if s.add_months and months is None:
+                v = ""  # no months: no end date (and a bad start date does not matter)
             if v:
                 v = self._typed(v)
-            if v and s.add_months:
-                v = self._plus_months(v, ctx, stats)
+            if v and months is not None:
+                v = add_months_iso(v, months)
             if not v and self.required:
                 if skipped:
                     raise ValueProblem(f"required value is missing: '{_short(skipped[0][1], 40)}' in "
@@ -354,16 +357,16 @@ class _Plan:
             return "", src, (raw or (skipped[0][1] if skipped else "")), f"{self.label}: {exc}"
         return v, src, raw, None
 
-    def _plus_months(self, v: str, ctx: _Ctx, stats: Counter) -> str:
+    def _months(self, ctx: _Ctx, stats: Counter) -> int | None:
         got = [x for src in self.spec.add_months for x in self._resolve(src, ctx)]
         if not got:
             stats[(self.label, f"no months in {', '.join(self.spec.add_months)} → blank")] += 1
-            return ""
+            return None
         m = re.fullmatch(r"(\d+)(?:\s*months?)?", got[0].strip(), re.IGNORECASE)
         if not m:
             raise ValueProblem(f"'{got[0]}' in {', '.join(self.spec.add_months)} is not a whole "
                                "number of months")
-        return add_months_iso(v, int(m.group(1)))
+        return int(m.group(1))
 
     def _special(self, text: str, ctx: _Ctx) -> str:
         return self._resolve(text, ctx)[0] if text in ("$export_date", "$file", "$file_stem",
@@ -621,6 +624,17 @@ def _map_file(path: Path, data: bytes, mapping: Mapping, input_name: str, export
         ent = target.contract
         key = f"{ent.source}/{ent.name}"
         acct = accounting.setdefault((str(path), key), Accounting(str(path), key))
+        if res.header is not None and target.when is not None and not any(
+                res.header.has(c) for c in target.when.from_) and not _holds(
+                target.when, _Ctx(path, export_date, None, CsvRow(res.header, []), None, ""),
+                nulls):
+            # the condition's columns are absent and "empty" does not qualify: every row
+            # belongs to another target (e.g. no purchase cost column: no purchase lines)
+            acct.read += len(res.records)
+            acct.other_entity += len(res.records)
+            fr.notes.append(f"{key}: column(s) {', '.join(target.when.from_)} not in the file; "
+                            "no rows for this entity")
+            continue
         if res.header is not None and not _csv_header_check(res, path, target, plans, rejects,
                                                             fr.notes):
             acct.read += len(res.records)

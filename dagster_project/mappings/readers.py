@@ -65,7 +65,7 @@ def decode(data: bytes, encodings: list[str]) -> Decoded:
         single.append((enc, text))
     if single:
         if len(single) == 1:
-            return Decoded(*single[0])
+            return Decoded(single[0][1], single[0][0])
         scored = sorted(single, key=lambda et: -_plausibility(et[1]))  # stable: declared order
         best = scored[0]
         return Decoded(best[1], best[0], f"encoding {best[0]} chosen: its accented characters "
@@ -93,7 +93,8 @@ def _utf16_without_bom(data: bytes) -> Decoded | None:
     for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
         if zeros >= 0.6 * half and other <= 0.05 * half:
             try:
-                return Decoded(data.decode(codec), f"{codec.upper()} (no byte-order mark)")
+                return Decoded(data.decode(codec), codec, f"encoding {codec} recognised without "
+                               "a byte-order mark (NUL bytes of ASCII characters)")
             except UnicodeDecodeError:
                 return None
     return None
