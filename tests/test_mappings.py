@@ -238,8 +238,12 @@ def test_focus_real_sample(tmp_path):
     cc = out(tmp_path, "cloud_costs")
     first = cc[0]
     assert (first["charge_id"], first["provider"], first["billed_cost"], first["currency"],
-            first["charge_period_start"], first["resource_name"], first["tags"]) == (
-        "11472", "AWS", "0.00000080000", "USD", "2024-09-18T22:00:00", "", "")  # NULL → empty
+            first["charge_period_start"], first["resource_name"], first["tags"],
+            first["source_row_id"]) == (
+        "2025-06-30/focus_sample.csv:2", "AWS", "0.00000080000", "USD", "2024-09-18T22:00:00",
+        "", "", "11472")  # NULL → empty; a row's identity is where it is
+    assert rep.files[0].undeclared == [] and rep.account("focus_sample.csv", "cloud_costs").line() \
+        == "finance/cloud_costs: 1000 read = 1000 written + 0 rejected"
     tagged = [r for r in cc if r["tags"]]
     assert len(tagged) == 711  # 289 NULL tags
     assert all(isinstance(json.loads(r["tags"]), dict) for r in tagged)  # JSON kept as text
@@ -439,6 +443,32 @@ def test_focus_fixture(tmp_path):
     [r] = rep.rejects
     assert (r.row, r.field, r.value) == ("5", "Tags", "{cost_center: CC-DATA}")
     assert "not valid JSON" in r.reason
+
+
+def test_focus_repeated_rows_are_charges_and_the_spreadsheet_dialect(tmp_path):
+    f = FIXTURES / "focus-dialect" / "spreadsheet.csv"
+    strict = imp("focus", [f], tmp_path / "strict")
+    # rows 3 and 4 are identical: two charges, both kept (identity = file + row, never content)
+    cc = out(tmp_path / "strict", "cloud_costs")
+    assert [(r["charge_id"], r["billed_cost"]) for r in cc] == [
+        ("2025-06-30/spreadsheet.csv:3", "2.50"), ("2025-06-30/spreadsheet.csv:4", "2.50")]
+    assert strict.duplicates_collapsed == 0
+    # strict FOCUS: '4/1/25' and '"$10,000.00 "' are not conformant, so row 2 is quarantined
+    assert {(r.row, r.field) for r in strict.rejects} == {
+        ("2", "ChargePeriodStart"), ("2", "ChargePeriodEnd"), ("2", "BilledCost"),
+        ("2", "EffectiveCost")}
+    a = strict.account("spreadsheet.csv", "cloud_costs")
+    assert (a.read, a.written, a.rejected) == (3, 2, 1)
+    # the declared dialect reads them: month first, currency symbol, thousands separator
+    rep = import_native("focus", [f], tmp_path / "sheet", D, log=quiet, dialect="spreadsheet")
+    cc = by(out(tmp_path / "sheet", "cloud_costs"), "charge_id")
+    first = cc["2025-06-30/spreadsheet.csv:2"]
+    assert (first["billed_cost"], first["effective_cost"], first["charge_period_start"],
+            first["service_subcategory"], first["invoice_id"]) == (
+        "10000.00", "9500.00", "2025-04-01T00:00:00", "Virtual Machines", "INV-1")
+    assert rep.rejects == [] and len(cc) == 3
+    with pytest.raises(MappingError, match="declares no dialect 'excel'.*spreadsheet"):
+        import_native("focus", [f], tmp_path / "x", D, log=quiet, dialect="excel")
 
 
 def test_endoflife_fixture_crlf_and_eol_as_date_or_flag(tmp_path):

@@ -592,9 +592,14 @@ def declared_fields(inp: Input) -> dict[str, list[str]]:
 
 
 def _undeclared(header, inp: Input) -> list[str]:
+    """Header names neither read nor declared unused (`unused` keys may be globs: `x_*`)."""
+    import fnmatch
+
     known = {k.casefold() for k in declared_fields(inp)}
+    globs = [k.casefold() for k in inp.unused if any(c in k for c in "*?[")]
     return [n for n in header.names if n.casefold() not in known and not n.startswith("(column ")
-            and " (column " not in n]
+            and " (column " not in n and not any(fnmatch.fnmatchcase(n.casefold(), g)
+                                                 for g in globs)]
 
 
 def _map_file(path: Path, data: bytes, mapping: Mapping, input_name: str, export_date: date,
