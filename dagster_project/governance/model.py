@@ -292,6 +292,12 @@ class PoliciesFile(_Strict):
     stale_window_class_days: dict[str, dict[Ident, Days]] = Field(
         default_factory=dict,
         description="record source (" + ", ".join(DISCOVERY_SOURCES + ("cmdb",)) + ") → {class: days}")
+    # Issue 14 (imports): an amount dated before a currency's first rate fails the build naming
+    # the currency and the earliest month needed (fail), or is converted at that first rate
+    # (use_first), a choice the governance owner makes knowingly.
+    fx_before_first_rate: Literal["use_first", "fail"] = Field(
+        "fail", description="use_first or fail (the default): what an amount older than its "
+                            "currency's first fx_rates month gets")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
@@ -463,7 +469,8 @@ class Taxonomy:
                            pol.deployment_window_days, pol.warranty_horizon_months, pol.eol_horizon_months,
                            pol.capitalisation_threshold, pol.default_cores_per_device,
                            pol.declining_balance_factor, pol.kpi_materiality_pct,
-                           pol.age_horizon_months, pol.unallocated_cost_center)]
+                           pol.age_horizon_months, pol.unallocated_cost_center,
+                           pol.fx_before_first_rate)]
         rows["stale_windows"] = [(s, d) for s, d in pol.stale_window_days.items()]
         rows["export_stale_windows"] = [(s, d) for s, d in pol.export_stale_window_days.items()]
         rows["class_stale_windows"] = [(s, c, d) for s, by_class in pol.stale_window_class_days.items()
@@ -1438,7 +1445,8 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                ("warranty_horizon_months", "INTEGER"), ("eol_horizon_months", "INTEGER"),
                ("capitalisation_threshold", "DECIMAL(18,4)"), ("default_cores_per_device", "INTEGER"),
                ("declining_balance_factor", "DECIMAL(18,4)"), ("kpi_materiality_pct", "DECIMAL(18,4)"),
-               ("age_horizon_months", "INTEGER"), ("unallocated_cost_center", "VARCHAR")),
+               ("age_horizon_months", "INTEGER"), ("unallocated_cost_center", "VARCHAR"),
+               ("fx_before_first_rate", "VARCHAR")),
     "stale_windows": (("discovery_source", "VARCHAR"), ("stale_days", "INTEGER")),
     "export_stale_windows": (("source", "VARCHAR"), ("stale_days", "INTEGER")),
     "class_stale_windows": (("source", "VARCHAR"), ("class_id", "VARCHAR"), ("stale_days", "INTEGER")),
