@@ -618,8 +618,8 @@ def test_from_month_format(tmp_path):
 
 
 def test_from_months_ascending(tmp_path):
-    problems = problems_after(tmp_path, ("policies.yaml", '{from: "2026-07", rate: 0.90}', '{from: "1999-07", rate: 0.90}'))
-    assert_problem(problems, "policies.yaml: fx_rates.USD[#2].from", "'1999-07' is not after", "oldest first")
+    problems = problems_after(tmp_path, ("policies.yaml", '{from: "2026-07", rate: 0.90}', '{from: "1969-07", rate: 0.90}'))
+    assert_problem(problems, "policies.yaml: fx_rates.USD[#2].from", "'1969-07' is not after", "oldest first")
 
 
 def test_currency_code(tmp_path):
