@@ -768,3 +768,26 @@ inputs:
     assert (row["po_number"], row["vendor"], row["description"], row["unit_cost"],
             row["currency"]) == ("ACME-7", "ACME", "cable + dock", "12.5", "EUR")
     assert {(r.row, r.field) for r in rep.rejects} == {("3", "total"), ("3", "items[*].name")}
+
+
+def test_docs_field_tables_are_generated_from_the_declarations(tmp_path, capsys):
+    from dagster_project.cli import main
+    from dagster_project.mappings.fidelity import generated_section
+
+    text = (REPO / "docs" / "mappings.md").read_text(encoding="utf-8")
+    assert generated_section() in text, (
+        "docs/mappings.md's field tables are stale: run `itam landing mappings fields "
+        "--update-docs docs/mappings.md`")
+    # every native field of the real Snipe-IT and FOCUS headers has a declared destination
+    for system, line in [("snipe-it", "| `Purchase Cost` | procurement/purchase_lines: condition; "
+                                      "procurement/purchase_lines.unit_cost |"),
+                         ("snipe-it", "| `Notes` | not used: free text |"),
+                         ("focus", "| `x_*` | not used: provider extension columns, outside the "
+                                   "specification |")]:
+        assert main(["landing", "mappings", "fields", system]) == 0
+        assert line in capsys.readouterr().out
+    # --update-docs rewrites only the generated section
+    md = tmp_path / "m.md"
+    md.write_text(text.replace("| `Notes` | not used: free text |", "| stale |"), encoding="utf-8")
+    assert main(["landing", "mappings", "fields", "--update-docs", str(md)]) == 0
+    assert md.read_text(encoding="utf-8") == text
