@@ -121,6 +121,8 @@ def field_mismatches(decl: dict, name: str, report, wh: Warehouse) -> tuple[list
         grouped: dict[tuple, list[str]] = defaultdict(list)
         for row, rec in _native_records(report, spec["file"]):
             key = tuple(_get(rec, k, row) for k in spec["key"])
+            if spec.get("ignore_case"):
+                key = tuple(k.lower() for k in key)
             if all(key):
                 grouped[key].append(_get(rec, spec["native"], row))
         keys = sorted(grouped)[: spec.get("limit")]
