@@ -233,10 +233,11 @@ def test_amounts_older_than_the_first_rate_fail_or_use_it_by_policy(tmp_path):
     assert wh.rows("select purchase_cost, order_date, lifecycle_state from marts.dim_asset "
                    "where asset_tag = 'LEG-0003'") == [(Decimal("7820.46"), date(1998, 12, 15),
                                                         "in_repair")]
-    # the lost phone is retired, the Mac Roman cost center arrives as written
+    # the lost phone is retired (its purchase, without company, is UNALLOCATED); the Mac Roman
+    # company arrives as written
     assert wh.rows("select lifecycle_state, cost_center from marts.dim_asset "
                    "where asset_tag in ('LEG-0004', 'LEG-0001') order by asset_tag") == [
-        ("in_use", "Société Générale"), ("retired", None)]
+        ("in_use", "Société Générale"), ("retired", "UNALLOCATED")]
     # two identical FOCUS rows are two charges: 2 × 2.50 × 0.92 = 4.60 (+ 10,000 × 0.92)
     assert wh.rows("select sum(charges), sum(billed_cost) from marts.fct_cloud_cost") == [
         (3, Decimal("9204.60"))]
