@@ -1,5 +1,7 @@
 """Where things are: one set of defaults shared by the CLI, the Dagster resources and the dbt
-profile, all overridable through environment variables (docs/architecture.md)."""
+profile. `Settings.from_env()` is the ONE place the process environment is read (issue 15.1,
+tests/test_build_safety.py asserts it); everything else receives a Settings, or inside Dagster the
+`ItamResource` built from one (dagster_project/build/resource.py)."""
 from __future__ import annotations
 
 import os
@@ -14,6 +16,9 @@ DEFAULT_TAXONOMY = PROJECT_ROOT / "taxonomy"
 # Reconciliation decisions (resolutions, sign-offs): versionable files beside the taxonomy, read
 # into the warehouse at build time, never written by a build (docs/reconciliation.md).
 DEFAULT_DECISIONS = PROJECT_ROOT / "decisions"
+DEFAULT_EXPECTATIONS = PROJECT_ROOT / "expectations"
+DEFAULT_MAPPINGS = PROJECT_ROOT / "mappings"
+DEFAULT_KEEP_VERSIONS = 3
 
 
 @dataclass(frozen=True)
@@ -25,35 +30,46 @@ class Settings:
     memory_limit: str
     threads: int
     decisions: Path = DEFAULT_DECISIONS
+    # issue 15.1: these bypassed Settings (read from the environment where used).
+    expectations: Path = DEFAULT_EXPECTATIONS
+    mappings: Path = DEFAULT_MAPPINGS
+    build_file: Path | None = None  # ITAM_BUILD_DB; default <warehouse>.building
+    # issue 17.1: published versions kept beside the warehouse for `itam publish --rollback`.
+    keep_versions: int = DEFAULT_KEEP_VERSIONS
+    # issue 15.5: the persistent Dagster instance `itam build` records its runs in
+    # (default <warehouse folder>/dagster_home, the folder `make dagster` opens).
+    dagster_home: Path | None = None
 
     @property
     def build_db(self) -> Path:
         """The private file a build writes; published by an atomic rename over `warehouse`."""
-        override = os.environ.get("ITAM_BUILD_DB")
-        return Path(override).resolve() if override else Path(f"{self.warehouse}.building")
+        return Path(self.build_file).resolve() if self.build_file else Path(f"{self.warehouse}.building")
+
+    @property
+    def instance_dir(self) -> Path:
+        return Path(self.dagster_home) if self.dagster_home else self.warehouse.parent / "dagster_home"
+
+    @property
+    def logs_dir(self) -> Path:
+        """The full dbt and Dagster log of every build, next to the warehouse."""
+        return self.warehouse.parent / "logs"
 
     @classmethod
     def from_env(cls) -> "Settings":
+        env = os.environ
+        build_file = env.get("ITAM_BUILD_DB")
+        home = env.get("ITAM_DAGSTER_HOME") or env.get("DAGSTER_HOME")
         return cls(
-            landing=Path(os.environ.get("ITAM_LANDING", DEFAULT_LANDING)).resolve(),
-            warehouse=Path(os.environ.get("ITAM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),
-            taxonomy=Path(os.environ.get("ITAM_TAXONOMY", DEFAULT_TAXONOMY)).resolve(),
-            as_of=os.environ.get("ITAM_AS_OF") or None,
-            memory_limit=os.environ.get("ITAM_DUCKDB_MEMORY", "4GB"),
-            threads=int(os.environ.get("ITAM_DUCKDB_THREADS", "2")),
-            decisions=Path(os.environ.get("ITAM_DECISIONS", DEFAULT_DECISIONS)).resolve(),
+            landing=Path(env.get("ITAM_LANDING", DEFAULT_LANDING)).resolve(),
+            warehouse=Path(env.get("ITAM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),
+            taxonomy=Path(env.get("ITAM_TAXONOMY", DEFAULT_TAXONOMY)).resolve(),
+            as_of=env.get("ITAM_AS_OF") or None,
+            memory_limit=env.get("ITAM_DUCKDB_MEMORY", "4GB"),
+            threads=int(env.get("ITAM_DUCKDB_THREADS", "2")),
+            decisions=Path(env.get("ITAM_DECISIONS", DEFAULT_DECISIONS)).resolve(),
+            expectations=Path(env.get("ITAM_EXPECTATIONS", DEFAULT_EXPECTATIONS)).resolve(),
+            mappings=Path(env.get("ITAM_MAPPINGS", DEFAULT_MAPPINGS)).resolve(),
+            build_file=Path(build_file).resolve() if build_file else None,
+            keep_versions=int(env.get("ITAM_KEEP_VERSIONS", DEFAULT_KEEP_VERSIONS)),
+            dagster_home=Path(home).resolve() if home else None,
         )
-
-    def export_env(self) -> None:
-        """Make these settings visible to Dagster resources and to dbt's profile."""
-        os.environ["ITAM_LANDING"] = str(self.landing)
-        os.environ["ITAM_WAREHOUSE"] = str(self.warehouse)
-        os.environ["ITAM_TAXONOMY"] = str(self.taxonomy)
-        os.environ["ITAM_BUILD_DB"] = str(self.build_db.resolve())
-        os.environ["ITAM_DUCKDB_MEMORY"] = self.memory_limit
-        os.environ["ITAM_DUCKDB_THREADS"] = str(self.threads)
-        os.environ["ITAM_DECISIONS"] = str(self.decisions)
-        if self.as_of:
-            os.environ["ITAM_AS_OF"] = self.as_of
-        else:
-            os.environ.pop("ITAM_AS_OF", None)

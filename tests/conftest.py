@@ -26,7 +26,7 @@ def make_settings(landing: Path, warehouse: Path, taxonomy: Path | None = None, 
 
 
 def build(settings):
-    from dagster_project.serving.run import run_build
+    from dagster_project.build.runner import run_build
 
     return run_build(settings, progress=lambda m: None)
 

@@ -473,7 +473,7 @@ def test_a_blocking_failure_keeps_the_published_file_and_names_the_check(quality
     code = main(["build", "--landing", str(landing), "--warehouse", str(warehouse),
                  "--taxonomy", str(settings.taxonomy)])
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 4  # nothing published: data (README "Exit codes")
     assert ("itam build: check gx_entitlement_id_unique on raw/license_entitlements failed — "
             "raw.license_entitlements (procurement/2026-12-31/license_entitlements.csv): 2 of 3 rows "
             "failed; offending keys: row 2: entitlement_id=E1, product=Visio Professional; row 3: "

@@ -1,54 +1,80 @@
-"""itam build"""
+"""itam build (and the settings every data command starts from)."""
 from __future__ import annotations
+
+import dataclasses
 
 from dagster_project.cli import CliError
 from dagster_project.quality.datadocs import datadocs_dir
-from dagster_project.serving.summary import print_summary
 from dagster_project.settings import Settings
 
 
 def settings_from_args(args) -> Settings:
+    """The environment's settings (Settings.from_env, the one reader) overridden by the options."""
     base = Settings.from_env()
-    return Settings(
+    return dataclasses.replace(
+        base,
         landing=args.landing.resolve(),
         warehouse=args.warehouse.resolve(),
-        taxonomy=getattr(args, "taxonomy", base.taxonomy).resolve(),
+        taxonomy=(getattr(args, "taxonomy", None) or base.taxonomy).resolve(),
         as_of=getattr(args, "as_of", None),
-        memory_limit=base.memory_limit,
-        threads=base.threads,
         decisions=(getattr(args, "decisions", None) or base.decisions).resolve(),
     )
 
 
 def require_landing(settings: Settings) -> None:
+    from dagster_project.build.runner import EXIT_SYSTEM
+
     if not settings.landing.is_dir():
         raise CliError(f"landing folder {settings.landing} does not exist "
-                       "(run `itam generate --landing DIR` or point --landing at your exports)")
+                       "(run `itam generate --landing DIR` or point --landing at your exports)", code=EXIT_SYSTEM)
 
 
-def build_or_fail(settings: Settings):
-    """Run the build; on failure print the other failures and raise the first as a CliError."""
-    from dagster_project.serving.run import run_build
+def build_or_fail(settings: Settings, verbose: bool = False, wait_seconds: float = 0.0):
+    """Run the build; on failure print the other failures and raise the first as a CliError whose
+    exit code says data or system (README "Exit codes")."""
+    from dagster_project.build.runner import run_build
 
-    outcome = run_build(settings)
+    outcome = run_build(settings, verbose=verbose, wait_seconds=wait_seconds)
     for w in outcome.warnings:
         print(f"warning: {w}")
     docs = datadocs_dir(settings.warehouse) / "index.html"
     if docs.exists():  # written for blocked builds too: that is when they are needed
         print(f"data docs (Great Expectations): {docs}")
+    if outcome.log_file:
+        print(f"full log: {outcome.log_file} (dbt: {settings.logs_dir / 'dbt.log'})")
     if not outcome.success:
         for f in outcome.failures[1:]:
             print(f"  also: {f}")
         first = outcome.failures[0] if outcome.failures else "the build did not publish"
         kept = "the previously published warehouse is unchanged" if settings.warehouse.exists() else "nothing was published"
-        raise CliError(f"{first} ({kept})")
+        raise CliError(f"{first} ({kept}) [{outcome.kind}, exit {outcome.exit_code}]", code=outcome.exit_code)
     return outcome
 
 
 def run(args) -> int:
+    from dagster_project.build.summary import print_summary
+
     settings = settings_from_args(args)
     require_landing(settings)
-    outcome = build_or_fail(settings)
-    print(f"published {outcome.published} as of {outcome.as_of} in {outcome.seconds} s")
+    outcome = build_or_fail(settings, verbose=args.verbose, wait_seconds=args.wait)
+    warned = f" with {len(outcome.warnings)} warning(s)" if outcome.warnings else ""
+    print(f"published {outcome.published} as of {outcome.as_of} in {outcome.seconds} s{warned}")
     print_summary(settings.warehouse)
+    return outcome.exit_code
+
+
+def rollback(args) -> int:
+    from dagster_project.build import lock
+    from dagster_project.build.publish import PublishError
+    from dagster_project.build.publish import rollback as do_rollback
+    from dagster_project.build.runner import EXIT_SYSTEM
+
+    settings = dataclasses.replace(Settings.from_env(), warehouse=args.warehouse.resolve())
+    try:
+        with lock.warehouse_lock(settings.warehouse, wait_seconds=args.wait, say=print):
+            restored, left = do_rollback(settings)
+    except (lock.LockHeld, PublishError) as exc:
+        raise CliError(str(exc), code=EXIT_SYSTEM) from exc
+    print(f"rolled back {settings.warehouse} to the version published before it ({restored.name}); "
+          f"{left} older version(s) still kept; the replaced file is {settings.warehouse}.rolled-back")
     return 0

@@ -1,23 +1,37 @@
-"""Every dbt model as a Dagster asset; dbt tests become asset checks (error = blocking)."""
+"""Every dbt model as a Dagster asset; dbt tests (source and singular ones included) become asset
+checks (error = blocking). dbt gets everything it needs as --vars built from the settings resource."""
 
 import json
-import os
 from typing import Any, Mapping
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dagster_project.build.keys import dbt_key
+from dagster_project.build.resource import ItamResource
 from dagster_project.dbt.project import dbt_project, ensure_manifest
 
 
 class ItamTranslator(DagsterDbtTranslator):
     """Models keyed by their layer (staging/intermediate/marts); sources keep [source, table],
-    which are the keys the ingest and governance assets use, so the graph joins up."""
+    which are the keys the ingest, governance and audit assets use, so the graph joins up."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
-        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+            return dbt_key(dbt_resource_props["source_name"], dbt_resource_props["name"])
+        return dbt_key(dbt_resource_props["schema"], dbt_resource_props["name"])
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """A test on a source (raw, taxonomy, audit, decisions) is a check on the asset that writes
+        that table, run by dbt: not blocking in Dagster's sense, or the audit assets (downstream of
+        raw) would have to wait for dbt, which waits for them. dbt itself still skips everything
+        downstream of a failing error-severity source test, so nothing is published."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is not None and manifest["nodes"].get(unique_id, {}).get("depends_on", {}).get("nodes", [""])[0].startswith("source."):
+            spec = spec._replace(blocking=False) if hasattr(spec, "_replace") else AssetCheckSpec(
+                name=spec.name, asset=spec.asset_key, description=spec.description,
+                additional_deps=spec.additional_deps, blocking=False, metadata=spec.metadata)
+        return spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
@@ -31,12 +45,16 @@ ensure_manifest()
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=ItamTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=ItamTranslator(settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_source_tests_as_checks=True)),
 )
-def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource):
-    as_of = os.environ.get("ITAM_AS_OF", "")
+def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, itam: ItamResource):
+    s = itam.settings
+    s.logs_dir.mkdir(parents=True, exist_ok=True)
     yield from dbt.cli(
-        ["build", "--vars", json.dumps({"as_of": as_of})],
+        # No colour codes in the files the build writes (its log, dbt.log next to the warehouse).
+        ["build", "--vars", json.dumps(itam.dbt_vars()), "--log-path", str(s.logs_dir),
+         "--no-use-colors", "--no-use-colors-file"],
         context=context,
         target_path=dbt_project.target_path,
     ).stream()

@@ -13,7 +13,11 @@ dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
 def dbt_executable() -> str:
-    """The dbt of this interpreter's environment, not whatever `dbt` is first on PATH."""
+    """The dbt of this interpreter's environment, not whatever `dbt` is first on PATH, through
+    `itam-dbt` so that it dies with the build (dagster_project/build/child.py)."""
+    wrapper = Path(sys.executable).parent / "itam-dbt"
+    if wrapper.exists():
+        return str(wrapper)
     candidate = Path(sys.executable).parent / "dbt"
     return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
 

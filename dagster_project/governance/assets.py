@@ -1,10 +1,10 @@
 """The declared governance model (taxonomy/*.yaml), validated and written to schema taxonomy."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, AssetSpec, Failure, MaterializeResult, multi_asset
 
 from dagster_project.governance.model import TABLES, TaxonomyError, load_taxonomy, write_taxonomy_tables
-from dagster_project.ingest.assets import WORKSPACE_KEY
-from dagster_project.settings import Settings
+from dagster_project.build.keys import WORKSPACE_KEY, taxonomy_key
+from dagster_project.build.resource import ItamResource
 from dagster_project.warehouse import connect
 
 # Every table the model writes (model.TABLES), so a new taxonomy table is an asset without a second list.
@@ -13,14 +13,14 @@ TAXONOMY_TABLES = tuple(TABLES)
 
 @multi_asset(
     specs=[
-        AssetSpec(AssetKey(["taxonomy", t]), deps=[WORKSPACE_KEY], group_name="governance",
+        AssetSpec(taxonomy_key(t), deps=[WORKSPACE_KEY], group_name="governance",
                   description=f"taxonomy.{t}, from the YAML files in taxonomy/")
         for t in TAXONOMY_TABLES
     ],
     name="taxonomy",
 )
-def taxonomy_tables(context: AssetExecutionContext):
-    s = Settings.from_env()
+def taxonomy_tables(context: AssetExecutionContext, itam: ItamResource):
+    s = itam.settings
     try:
         model = load_taxonomy(s.taxonomy)
     except TaxonomyError as exc:
@@ -33,4 +33,4 @@ def taxonomy_tables(context: AssetExecutionContext):
     finally:
         con.close()
     for t in TAXONOMY_TABLES:
-        yield MaterializeResult(asset_key=AssetKey(["taxonomy", t]), metadata={"rows": counts[t]})
+        yield MaterializeResult(asset_key=taxonomy_key(t), metadata={"rows": counts[t]})

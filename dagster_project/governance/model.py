@@ -292,6 +292,10 @@ class PoliciesFile(_Strict):
     stale_window_class_days: dict[str, dict[Ident, Days]] = Field(
         default_factory=dict,
         description="record source (" + ", ".join(DISCOVERY_SOURCES + ("cmdb",)) + ") → {class: days}")
+    # issue 17.5: a file with more than this share of its rows quarantined stops the build
+    # (nothing published, exit code "data"); 100 = never.
+    max_quarantined_pct: float = Field(
+        100, ge=0, le=100, description="a percentage from 0 to 100 of a file's rows")
     # Issue 14 (imports): an amount dated before a currency's first rate fails the build naming
     # the currency and the earliest month needed (fail), or is converted at that first rate
     # (use_first), a choice the governance owner makes knowingly.

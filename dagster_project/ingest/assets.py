@@ -1,52 +1,53 @@
-"""Ingestion assets: the private build workspace, then one asset per landing entity."""
+"""Ingestion assets: one per landing entity, writing raw.<entity>, audit.loads, audit.quarantine
+into the build file (dagster_project/build/workspace.py creates it)."""
 
-import shutil
+from functools import lru_cache
+from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    AssetKey,
     MaterializeResult,
     asset,
 )
 
+from dagster_project.build.keys import WORKSPACE_KEY, raw_key
+from dagster_project.build.resource import ItamResource
 from dagster_project.contract import ENTITIES, Entity
-from dagster_project.ingest.load import ensure_schemas, ingest_entity
-from dagster_project.quality.results import ensure_tables as ensure_quality_tables
-from dagster_project.settings import Settings
+from dagster_project.ingest.load import ingest_entity
 from dagster_project.warehouse import connect
 
-WORKSPACE_KEY = AssetKey(["warehouse_workspace"])
+__all__ = ["WORKSPACE_KEY", "raw_key", "raw_assets"]
 
 
-@asset(
-    key=WORKSPACE_KEY,
-    group_name="ingest",
-    description="The private build file: a copy of the published warehouse (which holds every "
-    "earlier load), so a failed build never touches what readers see.",
-)
-def warehouse_workspace(context: AssetExecutionContext) -> MaterializeResult:
-    s = Settings.from_env()
-    build = s.build_db
-    for leftover in (build, build.with_name(build.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    build.parent.mkdir(parents=True, exist_ok=True)
-    if s.warehouse.exists():
-        shutil.copyfile(s.warehouse, build)
-        context.log.info(f"build workspace {build} copied from published {s.warehouse}")
-    con = connect(build, settings=s)
+@lru_cache(maxsize=8)
+def _max_quarantined_pct(taxonomy: Path, stamp: float) -> float:
+    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+
     try:
-        ensure_schemas(con)
-        ensure_quality_tables(con)  # dbt reads audit.expectation_results even before a check ran
-    finally:
-        con.close()
-    return MaterializeResult(metadata={"build_file": str(build), "from_published": s.warehouse.exists()})
+        return float(load_taxonomy(taxonomy).policies.max_quarantined_pct)
+    except TaxonomyError:
+        return 100.0  # an invalid taxonomy stops the build in the taxonomy step, with its message
 
 
-def raw_key(entity_name: str) -> AssetKey:
-    return AssetKey(["raw", entity_name])
+def max_quarantined_pct(taxonomy: Path) -> float:
+    policies = taxonomy / "policies.yaml"
+    return _max_quarantined_pct(taxonomy, policies.stat().st_mtime if policies.exists() else 0.0)
+
+
+def over_threshold(report, limit: float) -> list[str]:
+    """Files of this load with more than `limit` % of their rows quarantined, as warnings that say
+    how many, which file and where to look."""
+    lines = []
+    for f in report.files:
+        rows = f.rows_loaded + f.rows_quarantined
+        if f.status == "loaded" and rows and 100.0 * f.rows_quarantined / rows > limit:
+            lines.append(f"{f.file}: {f.rows_quarantined} of {rows} rows quarantined "
+                         f"({100.0 * f.rows_quarantined / rows:.0f}% > max_quarantined_pct {limit:g}% "
+                         f"of policies.yaml); see audit.quarantine where file = '{f.file}'")
+    return lines
 
 
 def _build_raw_asset(e: Entity):
@@ -62,20 +63,23 @@ def _build_raw_asset(e: Entity):
         check_specs=[
             AssetCheckSpec("files_accepted", asset=key,
                            description="No export file of this entity was rejected whole."),
-            AssetCheckSpec("rows_accepted", asset=key,
-                           description="No row of this load was quarantined."),
+            AssetCheckSpec("rows_accepted", asset=key, blocking=True,
+                           description="No row of this load was quarantined (warns); more than "
+                                       "max_quarantined_pct of one file's rows stops the build."),
         ],
         metadata={"source": e.source, "required_columns": ", ".join(e.required)},
     )
-    def _raw_asset(context: AssetExecutionContext):
-        s = Settings.from_env()
+    def _raw_asset(context: AssetExecutionContext, itam: ItamResource):
+        s = itam.settings
         con = connect(s.build_db, settings=s)
         try:
-            report = ingest_entity(con, s.landing, e.name, log=context.log.info)
+            report = ingest_entity(con, s.landing, e.name, log=context.log.debug)
             total_rows = con.execute(f"select count(*) from raw.{e.name}").fetchone()[0]
         finally:
             con.close()
         rejected = list(report.rejections)
+        too_many = over_threshold(report, max_quarantined_pct(s.taxonomy))
+        where = f"see audit.quarantine where entity = '{e.name}'"
         yield MaterializeResult(
             metadata={
                 "files_loaded": report.files_loaded,
@@ -89,12 +93,17 @@ def _build_raw_asset(e: Entity):
                 AssetCheckResult(
                     check_name="files_accepted", passed=not rejected,
                     severity=AssetCheckSeverity.WARN,
-                    metadata={"rejections": "\n".join(rejected[:20]) or "none"},
+                    metadata={"rejections": "\n".join(rejected[:20]) or "none",
+                              "detail": (f"{len(rejected)} file(s) rejected: " + "; ".join(rejected[:3])
+                                         + " (see audit.loads where status = 'rejected')") if rejected else "none"},
                 ),
                 AssetCheckResult(
                     check_name="rows_accepted", passed=report.rows_quarantined == 0,
-                    severity=AssetCheckSeverity.WARN,
-                    metadata={"rows_quarantined": report.rows_quarantined},
+                    severity=AssetCheckSeverity.ERROR if too_many else AssetCheckSeverity.WARN,
+                    metadata={"rows_quarantined": report.rows_quarantined,
+                              "detail": "; ".join(too_many) if too_many else
+                              (f"{report.rows_quarantined} row(s) of {e.source}/{e.name} quarantined; {where}"
+                               if report.rows_quarantined else "none")},
                 ),
             ],
         )

@@ -29,7 +29,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
     t.set_defaults(func="dagster_project.mappings.cli:check")
     t = msub.add_parser("detect", help="which system and input would read each file")
-    t.add_argument("paths", type=Path, nargs="+")
+    t.add_argument("paths", type=Path, nargs="+", help="native export file(s)")
     t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
     t.set_defaults(func="dagster_project.mappings.cli:detect")
     t = msub.add_parser("fields", help="each native field and where it lands (docs/mappings.md)")

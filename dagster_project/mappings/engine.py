@@ -35,9 +35,9 @@ REJECT_COLUMNS = ("file", "row", "field", "value", "reason")
 
 
 def mappings_dir() -> Path:
-    from dagster_project.settings import PROJECT_ROOT
+    from dagster_project.settings import Settings  # the one reader of the environment (issue 15.1)
 
-    return Path(os.environ.get("ITAM_MAPPINGS", PROJECT_ROOT / "mappings"))
+    return Settings.from_env().mappings
 
 
 def list_systems(directory: Path | None = None) -> list[str]:

@@ -16,9 +16,9 @@ from dagster import (
     multi_asset_check,
 )
 
-from dagster_project.ingest.assets import WORKSPACE_KEY, raw_key
+from dagster_project.build.keys import WORKSPACE_KEY, raw_key
+from dagster_project.build.resource import ItamResource
 from dagster_project.quality.suites import Suite, SuiteError, load_suites
-from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
 
 
@@ -45,8 +45,9 @@ def _suite_check(suite: Suite):
 
     @multi_asset_check(
         name=f"gx_{suite.entity}",
-        # Every spec is blocking so dbt waits for all results (fct_data_quality reads them);
-        # only a critical expectation fails with ERROR severity, which is what stops downstream.
+        # Every spec is blocking, so the audit/expectation_results asset (downstream of every raw
+        # table) waits for all results before dbt reads them; only a critical expectation fails
+        # with ERROR severity, which is what stops downstream.
         specs=[AssetCheckSpec(e.check_name, asset=key, blocking=True,
                               description=f"{e.why} ({'blocks publishing' if e.blocking else 'warns'}; "
                                           f"expectations/{suite.path.name})")
@@ -54,11 +55,11 @@ def _suite_check(suite: Suite):
         description=f"Great Expectations suite expectations/{suite.path.name} on each "
                     f"{suite.source}/{suite.entity} export.",
     )
-    def _check(context: AssetCheckExecutionContext):
+    def _check(context: AssetCheckExecutionContext, itam: ItamResource):
         from dagster_project.quality.datadocs import write_entity_pages
         from dagster_project.quality.validation import validate_entity
 
-        s = Settings.from_env()
+        s = itam.settings
         con = connect(s.build_db, settings=s)
         try:
             v = validate_entity(con, suite, log=context.log.info)
@@ -94,12 +95,10 @@ def _broken_suites_check(message: str):
     return _check
 
 
-def _build() -> list:
+def quality_checks(expectations_dir) -> list:
+    """The checks of the suites in `expectations_dir` (the settings' expectations folder)."""
     try:
-        suites = load_suites()
+        suites = load_suites(expectations_dir)
     except SuiteError as exc:
         return [_broken_suites_check(str(exc))]
     return [_suite_check(s) for s in suites.values()]
-
-
-quality_checks: list = _build()

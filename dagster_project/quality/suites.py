@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -97,7 +96,9 @@ class Suite:
 
 
 def expectations_dir() -> Path:
-    return Path(os.environ.get("ITAM_EXPECTATIONS", DEFAULT_EXPECTATIONS_DIR)).resolve()
+    from dagster_project.settings import Settings  # the one reader of the environment (issue 15.1)
+
+    return Settings.from_env().expectations
 
 
 def _condition_columns(condition) -> list[str]:

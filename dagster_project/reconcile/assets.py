@@ -1,11 +1,11 @@
 """The decisions store read into schema `decisions` of the build file, before dbt runs, so every
 build (a rebuild from nothing included) carries every resolution and sign-off ever recorded."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, AssetSpec, Failure, MaterializeResult, multi_asset
 
-from dagster_project.ingest.assets import WORKSPACE_KEY
+from dagster_project.build.keys import WORKSPACE_KEY, decisions_key
+from dagster_project.build.resource import ItamResource
 from dagster_project.reconcile.decisions import DecisionsError, DecisionsStore, write_decision_tables
-from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
 
 DECISION_TABLES = ("resolutions", "signoffs")
@@ -13,14 +13,14 @@ DECISION_TABLES = ("resolutions", "signoffs")
 
 @multi_asset(
     specs=[
-        AssetSpec(AssetKey(["decisions", t]), deps=[WORKSPACE_KEY], group_name="governance",
+        AssetSpec(decisions_key(t), deps=[WORKSPACE_KEY], group_name="governance",
                   description=f"decisions.{t}, from the reconciliation decisions store (ITAM_DECISIONS)")
         for t in DECISION_TABLES
     ],
     name="reconciliation_decisions",
 )
-def decision_tables(context: AssetExecutionContext):
-    s = Settings.from_env()
+def decision_tables(context: AssetExecutionContext, itam: ItamResource):
+    s = itam.settings
     store = DecisionsStore(s.decisions)
     con = connect(s.build_db, settings=s)
     try:
@@ -30,6 +30,6 @@ def decision_tables(context: AssetExecutionContext):
         raise Failure(description=f"reconciliation decisions in {s.decisions} are invalid: {exc}") from exc
     finally:
         con.close()
-    context.log.info(f"decisions from {s.decisions}: {counts}")
+    context.log.debug(f"decisions from {s.decisions}: {counts}")
     for t in DECISION_TABLES:
-        yield MaterializeResult(asset_key=AssetKey(["decisions", t]), metadata={"rows": counts[t]})
+        yield MaterializeResult(asset_key=decisions_key(t), metadata={"rows": counts[t]})

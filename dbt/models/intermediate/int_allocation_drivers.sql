@@ -56,4 +56,4 @@ from drivers d
 cross join pol
 where d.weight > 0
   and d.cost_center <> pol.unallocated_cost_center
-  and d.cost_center not in (select cost_center from {{ source('taxonomy', 'allocation_rules') }})
+  and d.cost_center not in (select cost_center from {{ ref('stg_taxonomy__allocation_rules') }})

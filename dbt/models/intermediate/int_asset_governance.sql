@@ -10,16 +10,16 @@ with classified as (
 with_class as (
     select c.*, r.class_id as asset_class
     from classified c
-    left join {{ source('taxonomy', 'classification_rules') }} r on r.rule_id = c.classification_rule
+    left join {{ ref('stg_taxonomy__classification_rules') }} r on r.rule_id = c.classification_rule
 ),
 owner_candidates as (
     select
         w.as_of_date, w.asset_id,
         o.rule_id, o.precedence, o.owning_function, o.accountable_owner, o.asset_manager
     from with_class w
-    join {{ source('taxonomy', 'ownership_rules') }} o
+    join {{ ref('stg_taxonomy__ownership_rules') }} o
         on (o.cost_center is null or o.cost_center = w.cost_center)
-    left join {{ source('taxonomy', 'class_ancestors') }} anc
+    left join {{ ref('stg_taxonomy__class_ancestors') }} anc
         on anc.class_id = w.asset_class and anc.ancestor_class_id = o.class_id
     where o.class_id is null or anc.class_id is not null
 ),
@@ -46,5 +46,5 @@ select
     o.accountable_owner,
     o.asset_manager
 from with_class w
-left join {{ source('taxonomy', 'asset_classes') }} cls on cls.class_id = w.asset_class
+left join {{ ref('stg_taxonomy__asset_classes') }} cls on cls.class_id = w.asset_class
 left join owners o using (as_of_date, asset_id)

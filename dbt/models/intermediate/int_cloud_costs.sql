@@ -51,7 +51,7 @@ tags as (
     from (select as_of_date, charge_key, unnest(map_entries(tag_map)) as e from c where tag_map is not null)
 ),
 rules as (
-    select * from {{ source('taxonomy', 'cloud_cost_rules') }}
+    select * from {{ ref('stg_taxonomy__cloud_cost_rules') }}
 ),
 -- Cost center codes of finance/cost_centers at each date: a tag value names one (compared
 -- case-insensitively, trimmed) or does not count.

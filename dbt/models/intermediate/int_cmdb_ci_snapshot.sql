@@ -19,6 +19,6 @@ select
     coalesce(sm.state, lower(trim(c.status))) as lifecycle_state
 from latest l
 join {{ ref('stg_cmdb__configuration_items') }} c on c.export_date = l.export_date
-left join {{ source('taxonomy', 'status_map') }} sm
+left join {{ ref('stg_taxonomy__status_map') }} sm
     on sm.source_system = 'cmdb' and sm.source_status = lower(trim(c.status))
 qualify row_number() over (partition by l.as_of_date, c.ci_id order by c.source_row_number desc) = 1

@@ -131,7 +131,7 @@ found as (
         select n.publisher_name, n.product_raw_name, n.product_name,
             arg_min(r.rule_id, r.rule_id) as rule_id, arg_min(r.reason, r.rule_id) as reason
         from (select distinct publisher_name, product_raw_name, product_name from {{ ref('int_software_installs') }}) n
-        join {{ source('taxonomy', 'unauthorised_software') }} r
+        join {{ ref('stg_taxonomy__unauthorised_software') }} r
             on regexp_matches(coalesce(n.publisher_name, ''), r.publisher_pattern, 'i')
            and (regexp_matches(coalesce(n.product_raw_name, ''), r.product_pattern, 'i')
                 or regexp_matches(coalesce(n.product_name, ''), r.product_pattern, 'i'))

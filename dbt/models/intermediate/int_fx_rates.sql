@@ -14,7 +14,7 @@ rates as (
         row_number() over (partition by upper(currency) order by from_period) = 1 as is_first,
         -- 38 digits so that amount × rate (scale 4 + 8) cannot overflow for amounts above ~1M.
         cast(rate as decimal(38, 8)) as rate
-    from {{ source('taxonomy', 'fx_rates') }}
+    from {{ ref('stg_taxonomy__fx_rates') }}
 )
 select
     r.currency,

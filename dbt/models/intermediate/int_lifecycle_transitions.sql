@@ -12,7 +12,7 @@ with per_export as (
         coalesce(sm.state, lower(trim(c.status))) as lifecycle_state,
         lower(trim(c.status)) as source_status
     from {{ ref('stg_cmdb__configuration_items') }} c
-    left join {{ source('taxonomy', 'status_map') }} sm
+    left join {{ ref('stg_taxonomy__status_map') }} sm
         on sm.source_system = 'cmdb' and sm.source_status = lower(trim(c.status))
     qualify row_number() over (partition by c.ci_id, c.export_date order by c.source_row_number desc) = 1
 ),
@@ -42,5 +42,5 @@ select
     lead(ch.to_export_date) over (partition by ch.ci_id order by ch.to_export_date) as current_until,
     t.from_state is not null as valid
 from changes ch
-left join {{ source('taxonomy', 'lifecycle_transitions') }} t
+left join {{ ref('stg_taxonomy__lifecycle_transitions') }} t
     on t.from_state = ch.from_state and t.to_state = ch.to_state

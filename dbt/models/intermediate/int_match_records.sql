@@ -3,7 +3,7 @@
 -- `in_window` says whether the record is current enough to lend its hostname/MAC to matching:
 -- discovery records seen within their source's stale window; all others are current snapshots.
 with stale as (
-    select discovery_source, stale_days from {{ source('taxonomy', 'stale_windows') }}
+    select discovery_source, stale_days from {{ ref('stg_taxonomy__stale_windows') }}
 )
 select
     as_of_date, 'cmdb:' || ci_id as record_id, 'cmdb' as record_source,

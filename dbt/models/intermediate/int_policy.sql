@@ -1,2 +1,2 @@
 -- The governance policy as one row (taxonomy/policies.yaml), for cross joins.
-select * from {{ source('taxonomy', 'policy') }}
+select * from {{ ref('stg_taxonomy__policy') }}

@@ -4,4 +4,4 @@ select distinct
     {{ normalise_name('alias') }} as alias_norm,
     product,
     {{ normalise_name('product') }} as product_norm
-from {{ source('taxonomy', 'product_aliases') }}
+from {{ ref('stg_taxonomy__product_aliases') }}

@@ -3,4 +3,4 @@ select distinct
     {{ normalise_name('alias') }} as alias_norm,
     publisher,
     {{ normalise_name('publisher') }} as publisher_norm
-from {{ source('taxonomy', 'publisher_aliases') }}
+from {{ ref('stg_taxonomy__publisher_aliases') }}

@@ -15,7 +15,7 @@ checked as (
         e.field_name,
         nullif(trim(json_extract_string(r.extra_fields, '$."' || e.field_name || '"')), '') as evidence
     from retired r
-    cross join {{ source('taxonomy', 'retirement_evidence') }} e
+    cross join {{ ref('stg_taxonomy__retirement_evidence') }} e
 )
 select
     c.as_of_date,

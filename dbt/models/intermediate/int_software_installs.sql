@@ -77,7 +77,7 @@ select
     -- Every discovery source has a window (taxonomy validation), so no default is needed here.
     coalesce(l.last_observed_at >= l.as_of_date - to_days(cast(sw.stale_days as integer)), false) as in_window
 from latest l
-left join {{ source('taxonomy', 'stale_windows') }} sw on sw.discovery_source = l.discovery_source
+left join {{ ref('stg_taxonomy__stale_windows') }} sw on sw.discovery_source = l.discovery_source
 left join by_serial s on s.as_of_date = l.as_of_date and s.serial_norm = l.serial_norm
 -- "No serial" goes inside the join key: as a separate ON predicate it forces a nested-loop join.
 left join by_host h

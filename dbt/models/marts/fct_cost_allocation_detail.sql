@@ -11,7 +11,7 @@ with gl as (
     select * from {{ ref('int_gl_lines') }}
 ),
 rules as (
-    select * from {{ source('taxonomy', 'allocation_rules') }}
+    select * from {{ ref('stg_taxonomy__allocation_rules') }}
 ),
 booked as (
     select as_of_date, period, cost_center, account_category as cost_category, sum(amount_cents) as cents

@@ -20,7 +20,7 @@ with dates as (
     select as_of_date from {{ ref('int_as_of_dates') }}
 ),
 loads as (
-    select * from {{ source('audit', 'loads') }} where entity is not null and export_date is not null
+    select * from {{ ref('stg_audit__loads') }} where entity is not null and export_date is not null
 ),
 -- The export in force per entity and date: the newest loaded one on or before the date.
 loaded_export as (
@@ -48,7 +48,7 @@ gx as (
         sum(r.rows_failed) as rows_failed,
         min(coalesce(r.error, r.sample)) filter (where r.rows_failed > 0 or r.error is not null) as detail
     from loaded_export e
-    join {{ source('audit', 'expectation_results') }} r
+    join {{ ref('stg_audit__expectation_results') }} r
         on r.entity = e.entity and r.export_date = e.export_date
     group by e.as_of_date, r.source, r.entity, r.expectation, e.export_date
 ),
@@ -86,7 +86,7 @@ required as (
         end as filled
     from assets a
     join (select class_id, unnest(required_fields) as field_name
-          from {{ source('taxonomy', 'asset_classes') }}) f
+          from {{ ref('stg_taxonomy__asset_classes') }}) f
         on f.class_id = a.asset_class
 ),
 completeness as (

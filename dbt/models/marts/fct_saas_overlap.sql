@@ -19,7 +19,7 @@ categories as (
         min(c.app_name) as category_app_name
     from (
         select {{ normalise_name('app_name') }} as app_norm, app_name, function_category
-        from {{ source('taxonomy', 'saas_categories') }}
+        from {{ ref('stg_taxonomy__saas_categories') }}
     ) c
     left join aliases a on a.alias_norm = c.app_norm
     group by all

@@ -12,7 +12,7 @@ with pol as (
 ),
 source_windows as (
     select discovery_source as source, stale_days, 'stale_window_days.' || discovery_source as rule
-    from {{ source('taxonomy', 'stale_windows') }}
+    from {{ ref('stg_taxonomy__stale_windows') }}
     union all
     select 'cmdb', cmdb_stale_window_days, 'cmdb_stale_window_days' from pol
 ),
@@ -22,8 +22,8 @@ class_windows as (
         w.source, anc.class_id,
         arg_min(w.stale_days, anc.distance) as stale_days,
         arg_min('stale_window_class_days.' || w.source || '.' || w.class_id, anc.distance) as rule
-    from {{ source('taxonomy', 'class_stale_windows') }} w
-    join {{ source('taxonomy', 'class_ancestors') }} anc on anc.ancestor_class_id = w.class_id
+    from {{ ref('stg_taxonomy__class_stale_windows') }} w
+    join {{ ref('stg_taxonomy__class_ancestors') }} anc on anc.ancestor_class_id = w.class_id
     group by all
 ),
 assets as (
@@ -45,8 +45,8 @@ export_feeds as (
         w.stale_days,
         'export_stale_window_days.' || l.source as rule
     from {{ ref('int_as_of_dates') }} d
-    join {{ source('audit', 'loads') }} l on l.status = 'loaded' and l.export_date <= d.as_of_date
-    join {{ source('taxonomy', 'export_stale_windows') }} w on w.source = l.source
+    join {{ ref('stg_audit__loads') }} l on l.status = 'loaded' and l.export_date <= d.as_of_date
+    join {{ ref('stg_taxonomy__export_stale_windows') }} w on w.source = l.source
     group by d.as_of_date, l.source, l.entity, w.stale_days
 ),
 export_silent as (

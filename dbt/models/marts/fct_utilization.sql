@@ -191,4 +191,4 @@ select
         when c.assets_total > 0 then round(100.0 * c.assets_active / c.assets_total, 2)
     end as decimal(18, 2)) as utilisation_pct
 from combined c
-left join {{ source('taxonomy', 'asset_classes') }} cls on cls.class_id = c.asset_class
+left join {{ ref('stg_taxonomy__asset_classes') }} cls on cls.class_id = c.asset_class

@@ -1,0 +1,2 @@
+-- taxonomy.class_ancestors as the build wrote it (the declared governance model (taxonomy/*.yaml)); staging is the only layer that reads sources.
+select * from {{ source('taxonomy', 'class_ancestors') }}

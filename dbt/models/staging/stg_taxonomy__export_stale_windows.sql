@@ -1,0 +1,2 @@
+-- taxonomy.export_stale_windows as the build wrote it (the declared governance model (taxonomy/*.yaml)); staging is the only layer that reads sources.
+select * from {{ source('taxonomy', 'export_stale_windows') }}
