@@ -136,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", choices=("md", "html"), default="md", help="output format")
     t.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     t.set_defaults(func="dagster_project.commands.taxonomy:report")
+    # issue 14.7
+    t = tsub.add_parser("eol-suggest", help="installed products, OSes and firmware no eol_products rule "
+                                             "matches, with the endoflife.date products they resemble",
+                        epilog="  itam taxonomy eol-suggest --warehouse data/warehouse.duckdb --limit 20")
+    _data_args(t, landing=False)
+    t.add_argument("--limit", type=int, default=50, help="how many unmatched names to list")
+    t.set_defaults(func="dagster_project.commands.taxonomy:eol_suggest")
 
     p = sub.add_parser("reconcile", help="quarterly reconciliation: the pack, resolutions, sign-off",
                        description="itam reconcile --quarter 2026Q3 builds (or reuses) the quarter's "
@@ -146,19 +153,24 @@ def build_parser() -> argparse.ArgumentParser:
                               "  itam reconcile sign-off --quarter 2026Q3 --by controller@example.org\n"
                               "  itam reconcile verify --pack data/reconciliation/2026Q3")
     _data_args(p)
-    p.add_argument("--quarter", default=None, help="calendar quarter to reconcile, YYYYQn (e.g. 2026Q3)")
+    p.add_argument("--quarter", default=None, help="calendar quarter to reconcile, YYYYQn or YYYY-Qn (e.g. 2026Q3)")
     p.add_argument("--out", type=Path, default=None, help="pack folder (default data/reconciliation/<quarter>)")
+    p.add_argument("--force", action="store_true", help="replace an existing pack whose content differs")
     p.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY, help="governance model folder")
     _decisions_arg(p)
     p.set_defaults(func="dagster_project.commands.reconcile:run")
     rsub = p.add_subparsers(dest="reconcile_command", required=False)
-    t = rsub.add_parser("resolve", help="record a resolution of one exception (kept across rebuilds)",
-                        epilog="  itam reconcile resolve EX-1234 --action accepted_risk --note 'lab device' --by am@example.org")
-    t.add_argument("exception_id", help="EX-... as listed in the pack")
-    t.add_argument("--action", required=True, choices=("fixed_in_source", "accepted_risk", "false_positive", "retire"),
+    t = rsub.add_parser("resolve", help="record resolutions: one exception, or every decision filled in a worked pack",
+                        epilog="  itam reconcile resolve EX-1234 --action accepted_risk --note 'lab device' --by am@example.org\n"
+                               "  itam reconcile resolve --from worked-2026Q3.xlsx --by am@example.org")
+    t.add_argument("exception_id", nargs="?", default=None, help="EX-... as listed in the pack (or use --from)")
+    t.add_argument("--action", default=None, choices=("fixed_in_source", "accepted_risk", "false_positive", "retire"),
                    help="what was decided")
-    t.add_argument("--note", required=True, help="why (kept with the decision)")
-    t.add_argument("--by", required=True, help="e-mail of who decides")
+    t.add_argument("--note", default=None, help="why (kept with the decision)")
+    t.add_argument("--by", default=None, help="e-mail of who decides (with --from: for rows without resolved_by)")
+    t.add_argument("--from", dest="from_file", type=Path, default=None,
+                   help="a worked pack workbook (.xlsx) or exceptions CSV: every filled decision at once, "
+                        "with a report per row (accepted, unchanged, rejected)")
     t.add_argument("--quarter", default=None,
                    help="take the decision against this quarter's snapshot (default: the latest one)")
     _data_args(t, landing=False)
@@ -170,11 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--by", required=True, help="e-mail of the signer")
     t.add_argument("--pack", type=Path, default=None, help="pack folder (default data/reconciliation/<quarter>)")
     t.add_argument("--note", default="", help="free text kept with the sign-off")
+    t.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY, help="governance model folder (sign-off policy)")
     _decisions_arg(t)
     t.set_defaults(func="dagster_project.commands.reconcile:sign_off")
-    t = rsub.add_parser("verify", help="check a pack against its manifest and its sign-off",
+    t = rsub.add_parser("verify", help="check the decisions chain, a pack against its manifest and its sign-off",
                         epilog="  itam reconcile verify --pack data/reconciliation/2026Q3")
     t.add_argument("--pack", type=Path, required=True, help="pack folder to verify")
+    t.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY, help="governance model folder (sign-off policy)")
     _decisions_arg(t)
     t.set_defaults(func="dagster_project.commands.reconcile:verify")
 
@@ -203,13 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
     t = esub.add_parser("cost-allocation", help="fct_cost_allocation of a month or quarter, with its "
                                                 "as-of date, source loads and totals (docs/marts.md)",
                         epilog="  itam export cost-allocation --period 2026-09 --format csv\n"
-                               "  itam export cost-allocation --period 2026-Q3 --format xlsx --out finance/")
-    t.add_argument("--period", required=True, help="YYYY-MM or YYYY-Qn (a quarter: its three months)")
+                               "  itam export cost-allocation --period 2026Q3 --format xlsx --out finance/")
+    t.add_argument("--period", required=True,
+                   help="YYYY-MM, or a quarter YYYYQn / YYYY-Qn (its three months), e.g. 2026Q3")
     t.add_argument("--format", required=True, choices=("csv", "parquet", "xlsx"), help="file format")
     _data_args(t, landing=False)
     t.add_argument("--out", type=Path, default=None,
                    help="file or folder (default ./cost-allocation-<PERIOD>.<format>); csv and parquet "
                         "get a sidecar <name>.json, xlsx a header sheet")
+    t.add_argument("--force", action="store_true",
+                   help="replace an existing output file (never the warehouse, landing, decisions or taxonomy)")
     t.set_defaults(func="dagster_project.commands.export:cost_allocation")
 
     p = sub.add_parser("publish", help="manage published versions of the warehouse",

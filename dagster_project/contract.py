@@ -120,6 +120,15 @@ ENTITIES: tuple[Entity, ...] = (
         _opt("serial_number"), _opt("mac_address"), _opt("ip_address"), _opt("manufacturer"),
         _opt("model"), _opt("os_name"), _opt("os_version"), _opt("last_logged_on_user"),
         _opt("cloud_instance_id"), _opt("cloud_account"),
+        # issue 14.3: what inventory agents (GLPI/FusionInventory) report beyond the v1 contract.
+        # device_type: the tool's item type (Computer, NetworkEquipment, Printer, Phone,
+        # VirtualMachine); chassis_type: the hardware chassis (Laptop, Rack Mount Chassis...) or
+        # VM type; uuid: the SMBIOS/VM uuid; is_partial: the inventory carries only what changed.
+        _opt("device_type"), _opt("chassis_type"), _opt("cores", "integer"),
+        _opt("sockets", "integer"), _opt("memory_mb", "integer"), _opt("firmware"), _opt("uuid"),
+        _opt("is_partial", "boolean"),
+        # the host (its serial, else hostname) a virtual machine or container runs on
+        _opt("runs_on"),
     ), ()),
     Entity("discovery", "software_installs", (
         _req("observed_at", "timestamp"),
@@ -160,6 +169,8 @@ ENTITIES: tuple[Entity, ...] = (
         _req("product"), _req("cycle"),
         _opt("release_date", "date"), _opt("eol_date", "date"), _opt("eol_flag", "boolean"),
         _opt("support_end_date", "date"), _opt("latest"), _opt("lts", "boolean"),
+        # issue 14.7: end of extended (paid) support, e.g. Oracle's, after eol_date.
+        _opt("extended_support_date", "date"),
     ), ("product", "cycle"), extension=True),
     # Licensable product names behind vendor SKU identifiers (Microsoft's licensing reference).
     Entity("reference", "sku_products", (

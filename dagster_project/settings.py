@@ -5,7 +5,7 @@ tests/test_build_safety.py asserts it); everything else receives a Settings, or 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,9 @@ class Settings:
     # issue 15.5: the persistent Dagster instance `itam build` records its runs in
     # (default <warehouse folder>/dagster_home, the folder `make dagster` opens).
     dagster_home: Path | None = None
+    # issue 17.2: HMAC key for the decisions chain's sign-offs and head (ITAM_DECISIONS_KEY; never in
+    # the repo). Not in repr, so it cannot end up in a log line.
+    decisions_key: str | None = field(default=None, repr=False)
 
     @property
     def build_db(self) -> Path:
@@ -72,4 +75,5 @@ class Settings:
             build_file=Path(build_file).resolve() if build_file else None,
             keep_versions=int(env.get("ITAM_KEEP_VERSIONS", DEFAULT_KEEP_VERSIONS)),
             dagster_home=Path(home).resolve() if home else None,
+            decisions_key=env.get("ITAM_DECISIONS_KEY") or None,
         )

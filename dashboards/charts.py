@@ -97,7 +97,8 @@ def license_position(df: pd.DataFrame) -> alt.Chart:
                         scale=alt.Scale(domain=["under-licensed", "covered"], range=[WARNING, OK])),
         opacity=alt.condition(sel, alt.value(1.0), alt.value(0.35)),
         tooltip=_tips(data, ("publisher", "product", "license_metric", "entitlements", "consumption",
-                             "position", "true_up_exposure", "reclaim_savings")))
+                             "position", "true_up_exposure_one_time", "true_up_exposure_per_year",
+                             "recurring_savings_per_year")))
         .add_params(sel))
 
 

@@ -4,25 +4,14 @@ The files are produced only when a button is clicked (Streamlit calls the callab
 page with large tables renders as fast as one without."""
 from __future__ import annotations
 
-import io
 import re
 
 import pandas as pd
 import streamlit as st
 
+from dagster_project.outputs import frame_csv_bytes, frame_xlsx_bytes
+
 SHOW_ROWS = 5000  # rows drawn in the browser; the downloads carry the whole table
-
-
-def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        s = out[c]
-        if isinstance(s.dtype, pd.DatetimeTZDtype):
-            out[c] = s.dt.tz_localize(None)  # Excel has no time zones
-        elif s.dtype == object:
-            # lists (e.g. required_fields) and other objects as readable text
-            out[c] = s.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    return out
 
 
 def _date_columns(df: pd.DataFrame) -> dict:
@@ -38,14 +27,12 @@ def _date_columns(df: pd.DataFrame) -> dict:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8")
+    """The project's one safe writer (dagster_project/outputs.py): formulas neutralised."""
+    return frame_csv_bytes(df)
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        _excel_safe(df).to_excel(xl, sheet_name=re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "data", index=False)
-    return buf.getvalue()
+    return frame_xlsx_bytes(df, sheet)
 
 
 def show_table(df: pd.DataFrame, name: str, *, caption: str | None = None, column_config: dict | None = None,

@@ -39,11 +39,14 @@ KPIS: dict[str, tuple[Kpi, ...]] = {
     ),
     "marts.fct_license_position": (
         Kpi("Under-licensed products", "count(*) filter (where t.position < 0)", lower_is_better=True,
-            help="Products whose consumption exceeds entitlements"),
-        Kpi("True-up exposure", "coalesce(sum(t.true_up_exposure), 0)", lower_is_better=True,
-            help="max(0, −position) × unit cost, summed over products"),
-        Kpi("Reclaimable savings", "coalesce(sum(t.reclaim_savings), 0)",
-            help="Licenses unused within the reclaim window × unit cost"),
+            help="Products whose consumption exceeds their pooled entitlements"),
+        Kpi("True-up exposure, one-time", "coalesce(sum(t.true_up_exposure_one_time), 0)", lower_is_better=True,
+            help="Perpetual licenses to buy after reharvesting reclaimable ones × unit price"),
+        Kpi("True-up exposure per year", "coalesce(sum(t.true_up_exposure_per_year), 0)", lower_is_better=True,
+            help="Subscriptions to add after reharvesting reclaimable ones × annual price"),
+        Kpi("Recurring savings per year", "coalesce(sum(t.recurring_savings_per_year), 0)",
+            help="Idle licenses that can be dropped (subscription price or perpetual support fee); "
+                 "0 on products with anything left to buy"),
     ),
     "marts.fct_asset_tco": (
         Kpi("TCO to date", "coalesce(sum(t.tco_to_date), 0)", needs=("tco_to_date",)),

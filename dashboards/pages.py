@@ -14,6 +14,7 @@ PAGES = (  # (file in views/, title, icon); the URL path is the file name ("" fo
     ("quality.py", "Data quality & stale records", ":material/fact_check:"),
     ("saas.py", "SaaS overlap", ":material/cloud:"),
     ("taxonomy.py", "Taxonomy", ":material/account_tree:"),
+    ("software_eol.py", "Software end of life", ":material/update:"),  # issue 14.7
 )
 
 

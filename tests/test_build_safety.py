@@ -120,6 +120,7 @@ def test_kills_concurrency_disk_full_and_recovery(tmp_path):
     assert "Running with dbt" not in out  # dbt's own lines go to the log file only
     logs = list((warehouse.parent / "logs").glob("build-*.log"))
     assert len(logs) == 1 and "Running with dbt" in logs[0].read_text()
+    assert "indirect selection" not in logs[0].read_text()  # every dbt test is a real asset check
     published = sha(warehouse)
 
     # ... and the run is in the persistent instance `make dagster` opens.
@@ -252,8 +253,29 @@ def test_cli_version_help_and_defaults(capsys):
         for action in parser._actions:
             if action.option_strings and action.help is None:
                 missing_help.append(f"{' '.join(path)} {action.option_strings[0]}")
-        if len(path) == 2 and "examples:" not in (parser.epilog or ""):
+        if len(path) >= 2 and "examples:" not in (parser.epilog or ""):
             missing_examples.append(" ".join(path))
     assert missing_help == [] and missing_examples == []
     help_text = build_parser()._subparsers._group_actions[0].choices["build"].format_help()
     assert "(default: 0.0)" in help_text and "examples:" in help_text and "itam build --as-of" in help_text
+
+
+def test_publish_refuses_a_build_file_another_build_wrote(tmp_path):
+    """Publish renames only a build file stamped with its own run id (17.1); the published file
+    stays as it was, and a rollback with nothing kept says where it looked."""
+    import duckdb
+
+    from conftest import make_settings
+    from dagster_project.build.publish import PublishError, publish, rollback
+
+    settings = make_settings(tmp_path, tmp_path / "warehouse.duckdb")
+    settings.warehouse.write_bytes(b"published")
+    con = duckdb.connect(str(settings.build_db))
+    con.execute("create schema audit")
+    con.execute("create table audit.build_identity as select 'run-B' as build_id, now() as started_at")
+    con.close()
+    with pytest.raises(PublishError, match=r"carries build run-B, not this build \(run-A\)"):
+        publish(settings, "run-A")
+    assert settings.warehouse.read_bytes() == b"published" and settings.build_db.exists()
+    with pytest.raises(PublishError, match=r"no earlier published version of .* is kept \(looked in .*warehouse\.duckdb\.versions"):
+        rollback(settings)

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import REPO, Warehouse
 
-PAGES = ("overview", "licenses", "lifecycle", "costs", "exceptions", "quality", "saas", "taxonomy")
+PAGES = ("overview", "licenses", "lifecycle", "costs", "exceptions", "quality", "saas", "taxonomy", "software_eol")
 AS_OF = "2026-09-30"
 PREV = "2026-06-30"
 
@@ -94,17 +94,19 @@ def test_every_page_runs_and_shows_the_marts_numbers(small_warehouse):
                    else "status in ('new', 'open', 'reopened')"))
     assert m["Open exceptions"] == f"{wh.one(open_sql, [AS_OF]):,}"
     under = wh.one("select count(*) from marts.fct_license_position where as_of_date = ? and position < 0", [AS_OF])
-    exposure = wh.one("select sum(true_up_exposure) from marts.fct_license_position where as_of_date = ?", [AS_OF])
+    exposure = wh.one("select sum(true_up_exposure_one_time) from marts.fct_license_position where as_of_date = ?",
+                      [AS_OF])
     assert m["Under-licensed products"] == f"{under:,}"
-    assert m["True-up exposure"] == f"{float(exposure):,.0f}"
+    assert m["True-up exposure, one-time"] == f"{float(exposure):,.0f}"
     unowned = wh.one("select count(*) from marts.dim_asset where as_of_date = ? and accountable_owner is null", [AS_OF])
     assert m["Unowned assets"] == f"{unowned:,}"
 
     at = show(at, "licenses")
     m = metrics(at)
     assert m["Products"] == f"{wh.one('select count(distinct product) from marts.fct_license_position where as_of_date = ?', [AS_OF]):,}"
-    assert m["Under-licensed products"] == f"{under:,}"
-    assert m["Reclaimable savings"] == f"{float(wh.one('select sum(reclaim_savings) from marts.fct_license_position where as_of_date = ?', [AS_OF])):,.0f}"
+    to_buy = wh.one("select count(*) from marts.fct_license_position where as_of_date = ? and true_up_units > 0", [AS_OF])
+    assert m["To true up (after reharvesting)"] == f"{to_buy:,}"
+    assert m["Recurring savings per year"] == f"{float(wh.one('select sum(recurring_savings_per_year) from marts.fct_license_position where as_of_date = ?', [AS_OF])):,.0f}"
     position = frame_with(at, "position")
     assert len(position) == wh.one("select count(*) from marts.fct_license_position where as_of_date = ?", [AS_OF])
 
@@ -324,7 +326,7 @@ select date '2026-09-30' as as_of_date, 'assets' as kpi, 19.0 as value, 5.0 as p
 
 create or replace table marts.fct_license_reclamation as
 select date '2026-09-30' as as_of_date, 'Visio Professional' as product, a.asset_id, a.cost_center,
-       timestamp '2026-05-01 00:00:00' as last_used_at, 1 as units, cast(160 as decimal(18,2)) as savings
+       timestamp '2026-05-01 00:00:00' as last_used_at, 1 as units, cast(160 as decimal(18,2)) as recurring_savings_per_year
 from marts.dim_asset a where a.as_of_date = '2026-09-30' and a.asset_name in ('lap-001', 'lap-002');
 
 create or replace table marts.fct_asset_drift as
@@ -428,7 +430,7 @@ def test_licenses_page_reclamation_rows_drill_to_devices(contract_warehouse):
     at.selectbox(key="drill_lic_product").set_value("Visio Professional").run()
     assert not at.exception
     m = metrics(at)
-    assert (m["Candidates"], m["Savings if reclaimed"]) == ("2", "320")  # 2 × 160
+    assert (m["Candidates"], m["Savings per year if reclaimed"]) == ("2", "320")  # 2 × 160
     devices = [df for df in frames(at) if "lifecycle_state" in df.columns]
     assert sorted(devices[-1]["asset_name"]) == ["lap-001", "lap-002"]
 

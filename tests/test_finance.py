@@ -411,7 +411,7 @@ def export(wh: Warehouse, tmp_path: Path, period: str, fmt: str, capsys) -> tupl
 def test_export_csv_with_sidecar(fin, tmp_path, capsys):
     code, out, _ = export(fin, tmp_path, "2026-Q3", "csv", capsys)
     assert code == 0 and "GL total 2116.01 EUR, allocated 2116.01" in out
-    with (tmp_path / "cost-allocation-2026-Q3.csv").open(newline="") as fh:
+    with (tmp_path / "cost-allocation-2026Q3.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     # Q3 = 500.00 + 59.00 + 1557.01 = 2116.01 (test_allocations_sum_to_the_gl_total_every_period)
     assert {r["period"] for r in rows} == {"2026-07", "2026-08", "2026-09"}
@@ -421,7 +421,7 @@ def test_export_csv_with_sidecar(fin, tmp_path, capsys):
                and r["cost_category"] == "maintenance")
     assert (eng["cost_center_name"], eng["amount"], eng["allocation_method"]) == ("Engineering", "50.01",
                                                                                    "direct_and_allocated")
-    side = json.loads((tmp_path / "cost-allocation-2026-Q3.json").read_text())
+    side = json.loads((tmp_path / "cost-allocation-2026Q3.json").read_text())
     assert (side["as_of_date"], side["periods"], side["rows"], side["reporting_currency"]) == (
         Q3, ["2026-07", "2026-08", "2026-09"], len(rows), "EUR")
     assert side["totals"]["gl_total"] == side["totals"]["allocated_total"] == "2116.01"
@@ -438,7 +438,7 @@ def test_export_xlsx_and_parquet(fin, tmp_path, capsys):
 
     assert export(fin, tmp_path, "2026-09", "xlsx", capsys)[0] == 0
     wb = load_workbook(tmp_path / "cost-allocation-2026-09.xlsx")
-    assert wb.sheetnames == ["header", "cost_allocation"]
+    assert wb.sheetnames == ["header", "by_cost_center", "cost_allocation"]
     lines = list(wb["header"].iter_rows(values_only=True))
     header = {r[0]: r[1] for r in lines[:lines.index((None,) * len(lines[0]))]}  # the key/value block
     assert (header["as_of_date"], header["period"], header["reporting_currency"]) == (Q3, "2026-09", "EUR")
@@ -446,7 +446,8 @@ def test_export_xlsx_and_parquet(fin, tmp_path, capsys):
     assert "gl_lines" in {r[0] for r in wb["header"].iter_rows(values_only=True)}  # the loads table
     data = list(wb["cost_allocation"].iter_rows(values_only=True))
     cols = data[0]
-    amounts = [D(str(r[cols.index("amount")])).quantize(D("0.01")) for r in data[1:]]
+    assert data[-1][0] == "Total"
+    amounts = [D(str(r[cols.index("amount")])).quantize(D("0.01")) for r in data[1:-1]]
     assert len(amounts) == 17 and sum(amounts) == D("1557.01")
 
     assert export(fin, tmp_path, "2026-09", "parquet", capsys)[0] == 0
@@ -471,6 +472,139 @@ def test_export_quarter_periods():
     assert periods_of("2026-Q1") == ["2026-01", "2026-02", "2026-03"]
     assert periods_of("2026-q4") == ["2026-10", "2026-11", "2026-12"]
     assert periods_of("2026-09") == ["2026-09"]
+    assert periods_of("2026Q3") == periods_of(" 2026-Q3 ") == ["2026-07", "2026-08", "2026-09"]
+
+
+def test_one_period_syntax_for_export_and_reconcile():
+    from dagster_project.period import Period, Quarter
+
+    assert [Period.parse(t).label for t in ("2026Q3", "2026-Q3", "2026q3", "2026-09")] == \
+        ["2026Q3", "2026Q3", "2026Q3", "2026-09"]
+    assert (str(Period.parse("2026-02").end), str(Period.parse("2026Q1").start)) == ("2026-02-28", "2026-01-01")
+    assert Quarter.parse("2026-Q3") == Quarter(2026, 3)
+    with pytest.raises(ValueError, match="is a month; a quarter is needed"):
+        Quarter.parse("2026-09")
+    for bad in ("2026-13", "2026Q5", "26Q1", "", "2026-9"):
+        with pytest.raises(ValueError, match="expected"):
+            Period.parse(bad)
+
+
+PAYLOADS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-1+1"]
+
+
+def test_finance_workbook(fin, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    assert export(fin, tmp_path, "2026Q3", "xlsx", capsys)[0] == 0
+    wb = load_workbook(tmp_path / "cost-allocation-2026Q3.xlsx")
+    assert wb.sheetnames == ["header", "by_cost_center", "cost_allocation"]
+    data = wb["cost_allocation"]
+    cols = [c.value for c in data[1]]
+    assert data.freeze_panes == "A2" and data.auto_filter.ref == f"A1:L{data.max_row - 1}"  # the totals row is outside
+    assert data.column_dimensions["B"].width >= len("period") + 2
+    money = '#,##0.00 "EUR"'
+    assert data.cell(2, cols.index("amount") + 1).number_format == money
+    total = [c.value for c in data[data.max_row]]
+    assert total[0] == "Total" and D(str(total[cols.index("amount")])) == D("2116.01")
+
+    pivot = wb["by_cost_center"]
+    rows = list(pivot.iter_rows(values_only=True))
+    head, body = rows[0], rows[1:-2]
+    cats = head[2:-1]
+    mart = dict(fin.rows("select cost_category, sum(amount) from marts.fct_cost_allocation "
+                         "where as_of_date = ? and period between '2026-07' and '2026-09' group by 1", [Q3]))
+    by_cc = dict(fin.rows("select cost_center, sum(amount) from marts.fct_cost_allocation "
+                          "where as_of_date = ? and period between '2026-07' and '2026-09' group by 1", [Q3]))
+    assert rows[-2][0] == "Total" and rows[-1][0] == "GL as posted"
+    for i, c in enumerate(cats, start=2):  # column totals = the mart per category
+        assert D(str(rows[-2][i])).quantize(D("0.01")) == D(mart[c]).quantize(D("0.01")), c
+    for r in body:  # row totals = the mart per cost center, and the cells add up to them
+        assert D(str(r[-1])).quantize(D("0.01")) == D(by_cc[r[0]]).quantize(D("0.01"))
+        assert sum(D(str(v)) for v in r[2:-1]).quantize(D("0.01")) == D(str(r[-1])).quantize(D("0.01"))
+    # Both totals lines end in the GL total of the quarter (500.00 + 59.00 + 1557.01).
+    assert D(str(rows[-2][-1])).quantize(D("0.01")) == D(str(rows[-1][-1])).quantize(D("0.01")) == D("2116.01")
+    assert pivot.freeze_panes == "A2" and pivot.cell(2, 3).number_format == money
+    # No absolute path anywhere: the warehouse by its file name, loads by relative name and hash.
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [t for t in texts if t.startswith("/") or str(tmp_path) in t or str(fin.path.parent) in t]
+    header = {}
+    for r in wb["header"].iter_rows(values_only=True):  # the key/value block comes first
+        if r and r[0]:
+            header.setdefault(r[0], r[1])
+    assert header["warehouse"] == fin.path.name and header["period"] == "2026Q3"
+
+
+def test_export_never_overwrites_and_never_writes_over_data(fin, tmp_path, capsys):
+    import hashlib
+
+    before = hashlib.sha256(fin.path.read_bytes()).hexdigest()
+    assert export(fin, tmp_path, "2026-09", "csv", capsys)[0] == 0
+    code, _, err = export(fin, tmp_path, "2026-09", "csv", capsys)
+    assert code == 1 and "exists; pass --force to replace it" in err
+    from dagster_project.cli import main
+
+    args = ["export", "cost-allocation", "--period", "2026-09", "--format", "csv", "--warehouse", str(fin.path)]
+    assert main([*args, "--out", str(tmp_path), "--force"]) == 0
+    for target, says in ((fin.path, "is the published warehouse"),
+                         (REPO / "decisions" / "x.csv", "is inside the decisions store"),
+                         (REPO / "taxonomy" / "policies.yaml", "is inside the taxonomy folder")):
+        capsys.readouterr()
+        assert main([*args, "--out", str(target), "--force"]) == 1
+        assert says in capsys.readouterr().err
+    other = tmp_path / "other.duckdb"  # any DuckDB database, even with --force
+    shutil.copyfile(fin.path, other)
+    assert main([*args, "--out", str(other), "--force"]) == 1 and "is a DuckDB database" in capsys.readouterr().err
+    assert hashlib.sha256(fin.path.read_bytes()).hexdigest() == before
+    assert not (REPO / "decisions" / "x.csv").exists()
+
+
+def test_formula_payloads_through_the_export(fin, tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    from dagster_project.warehouse import connect
+
+    hostile = Warehouse(tmp_path / "hostile.duckdb")
+    shutil.copyfile(fin.path, hostile.path)
+    con = connect(hostile.path)
+    centers = [r[0] for r in con.execute("select distinct cost_center from marts.dim_cost_center order by 1").fetchall()]
+    for cc, payload in zip(centers, PAYLOADS + ["tab\tand\x07bell"]):
+        con.execute("update marts.dim_cost_center set cost_center_name = ? where cost_center = ?", [payload, cc])
+    con.close()
+    out = tmp_path / "out"
+    out.mkdir()
+    assert export(hostile, out, "2026-09", "csv", capsys)[0] == 0
+    with (out / "cost-allocation-2026-09.csv").open(newline="") as fh:
+        names = {r["cost_center_name"] for r in csv.DictReader(fh)}
+    assert {"'" + p for p in PAYLOADS} & names and not {p for p in PAYLOADS} & names
+    assert not [n for n in names if n[:1] in "=+-@"]
+    assert export(hostile, out, "2026-09", "xlsx", capsys)[0] == 0
+    wb = load_workbook(out / "cost-allocation-2026-09.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert not [c.value for c in cells if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+    amounts = [c.value for c in wb["cost_allocation"]["F"][1:]]
+    assert all(isinstance(v, (int, float)) for v in amounts)  # numbers stay numbers
+
+
+def test_formula_payloads_through_the_dashboard_downloads():
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from dashboards.downloads import to_csv, to_xlsx
+
+    df = pd.DataFrame({"hostname": PAYLOADS + ["ctl\x07"], "amount": [-1.5, 2.0, 3.25, -4.0, None],
+                       "when": pd.to_datetime(["2026-09-30"] * 5, utc=True)})
+    text = to_csv(df).decode()
+    assert "'=HYPERLINK" in text and "\n'-1+1," in text and "\n-1.5" not in text and ",-1.5," in text
+    assert "ctl\\x07" in text
+    wb = load_workbook(io.BytesIO(to_xlsx(df, "hosts")))
+    ws = wb["hosts"]
+    values = [c.value for c in ws["A"][1:]]
+    assert values == ["'" + p for p in PAYLOADS] + ["ctl\\x07"]
+    assert [c.value for c in ws["B"][1:]] == [-1.5, 2.0, 3.25, -4.0, None]
+    assert ws.freeze_panes == "A2" and not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
 
 # ------------------------------------------------------------------------------ policy validation

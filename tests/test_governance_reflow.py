@@ -76,11 +76,12 @@ def test_changed_owner_reflows(small_warehouse, edited_warehouse):
 
 def test_changed_reclaim_window_reflows(small_warehouse, edited_warehouse):
     def reclaim(wh, product):
-        return wh.rows("select reclaimable, reclaim_savings from marts.fct_license_position "
+        return wh.rows("select reclaimable, recurring_savings_per_year from marts.fct_license_position "
                        "where as_of_date = ? and product = ?", [Q3, product])[0]
     # 90 days: LAP-002 (last used 2026-03-01, 213 days before Q3) and bob's Creative Cloud seat
-    # (inactive since May, > 90 days) are reclaimable: 320 and 552 EUR.
-    assert reclaim(small_warehouse, "Visio Professional") == (1, Decimal("320.00"))
+    # (inactive since May, > 90 days) are reclaimable. Visio is short one license, so reclaiming
+    # LAP-002 covers the shortfall and saves nothing; the Creative Cloud seat saves 552 EUR a year.
+    assert reclaim(small_warehouse, "Visio Professional") == (1, Decimal("0.00"))
     assert reclaim(small_warehouse, "Creative Cloud") == (1, Decimal("552.00"))
     # 365 days: both were used within the window, nothing is reclaimable.
     assert reclaim(edited_warehouse, "Visio Professional") == (0, Decimal("0.00"))

@@ -137,24 +137,31 @@ def test_bad_rows_are_quarantined_with_row_number_column_and_reason(landing, con
     assert one(con, "select count(distinct load_id) from audit.quarantine") == 1
 
 
-def test_fast_and_exact_csv_readers_agree():
-    data = ("\ufeffa,B,c\r\n"
-            '1,"x\r\ny",""\r\n'
-            '2,"he said ""hi""",\r\n'
-            ',,3\r\n').encode()
-    fast = readers._read_csv_arrow(data, ["a", "B", "c"], ["a", "b", "c"])
-    exact = readers._read_csv_python(data, ["a", "b", "c"])
-    assert fast is not None and fast.fast_path
-    assert fast.table.to_pylist() == exact.table.to_pylist()
-    assert [r["_row_number"] for r in exact.table.to_pylist()] == [2, 3, 4]
-    assert readers.read_csv(data).fast_path
-    # a blank line or an irregular quote sends the file through the exact reader
-    assert not readers.read_csv(data + b"\r\n").fast_path
-    assert readers.read_csv(b'a,b\n1,12" screen\n').table.column("c1").to_pylist() == ['12" screen']
+def test_csv_row_numbers_count_blank_lines_multiline_values_and_rejected_rows(landing, con):
+    # DuckDB skips blank lines but counts them; a quoted line break keeps one record number.
+    data = ("\ufeffcost_center,Name,department\r\n"     # 1
+            'CC1,"two\r\nlines",IT\r\n'                  # 2
+            "\r\n"                                         # 3 blank
+            "CC2,x\r\n"                                     # 4 too few fields
+            'CC3,"he said ""hi""",Ops\r\n'                  # 5
+            'CC4,"12" screen",Ops\r\n'                      # 6 text after a closing quote
+            "CC5,,Fin\r\n"                                  # 7 name missing
+            "CC6,ok,Fin\r\n\r\n")                           # 8, then a trailing blank line
+    write(landing, "finance/2026-03-31/cost_centers.csv", data)
+    r = ingest_entity(con, landing, "cost_centers", log=quiet)
+    assert (r.rows_loaded, r.rows_quarantined) == (3, 3)
+    assert rows(con, "select _row_number, cost_center, name from raw.cost_centers order by 1") == [
+        (2, "CC1", "two\r\nlines"), (5, "CC3", 'he said "hi"'), (8, "CC6", "ok")]
+    q = rows(con, "select row_number, reason, record from audit.quarantine order by 1")
+    assert [(n, why.split(" (")[0].split(":")[0]) for n, why, _ in q] == [
+        (4, "row has 2 field(s), expected 3 as in the header"), (6, "malformed CSV quoting in column name"),
+        (7, "name")]
+    assert json.loads(q[0][2]) == {"cost_center": "CC2", "name": "x"}
+    assert rows(con, "select rows_read, rows_loaded, rows_quarantined from audit.loads") == [(6, 3, 3)]
 
 
 @pytest.mark.parametrize("content, reason", [
-    (b"a,b\n1,\xff\xfe\n", "not valid UTF-8 (line 2"),
+    (b"a,\xff\xfe\n1,2\n", "not valid UTF-8 (line 1"),  # in a row: quarantined (test_safe_inputs)
     (b"", "empty file"),
     (b'po_number,po_line\n1,"never closed\n2,3\n', "malformed CSV"),
     (PL_HEADER.replace("vendor", "Vendor,VENDOR").encode() + b"\n", "duplicate column name(s) vendor"),
@@ -344,8 +351,9 @@ def test_parquet_and_json_files_load(landing, con):
     ]) + "\n")
     r = ingest_landing(con, landing, log=quiet)
     assert r.rejections == []
-    assert rows(con, "select hostname, observed_at, _row_number, _extra from raw.devices") == [
-        ("h1", datetime(2026, 3, 31, 10), 1, '{"cores":"8","tags":"{\\"env\\":\\"prod\\"}"}')]
+    # cores is a contract column since issue 14.3 (it was an extra)
+    assert rows(con, "select hostname, observed_at, _row_number, cores, _extra from raw.devices") == [
+        ("h1", datetime(2026, 3, 31, 10), 1, 8, '{"tags":"{\\"env\\":\\"prod\\"}"}')]
     assert rows(con, "select row_number, column_name from audit.quarantine where entity = 'devices'") == [(2, "discovery_source")]
     si = rows(con, "select product, install_date, _row_number, _extra from raw.software_installs")
     assert si == [("Office", date(2025, 1, 1), 1, '{"meta":"{\\"k\\":[1,2]}"}')]
@@ -391,11 +399,11 @@ def test_discover_files_reports_everything_off_layout(landing, con):
     problems = {p.rel: p for p in scan.problems}
     assert set(problems) == {
         "procurement/2026-03-31/notes.txt", "procurement/2026-03-31/license_entitlements.xlsx",
-        "procurement/2026-3-31/purchase_lines.csv", "finance/2026-03-31/purchase_lines.csv", "hr/",
+        "procurement/2026-3-31/purchase_lines.csv", "finance/2026-03-31/purchase_lines.csv", "hr/2026-03-31/people.csv",
         "cmdb/2026-03-31/ci_relationships.csv", "cmdb/2026-03-31/ci_relationships.json"}
     assert "not a date" in problems["procurement/2026-3-31/purchase_lines.csv"].reason
     assert problems["finance/2026-03-31/purchase_lines.csv"].reason == "purchase_lines belongs in procurement/, not finance/"
-    assert "unknown source folder 'hr'" in problems["hr/"].reason
+    assert "unknown source folder 'hr'" in problems["hr/2026-03-31/people.csv"].reason
     # problems that name an entity are reported (and audited) with that entity's load
     r = ingest_entity(con, landing, "purchase_lines", log=quiet)
     assert r.files_loaded == 1 and r.files_rejected == 2
@@ -434,4 +442,4 @@ def test_clean_json_and_typed_parquet_keep_values_as_delivered(landing, con):
     assert rows(con, "select asset_tag, acquisition_cost, in_service_date, useful_life_months, disposal_date from raw.fixed_assets") == [
         ("A1", Decimal("1200.5"), date(2025, 1, 1), 36, date(2028, 1, 1))]
     assert rows(con, "select row_number, column_name, value from audit.quarantine") == [
-        (2, "in_service_date", "2025-01-01 09:00:00.000000000")]
+        (2, "in_service_date", "2025-01-01 09:00:00")]

@@ -1,13 +1,18 @@
-"""License position, reclamation, unauthorised software and SaaS overlap on a hand-written landing
-(tests/fixtures/landing_licensing), built once for this module. Every number is derived here.
+"""Effective license position, reclamation, unauthorised software and SaaS overlap on a
+hand-written landing (tests/fixtures/landing_licensing), built once for this module. Every number
+is derived here (issue 13; docs/decisions/license-position.md).
 
 Policy (taxonomy/policies.yaml): reclaim window 90 days, agent stale window 30 days, default 8
-cores per device, USD->EUR 0.92 before 2026-07 and 0.90 from 2026-07. As-of date 2026-09-30, so
+cores per device, USD->EUR 0.92 before 2026-07 and 0.90 from 2026-07. Licensing
+(taxonomy/licensing.yaml): metric order subscription, user, device, core; maintenance 20 %;
+SQL Server vm_min_cores 4; Oracle uses core factors (Xeon 0.5). As-of date 2026-09-30, so
 "reclaimable" means last used before 2026-07-02 (2026-09-30 - 90 days).
 
 Devices (CMDB assignment / last logged-on user): L1 ann/ann, L2 ben/ben, L3 -/cat, L4 ann/ann,
-L5 -/- (no user known), SV1 32 cores, SV2 no core count (-> default 8), SV3 4 cores; L9 last
-seen 2026-08-01 (60 days > 30: stale, its installs do not count)."""
+L5 -/- (no user known), SV1 32 cores, SV2 no core count (-> default 8), SV3 4 cores Xeon; hosts
+H1 24 cores, H2 32 cores; VMs VM1 4 vcores on H1 (Virtualized by::Virtualizes), VM2 2 vcores and
+VM3 6 vcores on H2 (Runs on::Runs, runs_on), VM4 2 vcores on H1 by discovery's runs_on only; L9 last seen 2026-08-01 (stale: its installs do not
+count)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -15,6 +20,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import REPO, Warehouse, built_warehouse
+from dagster_project.governance.model import TaxonomyError, load_taxonomy
 
 LANDING = REPO / "tests" / "fixtures" / "landing_licensing"
 Q3, Q2 = "2026-09-30", "2026-06-30"
@@ -25,10 +31,14 @@ def wh(tmp_path_factory) -> Warehouse:
     return built_warehouse(LANDING, tmp_path_factory.mktemp("licensing") / "warehouse.duckdb")
 
 
-POSITION_COLS = ("license_metric", "entitlements", "entitlements_expired", "entitlements_outside_version_rights",
-                 "consumption", "active_consumption_90d", "position", "over_licensed", "reclaimable",
-                 "unit_cost", "reclaim_savings", "true_up_exposure", "consumers_with_default_cores",
-                 "consumption_rule")
+POSITION_COLS = ("license_metric", "metrics_pooled", "entitlements", "entitlements_expired",
+                 "entitlements_outside_version_rights", "consumption", "active_consumption_90d", "position",
+                 "over_licensed", "reclaimable", "shortfall_units", "true_up_units", "unit_cost", "license_type",
+                 "true_up_exposure_one_time", "true_up_exposure_per_year", "recurring_savings_per_year",
+                 "reharvest_value", "shelfware_cost_per_year", "consumers_with_default_cores",
+                 "vms_covered_by_host", "consumption_rule")
+MONEY = ("true_up_exposure_one_time", "true_up_exposure_per_year", "recurring_savings_per_year",
+         "reharvest_value", "shelfware_cost_per_year")
 
 
 def position(wh, product, as_of=Q3):
@@ -37,118 +47,203 @@ def position(wh, product, as_of=Q3):
     return dict(zip(POSITION_COLS, row))
 
 
+def detail(wh, product, as_of=Q3):
+    cols = ("entitlements_in_force", "granted_by_bundles", "entitlements", "allocated", "items_covered",
+            "used_by_components", "unused", "reclaimable", "annual_unit_cost", "recurring_savings_per_year",
+            "shelfware_cost_per_year")
+    rows = wh.rows(f"select license_metric, {', '.join(cols)} from marts.fct_license_position_detail "
+                   "where as_of_date = ? and product = ? order by license_metric", [as_of, product])
+    return {r[0]: dict(zip(cols, r[1:])) for r in rows}
+
+
 def numbers(r, *cols):
     return tuple(r[c] for c in cols)
 
 
+def money(r):
+    return tuple(r[c] for c in MONEY)
+
+
+def D(*xs):
+    return tuple(Decimal(str(x)).quantize(Decimal("0.01")) for x in xs)
+
+
 def reclaim_rows(wh, product, as_of=Q3):
     return wh.rows(
-        "select consumer_type, consumer_key, hostname, user_email, cast(last_used_at as date)::varchar, "
-        "days_idle, units, savings from marts.fct_license_reclamation "
+        "select covered_by_metric, consumer_type, consumer_key, hostname, user_email, cast(last_used_at as date)::varchar, "
+        "days_idle, units, recurring_savings_per_year, reharvest_value from marts.fct_license_reclamation "
         "where as_of_date = ? and product = ? order by consumer_key", [as_of, product])
 
 
-def test_device_metric_counts_distinct_current_devices(wh):
-    # Project Professional (P1: 5 devices at 1000 EUR). Installed on L1 (two spellings -> one
-    # device), L2, L3, and on L9 which is stale -> consumption 3. L2 last used 2026-05-01 ->
-    # reclaimable; L3's last use is unknown -> never reclaimed. position 5 - 3 = +2.
+def asset(wh, serial):
+    return wh.one("select asset_id from marts.dim_asset where as_of_date = ? and serial_number = ?", [Q3, serial])
+
+
+def test_device_metric_perpetual_savings_are_the_support_fee_and_reharvest_is_apart(wh):
+    # Project Professional (P1: 5 perpetual devices at 1000 EUR). Installed on L1 (two spellings
+    # -> one device), L2, L3, and on L9 which is stale -> consumption 3. L2 last used 2026-05-01
+    # -> reclaimable; L3's last use is unknown -> never reclaimed. position 5 - 3 = +2.
+    # Money: nothing to buy; reclaiming L2 saves its annual support fee 20 % x 1000 = 200/yr and
+    # makes one perpetual license reusable (reharvest 1000, one-time, not a saving); the 2
+    # unassigned licenses cost 2 x 200 = 400/yr of support (shelfware).
     r = position(wh, "Project Professional")
-    assert r["license_metric"] == "device"
+    assert (r["license_metric"], r["license_type"]) == ("device", "perpetual")
     assert numbers(r, "entitlements", "consumption", "active_consumption_90d", "position", "over_licensed",
-                   "reclaimable") == (5, 3, 2, 2, 2, 1)
-    assert r["reclaim_savings"] == Decimal("1000.00")   # 1 x 1000
-    assert r["true_up_exposure"] == Decimal("0.00")     # max(0, -2) = 0
-    assert r["consumption_rule"].startswith("distinct devices")
-
-
-def test_reclaim_row_names_device_user_and_savings(wh):
-    # The one reclaimable Project install: L2 (ben), idle 2026-05-01 -> 2026-09-30 =
-    # 31 + 30 + 31 + 31 + 29 = 152 days; savings 1 x 1000.
+                   "reclaimable", "shortfall_units", "true_up_units") == (5, 3, 2, 2, 2, 1, 0, 0)
+    assert money(r) == D(0, 0, 200, 1000, 400)
+    # idle 2026-05-01 -> 2026-09-30 = 31 + 30 + 31 + 31 + 29 = 152 days
     assert reclaim_rows(wh, "Project Professional") == [
-        ("device", wh.one("select asset_id from marts.dim_asset where as_of_date = ? and serial_number = 'S2'", [Q3]),
-         "l2", "ben@example.com", "2026-05-01", 152, Decimal("1.00"), Decimal("1000.00"))]
+        ("device", "device", asset(wh, "S2"), "l2", "ben@example.com", "2026-05-01", 152, *D(1, 200, 1000))]
     (cc,) = wh.rows("select cost_center from marts.fct_license_reclamation where product = 'Project Professional'")
     assert cc == ("CC-ENG",)
 
 
-def test_user_metric_joins_devices_to_users(wh):
-    # IntelliJ (J1: 2 users at 500 USD bought 2026-08 -> 500 x 0.90 = 450 EUR). Installs: L1 and
-    # L4 are both ann (one user; latest use 2026-09-01), L3 is cat through the last logged-on
-    # user (no CMDB assignment; last use 2026-01-01 -> reclaimable), L5 has no known user and
-    # counts as one consumer. consumption 3, position 2 - 3 = -1.
+def test_reclaim_before_true_up_user_metric(wh):
+    # IntelliJ (J1: 2 users at 500 USD bought 2026-08 -> 500 x 0.90 = 450 EUR/yr). Installs: L1
+    # and L4 are both ann (one user), L3 is cat (last logged-on user; last use 2026-01-01 ->
+    # idle), L5 has no known user and counts as one consumer. 3 users for 2 licenses: short 1
+    # as things are, but reclaiming cat's install covers it: true-up 0, and the reclaimed
+    # license is reused, so it saves nothing (the issue's "same seats as savings and true-up").
     r = position(wh, "IntelliJ IDEA Ultimate")
-    assert r["license_metric"] == "user"
-    assert numbers(r, "entitlements", "consumption", "active_consumption_90d", "position", "reclaimable") \
-        == (2, 3, 2, -1, 1)
+    assert numbers(r, "license_metric", "entitlements", "consumption", "active_consumption_90d", "position",
+                   "reclaimable", "shortfall_units", "true_up_units") == ("user", 2, 3, 2, -1, 1, 1, 0)
     assert r["unit_cost"] == Decimal("450.00")
-    assert r["true_up_exposure"] == Decimal("450.00")   # max(0, 1) x 450
-    assert r["reclaim_savings"] == Decimal("450.00")    # 1 x 450
+    assert money(r) == D(0, 0, 0, 0, 0)
+    # cat holds no license (active users were covered first): one uncovered row, no money.
     # cat idle 2026-01-01 -> 2026-09-30: 243 + 29 = 272 days
     assert reclaim_rows(wh, "IntelliJ IDEA Ultimate") == [
-        ("user", "cat@example.com", "l3", "cat@example.com", "2026-01-01", 272, Decimal("1.00"), Decimal("450.00"))]
+        (None, "device", asset(wh, "S3"), "l3", "cat@example.com", "2026-01-01", 272, *D(1, 0, 0))]
 
 
-def test_core_metric_default_cores_flagged_and_reclaimed_in_cores(wh):
-    # Oracle (O1: 16 cores at 20000 EUR): SV3 4 cores (last used 2026-06-01, idle 121 days ->
-    # reclaimable) + SV2 with no core count -> default 8, flagged. consumption 12, position +4.
+def test_reclaim_covers_part_of_the_shortfall_and_the_rest_is_bought(wh):
+    # Slack (SL1: 2 seats at 96 EUR/yr): ann, ben, cat active, dan idle since 2026-03-01 -> 4
+    # seats for 2: short 2 as things are; reclaiming dan leaves 1 to buy: 96 per year. Savings 0.
+    r = position(wh, "Slack")
+    assert numbers(r, "entitlements", "consumption", "position", "reclaimable", "shortfall_units", "true_up_units") \
+        == (2, 4, -2, 1, 2, 1)
+    assert money(r) == D(0, 96, 0, 0, 0)
+    assert [x[2] for x in reclaim_rows(wh, "Slack")] == ["seat:dan@example.com"]
+
+
+def test_multi_metric_pooling_covers_each_install_once(wh):
+    # Visio Professional: V1 2 perpetual device licenses (590), V2 1 user subscription (150/yr,
+    # the latest purchase: the true-up metric). Installs on L1 and L4 (ann), L2 (ben), L3 (cat).
+    # Order subscription, user, device: the user license covers ann and both her devices, the 2
+    # device licenses cover L2 and L3 -> compliant (each metric alone would be short 2).
+    r = position(wh, "Visio Professional")
+    assert numbers(r, "license_metric", "metrics_pooled", "entitlements", "consumption", "position",
+                   "true_up_units") == ("user", "device, user", 3, 3, 0, 0)
+    assert money(r) == D(0, 0, 0, 0, 0)
+    d = detail(wh, "Visio Professional")
+    assert numbers(d["user"], "entitlements", "allocated", "items_covered", "unused") == (1, 1, 2, 0)
+    assert numbers(d["device"], "entitlements", "allocated", "items_covered", "unused") == (2, 2, 2, 0)
+    # perpetual device support fee: 20 % x 590 = 118
+    assert d["device"]["annual_unit_cost"] == Decimal("118.00")
+
+
+def test_bundle_grants_its_components_through_the_m365_sku_reference(wh):
+    # E3 "Microsoft 365 E3" (2 subscription seats, 396/yr) is SKU SPE_E3, whose service plans
+    # OFFICESUBSCRIPTION and TEAMS1 taxonomy/licensing.yaml maps to Microsoft 365 Apps for
+    # enterprise and Microsoft Teams (EXCHANGE_S_ENTERPRISE is not mapped: ignored).
+    # M365 Apps: own M1 1 seat + 2 granted = 3 for installs of ann, ben, cat -> compliant.
+    r = position(wh, "Microsoft 365 Apps for enterprise")
+    assert numbers(r, "entitlements", "consumption", "position", "true_up_units", "unit_cost") == (3, 3, 0, 0, 264)
+    d = detail(wh, "Microsoft 365 Apps for enterprise")["subscription"]
+    assert numbers(d, "entitlements_in_force", "granted_by_bundles", "allocated") == (3, 2, 3)
+    # Teams: 2 granted seats for the 2 assigned users; no own purchase -> priced as a bundle seat.
+    t = position(wh, "Microsoft Teams")
+    assert numbers(t, "entitlements", "consumption", "position", "unit_cost") == (2, 2, 0, 396)
+    # The bundle's own row: its seats are used through the components (M365 Apps takes 3 - 1 own
+    # = 2 granted) -> nothing unused, no shelfware, money stays on this row only.
+    e = position(wh, "Microsoft 365 E3")
+    assert numbers(e, "entitlements", "consumption", "position") == (2, 2, 0)
+    assert money(e) == D(0, 0, 0, 0, 0)
+    assert detail(wh, "Microsoft 365 E3")["subscription"]["used_by_components"] == 2
+
+
+def test_vm_on_licensed_host_and_vm_minimum(wh):
+    # SQL Server Standard (SS1: 24 perpetual cores at 2000): H1 (24 physical cores) has it, so
+    # VM1 on H1 (CMDB) and VM4 on H1 (only discovery says so: devices.runs_on) are covered by the
+    # host (0); H2 has it not, so VM2 counts max(2, 4) = 4 and VM3 6.
+    # consumption 24 + 0 + 0 + 4 + 6 = 34 (counting the VMs' own cores would give 24+4+2+2+6 = 38).
+    # position 24 - 34 = -10; nothing idle: true-up 10 x 2000 = 20000 one-time.
+    r = position(wh, "SQL Server Standard")
+    assert numbers(r, "license_metric", "entitlements", "consumption", "position", "true_up_units",
+                   "vms_covered_by_host", "consumers_with_default_cores") == ("core", 24, 34, -10, 10, 2, 0)
+    assert money(r) == D(20000, 0, 0, 0, 0)
+    assert "2 VMs covered by their licensed host" in r["consumption_rule"]
+    assert "2 VMs counted by their virtual cores" in r["consumption_rule"]
+
+
+def test_core_factor_and_default_cores_flagged(wh):
+    # Oracle (O1: 16 perpetual cores at 20000): SV3 4 cores Xeon x 0.5 = 2 (last used 2026-06-01,
+    # idle 121 days) + SV2 no core count -> default 8 (no processor -> factor 1), flagged.
+    # consumption 10, position +6. Money: SV3's 2 cores save 2 x 4000 support = 8000/yr, reharvest
+    # 2 x 20000 = 40000 one-time; 6 unused cores cost 6 x 4000 = 24000/yr of support.
     r = position(wh, "Oracle Database Enterprise Edition")
     assert numbers(r, "entitlements", "consumption", "active_consumption_90d", "position", "over_licensed",
-                   "reclaimable", "consumers_with_default_cores") == (16, 12, 8, 4, 4, 4, 1)
+                   "reclaimable", "consumers_with_default_cores") == (16, 10, 8, 6, 6, 2, 1)
     assert "1 devices at the default of 8 cores" in r["consumption_rule"]
-    assert r["reclaim_savings"] == Decimal("80000.00")  # 4 cores x 20000
-    # One row (one device) carrying 4 cores: reclaimable counts cores for the core metric.
+    assert money(r) == D(0, 0, 8000, 40000, 24000)
     assert reclaim_rows(wh, "Oracle Database Enterprise Edition") == [
-        ("device", wh.one("select asset_id from marts.dim_asset where as_of_date = ? and serial_number = 'SV3'", [Q3]),
-         "sv3", None, "2026-06-01", 121, Decimal("4.00"), Decimal("80000.00"))]
+        ("core", "device", asset(wh, "SV3"), "sv3", None, "2026-06-01", 121, *D(2, 8000, 40000))]
 
 
-def test_version_rights_leave_out_entitlements_that_cannot_cover_the_release(wh):
-    # SQL Server: Q1 16 cores with rights up to 2019, Q2 24 cores without limit (7500, latest).
-    # SV1 runs "SQL Server 2022 Enterprise" on 32 cores, SV2 "SQL Server 2019 Enterprise" on the
-    # default 8. Q1 can cover only SV2's 8 cores: 16 - 8 = 8 entitled cores left out.
-    # entitlements 16 + 24 - 8 = 32; consumption 32 + 8 = 40; position -8 (without the rights
-    # rule it would be 0: the 2022 cores need 32 and only Q2's 24 may cover them).
+def test_version_rights_and_downgrade(wh):
+    # SQL Server Enterprise: Q1 16 cores with rights up to 2019, Q2 24 cores up to 2022 (7500, the
+    # latest). SV1 runs "SQL Server 2022 Enterprise" on 32 cores, SV2 "SQL Server 2019 Enterprise"
+    # on the default 8. Q1 can cover only SV2's 8 cores: 16 - 8 = 8 left out; Q2's 2022 rights
+    # cover the 2022 release and, by downgrade, 2019. entitlements 32; consumption 40; -8; nothing
+    # idle: true-up 8 x 7500 = 60000 one-time.
     r = position(wh, "SQL Server Enterprise")
     assert numbers(r, "entitlements", "entitlements_outside_version_rights", "consumption", "position",
-                   "consumers_with_default_cores") == (32, 8, 40, -8, 1)
-    assert r["unit_cost"] == Decimal("7500.00")
-    assert r["true_up_exposure"] == Decimal("60000.00")  # 8 x 7500
+                   "true_up_units", "consumers_with_default_cores") == (32, 8, 40, -8, 8, 1)
+    assert money(r) == D(60000, 0, 0, 0, 0)
     assert "8 entitled units left out" in r["consumption_rule"] and "release 2019" in r["consumption_rule"]
+    # the part-used remainder of the core pool is allocated, not shelfware
+    assert numbers(detail(wh, "SQL Server Enterprise")["core"], "entitlements", "allocated", "unused") == (32, 32, 0)
 
 
-def test_subscription_counts_assigned_seats_of_the_latest_export(wh):
-    # Figma (F1: 10 seats at 540 USD bought 2026-01 -> 540 x 0.92 = 496.80 EUR). Latest feed:
-    # ann, ben, dan assigned (cat active but not assigned); eve was assigned in June and is gone
-    # from the September export -> 3 seats. ben last active 2026-04-01 (182 days) -> reclaimable.
+def test_subscription_seats_savings_and_shelfware(wh):
+    # Figma (F1: 10 seats at 540 USD bought 2026-01 -> 496.80 EUR/yr). Latest feed: ann, ben,
+    # dan assigned (cat active but not assigned); eve gone since June -> 3 seats; ben idle since
+    # 2026-04-01 (182 days). Savings 496.80/yr; 7 unassigned seats: 7 x 496.80 = 3477.60/yr.
     r = position(wh, "Figma")
     assert numbers(r, "entitlements", "consumption", "active_consumption_90d", "position", "reclaimable") \
         == (10, 3, 2, 7, 1)
-    assert r["reclaim_savings"] == Decimal("496.80")
-    assert r["consumption_rule"] == "seats assigned in the SaaS usage feed"
+    assert money(r) == D(0, 0, "496.80", 0, "3477.60")
     assert reclaim_rows(wh, "Figma") == [
-        ("user", "ben@example.com", None, "ben@example.com", "2026-04-01", 182, Decimal("1.00"), Decimal("496.80"))]
+        ("subscription", "user", "seat:ben@example.com", None, "ben@example.com", "2026-04-01", 182,
+         *D(1, "496.80", 0))]
 
 
-def test_expired_subscription_does_not_count(wh):
-    # Acrobat Pro A1 (10 seats, 200 EUR) ended 2026-06-30; ann's install on L1 (no SaaS feed for
-    # it -> users of devices) is under-licensed: 0 - 1 = -1, true-up 1 x 200.
+def test_expired_subscription_is_a_yearly_true_up(wh):
+    # Acrobat Pro A1 (10 seats, 200 EUR) ended 2026-06-30; ann's install on L1 -> 0 - 1 = -1,
+    # true-up 1 x 200 per year (a subscription), nothing one-time.
     r = position(wh, "Acrobat Pro")
     assert numbers(r, "entitlements", "entitlements_expired", "consumption", "position") == (0, 10, 1, -1)
-    assert r["true_up_exposure"] == Decimal("200.00")
+    assert money(r) == D(0, 200, 0, 0, 0)
 
 
-def test_reclaimable_equals_reclamation_rows_everywhere(wh):
-    # The dbt test assert_reclaimable_matches_reclamation_rows blocks a build otherwise; checked
-    # here on the published marts as well (sum of units; rows for non-core metrics).
+def test_money_is_traceable_and_separated_everywhere(wh):
+    # The dbt tests assert_license_money_matches_reclamation and assert_license_position_arithmetic
+    # block a build otherwise; checked here on the published marts as well.
     bad = wh.rows(
         "select p.product from marts.fct_license_position p left join ("
-        "  select as_of_date, product_norm, license_metric, count(*) n, sum(units) u, sum(savings) s"
-        "  from marts.fct_license_reclamation group by all) r using (as_of_date, product_norm, license_metric) "
-        "where p.reclaimable <> coalesce(r.u, 0) or p.reclaim_savings <> coalesce(r.s, 0) "
-        "   or (p.license_metric <> 'core' and p.reclaimable <> coalesce(r.n, 0))")
+        "  select as_of_date, product_norm, sum(recurring_savings_per_year) s, sum(reharvest_value) h"
+        "  from marts.fct_license_reclamation group by all) r using (as_of_date, product_norm) "
+        "where p.recurring_savings_per_year <> coalesce(r.s, 0) or p.reharvest_value <> coalesce(r.h, 0) "
+        "   or (p.true_up_units > 0 and p.recurring_savings_per_year <> 0)")
     assert bad == []
-    # 5 candidates: Project (L2), IntelliJ (cat), Oracle (SV3), Figma (ben), Zoom (ben)
-    assert wh.one("select count(*) from marts.fct_license_reclamation where as_of_date = ?", [Q3]) == 5
+    # Totals at Q3, each figure under its own name (never summed across periods):
+    # one-time 60000 + 20000; per year 200 + 96 + Trello 60 USD x 0.92 = 55.20 -> 351.20;
+    # savings 200 + 8000 + 496.80 + Zoom 150 = 8846.80; reharvest 1000 + 40000.
+    totals = wh.rows("select sum(true_up_exposure_one_time), sum(true_up_exposure_per_year), "
+                     "sum(recurring_savings_per_year), sum(reharvest_value) from marts.fct_license_position "
+                     "where as_of_date = ?", [Q3])[0]
+    assert totals == D(80000, "351.20", "8846.80", 41000)
+    # 6 candidates: Project (L2), IntelliJ (cat), Oracle (SV3), Figma (ben), Zoom (ben), Slack (dan)
+    assert wh.one("select count(*) from marts.fct_license_reclamation where as_of_date = ?", [Q3]) == 6
 
 
 def test_unauthorised_installs_are_exceptions(wh):
@@ -211,3 +306,35 @@ def test_saas_snapshot_per_export_date(wh):
     # June: only Figma in the feed (ann, ben, eve assigned); no entitlements exported yet -> unpaid.
     f = saas(wh, "Figma", Q2)
     assert (f["assigned_seats"], f["paid_seats"], f["is_paid"]) == (3, 0, False)
+
+
+def test_licensing_declarations_are_validated_with_actionable_errors(tmp_path):
+    # No build: taxonomy/licensing.yaml is optional (defaults apply) and its mistakes are named.
+    import shutil
+    d = tmp_path / "taxonomy"
+    shutil.copytree(REPO / "taxonomy", d)
+    (d / "licensing.yaml").unlink()
+    t = load_taxonomy(d)
+    assert t.licensing.metric_order == ["subscription", "user", "device", "core"]
+    assert t.table_rows()["vm_host_relationships"][0] == ("Virtualized by::Virtualizes", "child")
+    (d / "licensing.yaml").write_text(
+        "metric_order: [user, user, device]\n"
+        "vm_host_relationships: {runs_on: host}\n"
+        "core_factors: [{processor: 'xeon(', factor: 0.5}]\n"
+        "products: {Microsoft: {Office: {bundle: [Office], vm_min_core: 4}}}\n")
+    with pytest.raises(TaxonomyError) as e:
+        load_taxonomy(d)
+    text = str(e.value)
+    assert "licensing.yaml: vm_host_relationships" in text and "parent" in text
+    assert "vm_min_core" in text and "vm_min_cores" in text          # unknown key, with the right one
+    (d / "licensing.yaml").write_text(
+        "metric_order: [user, user, device]\n"
+        "core_factors: [{processor: 'xeon(', factor: 0.5}]\n"
+        "products: {Microsoft: {Office: {bundle: [Office]}}}\n")
+    with pytest.raises(TaxonomyError) as e:
+        load_taxonomy(d)
+    problems = [str(p) for p in e.value.problems]
+    assert any(p.startswith("licensing.yaml: metric_order: metric 'user' is listed twice") for p in problems)
+    assert any("metric(s) core, subscription not listed" in p for p in problems)
+    assert any(p.startswith("licensing.yaml: core_factors[0].processor: invalid regular expression") for p in problems)
+    assert any(p.startswith("licensing.yaml: products.Microsoft.Office.bundle") for p in problems)

@@ -117,7 +117,7 @@ def test_seats_agree_with_the_license_position(wh):
     util_sum = wh.one("select sum(seats_assigned), sum(seats_active), sum(seats_owned) from marts.fct_utilization "
                       "where as_of_date = ? and class_path like 'software/%'", [Q3])
     pos_sum = wh.one("select sum(consumption), sum(active_consumption_90d), sum(entitlements) "
-                     "from marts.fct_license_position where as_of_date = ?", [Q3])
+                     "from marts.fct_license_position_detail where as_of_date = ?", [Q3])
     assert util_sum == pos_sum == (Decimal("4.00"), Decimal("3.00"), Decimal("30.00"))
 
 

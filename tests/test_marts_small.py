@@ -113,8 +113,9 @@ def test_exception_ids_are_stable_across_quarters(small_warehouse):
 
 def license_row(wh, product):
     cols = ("publisher", "license_metric", "entitlements", "entitlements_expired", "consumption",
-            "active_consumption_90d", "position", "reclaimable", "unit_cost", "reclaim_savings",
-            "true_up_exposure", "consumers_with_default_cores")
+            "active_consumption_90d", "position", "reclaimable", "unit_cost", "true_up_units",
+            "true_up_exposure_one_time", "true_up_exposure_per_year", "recurring_savings_per_year",
+            "reharvest_value", "shelfware_cost_per_year", "consumers_with_default_cores")
     (row,) = wh.rows(f"select {', '.join(cols)} from marts.fct_license_position "
                      "where as_of_date = ? and product = ?", [Q3, product])
     return dict(zip(cols, row))
@@ -123,12 +124,15 @@ def license_row(wh, product):
 def test_license_position_device_metric(small_warehouse):
     # Entitlements E1 (2) + E2 (1) = 3; installs on 4 devices under 4 publisher spellings and 3
     # product names; LAP-002 last used 2026-03-01 (> 90 days) is reclaimable; LAP-004's use is
-    # unknown (never reclaimed). Unit cost = latest purchase in force (E2, 320).
+    # unknown (never reclaimed). Unit cost = latest purchase in force (E2, 320, perpetual).
+    # Reclaim first, buy the rest: LAP-002's license covers the shortfall, so nothing to buy and
+    # nothing saved; the reused perpetual license is reharvest value (320, one-time).
     r = license_row(small_warehouse, "Visio Professional")
     assert r["publisher"] == "Microsoft" and r["license_metric"] == "device"
     assert (r["entitlements"], r["consumption"], r["active_consumption_90d"]) == (3, 4, 3)
-    assert (r["position"], r["reclaimable"]) == (-1, 1)
-    assert r["reclaim_savings"] == Decimal("320.00") and r["true_up_exposure"] == Decimal("320.00")
+    assert (r["position"], r["reclaimable"], r["true_up_units"]) == (-1, 1, 0)
+    assert (r["true_up_exposure_one_time"], r["recurring_savings_per_year"], r["reharvest_value"]) \
+        == (Decimal("0.00"), Decimal("0.00"), Decimal("320.00"))
 
 
 def test_license_position_core_metric_with_default(small_warehouse):
@@ -136,23 +140,26 @@ def test_license_position_core_metric_with_default(small_warehouse):
     r = license_row(small_warehouse, "SQL Server Enterprise")
     assert (r["entitlements"], r["consumption"], r["position"]) == (8, 24, -16)
     assert r["consumers_with_default_cores"] == 1
-    assert r["true_up_exposure"] == Decimal("112000.00")  # 16 x 7000
+    assert r["true_up_exposure_one_time"] == Decimal("112000.00")  # 16 x 7000, perpetual
+    assert r["true_up_exposure_per_year"] == Decimal("0.00")
 
 
 def test_license_position_subscription_seats_and_fx(small_warehouse):
     # 5 seats bought at 600 USD (x 0.92 = 552 EUR); assigned to alice, bob, dave (carol is not
-    # assigned); bob inactive since May -> 1 reclaimable seat worth 552.
+    # assigned); bob inactive since May -> 1 reclaimable seat worth 552 per year; 2 unassigned
+    # seats are shelfware: 2 x 552 = 1104 per year.
     r = license_row(small_warehouse, "Creative Cloud")
     assert (r["entitlements"], r["consumption"], r["active_consumption_90d"]) == (5, 3, 2)
     assert (r["position"], r["reclaimable"]) == (2, 1)
-    assert r["unit_cost"] == Decimal("552.00") and r["reclaim_savings"] == Decimal("552.00")
+    assert r["unit_cost"] == Decimal("552.00") and r["recurring_savings_per_year"] == Decimal("552.00")
+    assert r["shelfware_cost_per_year"] == Decimal("1104.00")
 
 
 def test_expired_subscription_does_not_count(small_warehouse):
     # E4 (10 seats) ended 2026-06-30: nothing in force; alice's install is under-licensed.
     r = license_row(small_warehouse, "Acrobat Pro")
     assert (r["entitlements"], r["entitlements_expired"], r["consumption"], r["position"]) == (0, 10, 1, -1)
-    assert r["true_up_exposure"] == Decimal("200.00")
+    assert r["true_up_exposure_per_year"] == Decimal("200.00")
 
 
 def test_lineage_on_every_raw_row(small_warehouse):
@@ -178,8 +185,11 @@ def test_governance_kpis_with_prior_quarter(small_warehouse):
                                       "trend": "up", "assessment": "worsened"}
     assert kpi("new_exceptions")["value"] == Decimal("9.00")
     assert kpi("resolved_exceptions")["value"] == Decimal("1.00")   # OLD1's unmanaged_device
-    # True-up: Visio 320 + SQL Server 112,000 + Acrobat 200 = 112,520 EUR over 3 products.
-    assert kpi("true_up_exposure")["value"] == Decimal("112520.00")
+    # True-up after reharvesting: SQL Server 112,000 one-time; Acrobat 200 per year (Visio's
+    # shortfall is covered by reclaiming LAP-002). One-time and yearly amounts are never summed.
+    assert kpi("true_up_exposure_one_time")["value"] == Decimal("112000.00")
+    assert kpi("true_up_exposure_per_year")["value"] == Decimal("200.00")
+    assert kpi("recurring_savings_per_year")["value"] == Decimal("552.00")
     assert kpi("under_licensed_products")["value"] == Decimal("3.00")
     # Nothing signed off in this fixture: shown as 0 with no last signed quarter, not left out.
     assert kpi("signed_quarters")["value"] == Decimal("0.00")

@@ -192,10 +192,11 @@ def test_workbook_has_a_summary_and_one_sheet_per_type(rec):
     from openpyxl import load_workbook
 
     wb = load_workbook(rec.packs / "2026Q3" / "reconciliation.xlsx", read_only=True)
-    assert wb.sheetnames == ["summary", *TYPES]
-    rows = {name: sum(1 for _ in wb[name].iter_rows()) - 1 for name in wb.sheetnames}  # minus header
-    # summary: 4 type x cost-center lines; ghost_ci S1, S2; unmanaged U1, U2, U3; unowned P1; L2 drift.
-    assert rows == {"summary": 4, "unmanaged_device": 3, "ghost_ci": 2, "purchased_not_deployed": 0,
+    assert wb.sheetnames == ["cover", "summary", *TYPES, "drift"]
+    rows = {name: sum(1 for _ in wb[name].iter_rows()) - 1 for name in wb.sheetnames[1:]}  # minus header
+    # summary: 4 type x cost-center lines + the totals row; ghost_ci S1, S2; unmanaged U1, U2, U3;
+    # unowned P1; L2 drift; drift: the 6 changes of test_drift_between_quarters.
+    assert rows == {"summary": 5, "drift": 6, "unmanaged_device": 3, "ghost_ci": 2, "purchased_not_deployed": 0,
                     "attribute_drift": 1, "missing_from_fixed_assets": 0, "duplicate_record": 0,
                     "unclassified": 0, "unowned": 1, "invalid_transition": 0, "unauthorised_software": 0}
     header = [c.value for c in next(wb["ghost_ci"].iter_rows())]
@@ -247,11 +248,15 @@ def test_tampered_pack_is_detected(rec, tmp_path):
     assert bad.rc == 1 and "exceptions.csv was changed" in bad.err
 
     # 2. the same edit with the manifest rewritten to match: only the sign-off can tell
-    from dagster_project.reconcile.pack import pack_sha256
+    from dagster_project.reconcile.pack import pack_sha256, seal
 
     m = manifest(edited)
     m["files"]["exceptions.csv"]["sha256"] = hashlib.sha256((edited / "exceptions.csv").read_bytes()).hexdigest()
     m["pack_sha256"] = pack_sha256(m)
+    (edited / "manifest.json").write_text(json.dumps(m))
+    half = itam("reconcile", "verify", "--pack", edited, "--decisions", rec.decisions)
+    assert half.rc == 1 and "no longer hashes to data_sha256" in half.err  # the cover's hash
+    seal(m)
     (edited / "manifest.json").write_text(json.dumps(m))
     forged = itam("reconcile", "verify", "--pack", edited, "--decisions", rec.decisions)
     assert forged.rc == 1 and "not the one signed for 2026Q3" in forged.err
@@ -310,3 +315,267 @@ def test_pack_has_a_sheet_for_every_declared_exception_type():
     (column,) = [c for c in model["columns"] if c["name"] == "exception_type"]
     (test,) = [t for t in column["data_tests"] if "accepted_values" in t]
     assert list(EXCEPTION_TYPES) == test["accepted_values"]["arguments"]["values"]
+
+
+# ------------------------------------------------------------------ the workbook as a user opens it
+
+ACTIONS = ["fixed_in_source", "accepted_risk", "false_positive", "retire"]
+
+
+def test_workbook_cover_formats_validation_and_totals(rec):
+    from openpyxl import load_workbook
+
+    from dagster_project.reconcile.pack import COUNT_COLUMNS, EXCEPTION_COLUMNS
+
+    q3 = rec.packs / "2026Q3"
+    m = manifest(q3)
+    wb = load_workbook(q3 / "reconciliation.xlsx")
+    lines = {r[0]: r[1:] for r in wb["cover"].iter_rows(values_only=True) if r and r[0]}
+    assert lines["Reconciliation"][0] == "2026Q3"
+    assert lines["As of"][0].date() == date(2026, 9, 30)
+    assert lines["Build id"][0] == m["build_id"] == rec.w.one(
+        "select build_id from audit.builds order by finished_at desc limit 1")
+    assert lines["Pack data hash"][0] == m["data_sha256"]
+    assert (lines["Exceptions listed"][0], lines["Counting as open"][0]) == (7, 3)
+    assert lines["Sign-off"][0].startswith("not signed")  # written before Q3 was signed
+    # Counts by type and status (listed, new, open, reopened, resolved, counting as open): as in
+    # test_second_quarter_counts_against_the_first.
+    assert lines["ghost_ci"][:6] == (2, 0, 1, 1, 0, 1)           # S2 open, S1 reopened
+    assert lines["unmanaged_device"][:6] == (3, 1, 1, 0, 1, 1)   # U2 new, U1 open, U3 resolved
+    assert lines["Total"][:6] == (7, 1, 3, 1, 2, 3)
+
+    summary = wb["summary"]
+    assert summary.freeze_panes == "A2" and summary.auto_filter.ref == "A1:L5"
+    header = [c.value for c in summary[1]]
+    total = [c.value for c in summary[summary.max_row]]
+    assert total[0] == "Total"
+    for c in COUNT_COLUMNS:  # the totals row equals the mart
+        assert total[header.index(c)] == rec.w.one(
+            f"select sum({c}) from marts.fct_reconciliation_summary where quarter = '2026Q3'"), c
+    assert summary.cell(2, header.index("new") + 1).number_format == "#,##0"
+
+    ghost = wb["ghost_ci"]
+    assert ghost.freeze_panes == "A2" and ghost.auto_filter.ref == "A1:U3"
+    (dv,) = ghost.data_validations.dataValidation
+    col = EXCEPTION_COLUMNS.index("resolution_action") + 1
+    letter = ghost.cell(1, col).column_letter
+    assert dv.type == "list" and dv.formula1 == '"' + ",".join(ACTIONS) + '"'
+    assert str(dv.sqref) == f"{letter}2:{letter}3"
+    assert ghost.cell(2, EXCEPTION_COLUMNS.index("first_detected_on") + 1).number_format == "yyyy-mm-dd"
+    assert ghost.cell(2, col).fill.fgColor.rgb.endswith("FFF2CC")  # editable columns are shaded
+    assert wb["drift"].max_row == 7 and wb["drift"].freeze_panes == "A2"
+
+
+def _fill(ws, serial: str, **values) -> None:
+    header = [c.value for c in ws[1]]
+    (row,) = [r for r in ws.iter_rows(min_row=2) if r[header.index("serial_number")].value == serial]
+    for k, v in values.items():
+        row[header.index(k)].value = v
+
+
+def test_bulk_resolve_round_trip_without_full_build(rec, tmp_path):
+    from openpyxl import load_workbook
+
+    from dagster_project.reconcile.decisions import DecisionsStore, verify_chain
+
+    decisions, wh = tmp_path / "decisions", tmp_path / "warehouse.duckdb"
+    shutil.copytree(rec.decisions, decisions)
+    shutil.copyfile(rec.wh, wh)
+    wb = load_workbook(rec.packs / "2026Q3" / "reconciliation.xlsx")
+    _fill(wb["unowned"], "P1", resolution_action="retire", resolved_by="Ivan.Asset@example.com",
+          note='=HYPERLINK("http://evil.example","printer scrapped")')            # accepted
+    _fill(wb["unmanaged_device"], "U2", resolution_action="ignore", resolved_by="ivan.asset@example.com",
+          note="not ours")                                                        # rejected: action
+    wb["ghost_ci"].append(["EX-000000000000", "ghost_ci", *[None] * 11, "accepted_risk",
+                           "ivan.asset@example.com", None, "no such thing"])     # rejected: unknown id
+    worked = tmp_path / "worked.xlsx"
+    wb.save(worked)
+    args = ["reconcile", "resolve", "--from", worked, "--warehouse", wh, "--decisions", decisions]
+
+    first = itam(*args)
+    # L2, S1, S2, U1 show the decision in force: unchanged. U3 has none: no decision.
+    assert first.rc == 1, first.err  # a rejected row makes the exit code say so
+    assert "1 accepted, 4 unchanged, 2 rejected, 1 rows without a decision" in first.out
+    assert "unowned!2: EX-" in first.out and "accepted: retire by ivan.asset@example.com against the 2026-09-30" in first.out
+    assert "resolution_action 'ignore' is not one of" in first.out
+    assert "EX-000000000000 rejected: no such exception" in first.out
+    store = DecisionsStore(decisions)
+    latest = store.resolutions()[-1]
+    assert (latest.exception_id, latest.resolution_action, latest.resolved_by, latest.note) == (
+        rec.q2_ids["serial:P1"], "retire", "ivan.asset@example.com", '=HYPERLINK("http://evil.example","printer scrapped")')
+    before = (decisions / "reconciliation.csv").read_bytes()
+
+    again = itam(*args)  # idempotent: the same file records nothing more
+    assert "0 accepted, 5 unchanged, 2 rejected" in again.out
+    assert (decisions / "reconciliation.csv").read_bytes() == before
+
+    # A CSV with only the columns that matter; the owner from --by.
+    sheet = tmp_path / "decisions.csv"
+    sheet.write_text(f"exception_id,resolution_action,note\n{rec.q2_ids['serial:U3']},,\n"
+                     f"{read_csv(rec.packs / '2026Q3' / 'exceptions.csv')[0]['exception_id']},accepted_risk,known\n")
+    csv_run = itam("reconcile", "resolve", "--from", sheet, "--by", "ivan.asset@example.com", "--quarter", "2026Q3",
+                   "--warehouse", wh, "--decisions", decisions)
+    assert csv_run.rc == 0 and "1 accepted, 0 unchanged, 0 rejected, 1 rows without a decision" in csv_run.out
+    assert verify_chain(store).problems == []
+
+    # The next pack applies the decisions by refreshing the decision marts only (no full build).
+    out = tmp_path / "pack"
+    run = itam("reconcile", "--quarter", "2026Q3", "--landing", LANDING, "--warehouse", wh,
+               "--decisions", decisions, "--out", out)
+    assert run.rc == 0, run.err
+    assert "applying the decisions" in run.out and "no full build" in run.out and "building" not in run.out
+    p1 = next(r for r in read_csv(out / "exceptions.csv") if r["problem_key"] == "serial:P1")
+    assert (p1["resolution_action"], p1["resolved_by"], p1["counts_as_open"]) == ("retire", "ivan.asset@example.com", "false")
+    assert p1["note"] == '\'=HYPERLINK("http://evil.example","printer scrapped")'  # neutralised in the pack
+    cell = next(c for c in load_workbook(out / "reconciliation.xlsx")["unowned"]["Q"] if c.value and "HYPERLINK" in c.value)
+    assert cell.data_type == "s" and cell.value.startswith("'=")
+    assert manifest(out)["totals"]["counts_as_open"] == 2  # P1 no longer counts (3 - 1)
+    assert Warehouse(wh).one("select count(*) from audit.builds where build_id like 'decisions-%'") == 1
+
+    # The same pack again is not an overwrite; a different one needs --force.
+    assert itam("reconcile", "--quarter", "2026Q3", "--landing", LANDING, "--warehouse", wh,
+                "--decisions", decisions, "--out", out).rc == 0
+    # Four eyes: who resolved exceptions in the pack cannot sign it.
+    refused = itam("reconcile", "sign-off", "--quarter", "2026Q3", "--by", "ivan.asset@example.com",
+                   "--pack", out, "--decisions", decisions)
+    assert refused.rc == 1 and "cannot also sign it" in refused.err
+
+
+# ------------------------------------------------------------------------------- tamper evidence
+
+def _tampered(rec, tmp_path, case: str) -> tuple[Path, Path]:
+    """A copy of the signed store (and Q3 pack) with one tampering applied."""
+    from dagster_project.reconcile.pack import seal
+
+    decisions, pack = tmp_path / "decisions", tmp_path / "pack"
+    shutil.copytree(rec.decisions, decisions)
+    shutil.copytree(rec.packs / "2026Q3", pack)
+    res, sig = decisions / "reconciliation.csv", decisions / "signoffs.csv"
+    lines = res.read_text().splitlines(keepends=True)
+    if case == "action":
+        res.write_text(lines[0] + lines[1].replace("fixed_in_source", "accepted_risk", 1) + "".join(lines[2:]))
+    elif case == "resolver":
+        res.write_text("".join(lines[:2]) + lines[2].replace("hannah.asset@", "mallory@", 1) + "".join(lines[3:]))
+    elif case == "delete_resolution":
+        res.write_text("".join(lines[:-1]))
+    elif case == "signer":
+        head, *signed = sig.read_text().splitlines(keepends=True)  # the Q3 sign-off, the last one
+        sig.write_text(head + "".join(signed[:-1]) + signed[-1].replace("cfo@example.com", "ceo@example.com"))
+    elif case == "delete_signoffs":
+        sig.unlink()
+    elif case == "forge":
+        text = (pack / "exceptions.csv").read_text().replace("reopened", "resolved")
+        (pack / "exceptions.csv").write_text(text)
+        m = manifest(pack)
+        m["files"]["exceptions.csv"]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+        old = m["pack_sha256"]
+        seal(m)
+        (pack / "manifest.json").write_text(json.dumps(m))
+        sig.write_text(sig.read_text().replace(old, m["pack_sha256"]))
+    return decisions, pack
+
+
+@pytest.mark.parametrize("case, names", [
+    ("action", "reconciliation.csv:2 (seq 2): the row was changed"),
+    ("resolver", "reconciliation.csv:3 (seq 3): the row was changed"),
+    ("delete_resolution", "signoffs.csv:3 (seq 6): expected seq 5"),
+    ("signer", "signoffs.csv:3 (seq 6): the row was changed"),
+    ("delete_signoffs", "reconciliation.csv:2 (seq 2): expected seq 1"),
+    ("forge", "signoffs.csv:3 (seq 6): the row was changed"),
+])
+def test_tampering_with_signed_decisions_fails_verify(rec, tmp_path, case, names):
+    # The store at this point (file order = chain order): seq 1 the Q2 sign-off, seq 2-5 the four
+    # resolutions, seq 6 the Q3 sign-off of test_tampered_pack_is_detected.
+    ok = itam("reconcile", "verify", "--pack", rec.packs / "2026Q3", "--decisions", rec.decisions)
+    assert ok.rc == 0 and "decisions chain intact (6 rows" in ok.out
+    decisions, pack = _tampered(rec, tmp_path, case)
+    bad = itam("reconcile", "verify", "--pack", pack, "--decisions", decisions)
+    assert bad.rc == 1 and "decisions chain" in bad.err and names in bad.err, bad.err
+    # Nothing can be recorded on a broken chain either.
+    r = itam("reconcile", "resolve", rec.q2_ids["serial:P1"], "--action", "retire", "--note", "n",
+             "--by", "hannah.asset@example.com", "--warehouse", rec.wh, "--decisions", decisions)
+    assert r.rc == 1 and "chain is broken" in r.err
+
+
+def test_truncating_the_chain_and_its_head_is_caught_by_the_hmac(tmp_path):
+    from dagster_project.reconcile.decisions import DecisionsStore, row_hash, verify_chain
+
+    store = DecisionsStore(tmp_path, key="a key held by the controller")  # ITAM_DECISIONS_KEY
+    store.add_resolution(exception_id="EX-0123456789ab", as_of_date=date(2026, 9, 30), action="accepted_risk",
+                         resolved_by="a@example.com", note="why", exception_type="ghost_ci", problem_key="serial:X")
+    store.add_signoff(quarter="2026Q3", as_of_date=date(2026, 9, 30), pack_sha256="a" * 64,
+                      signed_by="cfo@example.com", exceptions_listed=1, open_at_signoff=0)
+    assert verify_chain(store).problems == []
+    # Someone without the key rewrites the signer and recomputes every hash and the head file.
+    rows = read_csv(store.signoffs_path)
+    rows[0]["signed_by"] = "ceo@example.com"
+    rows[0]["row_hash"] = row_hash("signoff", rows[0], 2, rows[0]["prev_hash"])
+    with open(store.signoffs_path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    head = json.loads(store.head_path.read_text())
+    head["head"] = rows[0]["row_hash"]
+    store.head_path.write_text(json.dumps(head))
+    assert "HMAC does not match" in verify_chain(store).problems[0]
+    report = verify_chain(DecisionsStore(tmp_path))  # without the key a full recomputation is undetectable: documented
+    assert report.problems == [] and "not checked" in report.notes[0]
+
+
+def test_legacy_store_is_read_then_chained_on_the_next_write(tmp_path):
+    from dagster_project.reconcile.decisions import DecisionsStore, verify_chain
+
+    (tmp_path / "reconciliation.csv").write_text(
+        "exception_id,as_of_date,resolution_action,resolved_by,resolved_at,note,exception_type,problem_key\n"
+        "EX-0123456789ab,2026-06-30,accepted_risk,a@example.com,2026-07-01T10:00:00Z,why,ghost_ci,serial:X\n")
+    (tmp_path / "signoffs.csv").write_text(
+        "quarter,as_of_date,pack_sha256,signed_by,signed_at,exceptions_listed,open_at_signoff,note\n"
+        f"2026Q2,2026-06-30,{'b' * 64},cfo@example.com,2026-07-02T09:00:00Z,1,0,\n")
+    store = DecisionsStore(tmp_path)
+    report = verify_chain(store)
+    assert report.legacy and report.problems == [] and "predates the hash chain" in report.notes[0]
+    assert [r.exception_id for r in store.resolutions()] == ["EX-0123456789ab"]
+    store.add_resolution(exception_id="EX-0123456789ab", as_of_date=date(2026, 9, 30), action="retire",
+                         resolved_by="a@example.com", note="gone", exception_type="ghost_ci", problem_key="serial:X")
+    report = verify_chain(store)
+    assert report.problems == [] and report.rows == 3 and "migrated from the legacy format" in report.notes[-1]
+    # In time order: the legacy resolution (seq 1), the legacy sign-off (2), the new row (3).
+    assert [r["seq"] for r in read_csv(store.resolutions_path)] == ["1", "3"]
+    assert read_csv(store.signoffs_path)[0]["seq"] == "2"
+
+
+# ---------------------------------------------------------------------------------- safe outputs
+
+PAYLOADS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "-1+1"]
+
+
+def test_formula_payloads_and_control_characters_through_the_pack(rec, tmp_path):
+    from openpyxl import load_workbook
+
+    from dagster_project.reconcile.pack import quarter_snapshot, write_pack
+    from dagster_project.warehouse import connect
+
+    wh = tmp_path / "hostile.duckdb"
+    shutil.copyfile(rec.wh, wh)
+    con = connect(wh)
+    try:
+        con.execute("update marts.fct_reconciliation_quarters set hostname = ?, detail = ?, note = ? "
+                    "where quarter = '2026Q3' and serial_number = 'U2'", [PAYLOADS[0], PAYLOADS[1], PAYLOADS[2]])
+        con.execute("update marts.fct_reconciliation_quarters set hostname = ?, detail = ? "
+                    "where quarter = '2026Q3' and serial_number = 'U1'", ["bell\x07host\x1b", PAYLOADS[3]])
+        con.execute("update marts.fct_asset_drift set new_value = ? where serial_number = 'L1' "
+                    "and attribute = 'location'", [PAYLOADS[0]])
+        out = tmp_path / "pack"
+        write_pack(con, quarter_snapshot(con, "2026Q3"), out, resolutions_sha256="x")
+    finally:
+        con.close()
+    rows = {r["serial_number"]: r for r in read_csv(out / "exceptions.csv")}
+    assert (rows["U2"]["hostname"], rows["U2"]["detail"], rows["U2"]["note"]) == tuple("'" + p for p in PAYLOADS[:3])
+    assert (rows["U1"]["hostname"], rows["U1"]["detail"]) == ("bell\\x07host\\x1b", "'-1+1")
+    assert any(r["new_value"] == "'" + PAYLOADS[0] for r in read_csv(out / "drift.csv"))
+    wb = load_workbook(out / "reconciliation.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # not one formula cell
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert {"'" + p for p in PAYLOADS} <= texts and "bell\\x07host\\x1b" in texts
+    assert {c.value for c in cells if c.data_type == "n" and c.value is not None} >= {7, 3}  # numbers stay numbers

@@ -66,8 +66,8 @@ def assert_problem(problems: list[str], file_and_path: str, *fragments: str) -> 
 # ---------------------------------------------------------------------------------------------
 
 def test_shipped_taxonomy_loads(shipped):
-    assert len(shipped.asset_classes.classes) == 14
-    assert len(shipped.asset_classes.classification_rules) == 17
+    assert len(shipped.asset_classes.classes) == 15  # + virtual_machine (issue 14.3)
+    assert len(shipped.asset_classes.classification_rules) == 25  # + 8 by device / chassis type
     assert len(shipped.ownership.rules) == 8
     laptop = shipped.classes["laptop"]
     assert laptop.class_path == "hardware/end_user_device/laptop"
@@ -90,13 +90,16 @@ def test_tables_have_the_architecture_columns(con):
 def test_table_counts(con):
     counts = {t: con.execute(f"select count(*) from taxonomy.{t}").fetchone()[0] for t in TABLES}
     assert counts == {
-        "asset_classes": 14, "class_ancestors": 14 + 10 + 4,  # self rows + parents + grandparents
-        "classification_rules": 17, "ownership_rules": 8, "lifecycle_states": 6,
+        "asset_classes": 15, "class_ancestors": 15 + 10 + 4,  # self rows + parents + grandparents
+        "classification_rules": 25, "ownership_rules": 8, "lifecycle_states": 6,
         "lifecycle_transitions": 12, "status_map": 18, "policy": 1, "stale_windows": 4, "fx_rates": 5,
         "export_stale_windows": 4, "class_stale_windows": 0,
         "publisher_aliases": 17 + 37, "product_aliases": 6 + 14, "saas_categories": 23,
-        "unauthorised_software": 3, "retirement_evidence": 2, "eol_products": 29,
+        "unauthorised_software": 3, "retirement_evidence": 2, "eol_products": 29 + 12,
         "allocation_rules": 2 + 3 + 2, "cloud_cost_rules": 1,  # two shared cost centers + their overrides
+        # licensing.yaml (issue 13)
+        "license_settings": 1, "license_metric_order": 4, "vm_host_relationships": 3, "core_factors": 4,
+        "license_products": 3, "license_bundles": 0, "sku_service_plans": 4,
     }
 
 
@@ -753,7 +756,7 @@ def test_report_html_is_self_contained(shipped):
 
 def test_check_command(tmp_path, capsys):
     assert check_command(SHIPPED) == 0
-    assert capsys.readouterr().out.strip() == "taxonomy OK: 14 classes, 17 classification rules, 8 ownership rules"
+    assert capsys.readouterr().out.strip() == "taxonomy OK: 15 classes, 25 classification rules, 8 ownership rules"
     d = copy_taxonomy(tmp_path)
     edit(d, "ownership.yaml", "class: saas", "class: saas_apps")
     assert check_command(d) == 1

@@ -200,6 +200,8 @@ class BuildWatcher:
         st.reported = True
         self._finish_bar()
         secs = (st.ended or time.time()) - (st.started or st.ended or time.time())
-        failed = " (FAILED)" if st.counts.get("failed_steps") else ""
-        self.say(f"  {st.name:<10} {secs:6.1f} s  {_describe(st)}{failed}")
-        self._log.write(f"stage {st.name}: {secs:.1f} s, {_describe(st)}{failed}\n")
+        text = "skipped: a blocking failure upstream" if st.started is None else \
+            "FAILED (the cause follows)" if st.counts.get("failed_steps") and st.name in ("workspace", "publish") \
+            else _describe(st) + (" (a step FAILED)" if st.counts.get("failed_steps") else "")
+        self.say(f"  {st.name:<10} {secs:6.1f} s  {text}")
+        self._log.write(f"stage {st.name}: {secs:.1f} s, {text}\n")

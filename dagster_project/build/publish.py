@@ -47,6 +47,9 @@ def _keep_version(target: Path, keep: int) -> None:
         return
     folder = versions_dir(target)
     folder.mkdir(parents=True, exist_ok=True)
+    kept = sorted(folder.glob("*.duckdb"))
+    if kept and os.path.samefile(kept[-1], target):  # a build killed after this step kept it already
+        return
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     kept = folder / f"{stamp}.duckdb"
     try:

@@ -5,7 +5,6 @@ location builds it from `Settings.from_env()`. Assets call `itam.settings` and n
 environment; dbt gets its vars (as-of date, build file, memory, threads) from `dbt_vars()`."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -77,6 +76,3 @@ class WarehouseLockResource(ConfigurableResource):
         if self._held:
             lock.release(Path(self.warehouse))
             self._held = False
-
-    def holder_pid(self) -> int:
-        return os.getpid()

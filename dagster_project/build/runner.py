@@ -135,6 +135,10 @@ def run_build(settings: Settings, progress: Callable[[str], None] = print, verbo
         outcome.failures.append(str(exc))
         outcome.system_cause = "lock"
         return outcome
+    except OSError as exc:  # the lock file cannot be created: permissions, disk, read-only folder
+        outcome.failures.append(f"cannot lock {lock.lock_path(settings.warehouse)}: {exc.strerror or exc}")
+        outcome.system_cause = exc.strerror or str(exc)
+        return outcome
     try:
         _run_locked(settings, outcome, progress, verbose, tty)
     except OSError as exc:

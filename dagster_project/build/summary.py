@@ -23,8 +23,9 @@ def summary_rows(warehouse: Path) -> dict[str, list[tuple]]:
                 "count(*) filter (where status = 'new') from marts.fct_reconciliation_exceptions "
                 "where as_of_date = ? group by 1 order by 1", [as_of]).fetchall(),
             "licenses": con.execute(
-                "select count(*), count(*) filter (where position < 0), sum(true_up_exposure), "
-                "sum(reclaim_savings) from marts.fct_license_position where as_of_date = ?", [as_of]).fetchall(),
+                "select count(*), count(*) filter (where true_up_units > 0), sum(true_up_exposure_one_time), "
+                "sum(true_up_exposure_per_year), sum(recurring_savings_per_year), sum(reharvest_value), "
+                "sum(shelfware_cost_per_year) from marts.fct_license_position where as_of_date = ?", [as_of]).fetchall(),
         }
     finally:
         con.close()
@@ -37,6 +38,8 @@ def print_summary(warehouse: Path, out=print) -> None:
         out(f"  loads {status}: {files} files, {rows or 0} rows, {quarantined or 0} quarantined")
     out("  assets by class: " + ", ".join(f"{c} {n}" for c, n in s["assets"]))
     out("  open exceptions: " + ", ".join(f"{t} {n} ({new} new)" for t, n, new in s["exceptions"]))
-    n, under, exposure, savings = s["licenses"][0]
-    out(f"  license position: {n} products, {under} under-licensed, true-up exposure {exposure or 0:,.2f}, "
-        f"reclaimable savings {savings or 0:,.2f}")
+    n, under, once, yearly, savings, reharvest, shelfware = s["licenses"][0]
+    # Each license money figure under its own name and period: one-time and per-year never summed.
+    out(f"  license position: {n} products, {under} to true up after reharvesting; true-up "
+        f"{once or 0:,.2f} one-time + {yearly or 0:,.2f} per year; recurring savings {savings or 0:,.2f} per year; "
+        f"reharvest value {reharvest or 0:,.2f} (one-time, not a saving); shelfware {shelfware or 0:,.2f} per year")

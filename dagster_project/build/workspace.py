@@ -14,7 +14,8 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_project.build.keys import EXPECTATION_RESULTS_KEY, LOADS_KEY, WORKSPACE_KEY, raw_key
 from dagster_project.build.resource import ItamResource, WarehouseLockResource
 from dagster_project.contract import ENTITIES
-from dagster_project.ingest.load import ensure_schemas
+from dagster_project.ingest.discover import discover_files
+from dagster_project.ingest.load import ensure_schemas, record_unclaimed
 from dagster_project.quality.results import ensure_tables as ensure_quality_tables
 from dagster_project.warehouse import connect
 
@@ -41,6 +42,9 @@ def warehouse_workspace(context: AssetExecutionContext, itam: ItamResource,
     try:
         ensure_schemas(con)
         ensure_quality_tables(con)  # dbt reads audit.expectation_results even before a check ran
+        # every landing file no entity claims (unknown source, ignored names) gets its audit.loads row
+        if s.landing.is_dir():
+            record_unclaimed(con, discover_files(s.landing), log=context.log.debug)
         con.execute(f"create or replace table {BUILD_IDENTITY} (build_id varchar, started_at timestamp)")
         con.execute(f"insert into {BUILD_IDENTITY} values (?, ?)",
                     [context.run.run_id, datetime.now(timezone.utc).replace(tzinfo=None)])

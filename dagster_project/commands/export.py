@@ -7,13 +7,14 @@ next to the file (csv, parquet; same name, `.json`) stating the as-of date, the 
 """
 from __future__ import annotations
 
-import csv
 import json
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from dagster_project.cli import CliError
+from dagster_project.outputs import (DATE_FORMAT, OutputError, check_target, csv_bytes, key_value_sheet,
+                                     money_format, new_workbook, table_sheet, workbook_bytes, write_file)
+from dagster_project.period import Period
 
 MART = "marts.fct_cost_allocation"
 COLUMNS = ("as_of_date", "period", "cost_center", "cost_center_name", "cost_category", "amount",
@@ -23,19 +24,15 @@ MONEY = {"amount", "source_gl_amount", "allocated_in_amount", "spread_out_amount
 # Entities whose loads feed the allocation drivers (docs/decisions/cost-allocation-drivers.md).
 DRIVER_ENTITIES = ("configuration_items", "devices", "purchase_lines", "fixed_assets",
                    "license_entitlements", "cloud_costs", "cost_centers")
-_PERIOD = re.compile(r"(\d{4})-(?:(0[1-9]|1[0-2])|[Qq]([1-4]))")
 
 
 def periods_of(text: str) -> list[str]:
-    """'2026-09' → ['2026-09']; '2026-Q3' → ['2026-07', '2026-08', '2026-09']."""
-    m = _PERIOD.fullmatch(text.strip())
-    if not m:
-        raise CliError(f"'{text}' is not a period: write YYYY-MM (e.g. 2026-09) or YYYY-Qn (e.g. 2026-Q3)")
-    year, month, quarter = m.groups()
-    if month:
-        return [f"{year}-{month}"]
-    q = int(quarter)
-    return [f"{year}-{mm:02d}" for mm in range(3 * q - 2, 3 * q + 1)]
+    """'2026-09' → ['2026-09']; '2026Q3' or '2026-Q3' → ['2026-07', '2026-08', '2026-09']
+    (the project's one period syntax, dagster_project/period.py)."""
+    try:
+        return Period.parse(text).months
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _money(v) -> str:
@@ -120,7 +117,7 @@ def _header(con, warehouse: Path, period: str, periods: list[str], as_of, rows: 
     return {
         "export": "cost-allocation",
         "mart": MART,
-        "period": period,
+        "period": Period.parse(period).label,
         "periods": [b["period"] for b in by_period],
         "as_of_date": str(as_of),
         "reporting_currency": rows[0]["currency"],
@@ -132,7 +129,7 @@ def _header(con, warehouse: Path, period: str, periods: list[str], as_of, rows: 
             "by_method": {k: _money(v) for k, v in sorted(by_method.items())},
         },
         "source_loads": [{**ld, "export_date": str(ld["export_date"])} for ld in gl_loads + driver_loads],
-        "warehouse": str(warehouse),
+        "warehouse": warehouse.name,  # a file name, never a local path (it is shared with finance)
         "build": {"build_id": build[0]["build_id"], "finished_at": str(build[0]["finished_at"])} if build else None,
         "taxonomy_version": taxonomy[0][:12] if taxonomy else None,
         "definition": "docs/marts.md, section fct_cost_allocation: amount = source_gl_amount - "
@@ -140,79 +137,93 @@ def _header(con, warehouse: Path, period: str, periods: list[str], as_of, rows: 
     }
 
 
-def _write_csv(path: Path, rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(COLUMNS)
-        for r in rows:
-            w.writerow(["" if r[c] is None else (_money(r[c]) if c in MONEY else str(r[c])) for c in COLUMNS])
+def _csv(rows: list[dict]) -> bytes:
+    return csv_bytes(COLUMNS, [[None if r[c] is None else (Decimal(_money(r[c])) if c in MONEY else r[c])
+                                for c in COLUMNS] for r in rows])
 
 
-def _write_parquet(path: Path, rows: list[dict]) -> None:
+def _parquet(rows: list[dict]) -> bytes:
+    import io
+
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     types = {c: (pa.decimal128(18, 2) if c in MONEY else pa.date32() if c == "as_of_date" else pa.string())
              for c in COLUMNS}
     table = pa.table({c: pa.array([r[c] for r in rows], types[c]) for c in COLUMNS})
-    pq.write_table(table, path)
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
 
 
-def _write_xlsx(path: Path, rows: list[dict], header: dict) -> None:
-    from openpyxl import Workbook
+def cost_center_by_category(rows: list[dict]) -> tuple[list[str], list[list], dict]:
+    """The pivot finance reads first: one line per cost center, one column per cost category, the
+    allocated amount in each cell, a row total per cost center; the totals row sums each column,
+    and a last line gives the GL as posted per category. Both totals lines end in the GL total."""
+    categories = sorted({r["cost_category"] for r in rows})
+    centers = sorted({(r["cost_center"], r["cost_center_name"] or "") for r in rows})
+    cell: dict[tuple[str, str], Decimal] = {}
+    posted: dict[str, Decimal] = {}
+    for r in rows:
+        key = (r["cost_center"], r["cost_category"])
+        cell[key] = cell.get(key, Decimal(0)) + r["amount"]
+        posted[r["cost_category"]] = posted.get(r["cost_category"], Decimal(0)) + r["source_gl_amount"]
+    columns = ["cost_center", "cost_center_name", *categories, "total"]
+    out = []
+    for code, name in centers:
+        values = [cell.get((code, c), Decimal(0)) for c in categories]
+        out.append([code, name, *values, sum(values, Decimal(0))])
+    totals = {c: sum((v for (_, cat), v in cell.items() if cat == c), Decimal(0)) for c in categories}
+    totals["total"] = sum(totals.values(), Decimal(0))
+    gl = {c: posted.get(c, Decimal(0)) for c in categories}
+    gl["total"] = sum(gl.values(), Decimal(0))
+    return columns, out, {"allocated": totals, "gl": gl}
+
+
+def _xlsx(rows: list[dict], header: dict) -> bytes:
+    money = money_format(header["reporting_currency"])
+    t = header["totals"]
+    wb = new_workbook(f"Cost allocation {header['period']} as of {header['as_of_date']}")
+    pairs = [("export", header["export"]), ("mart", header["mart"]), ("period", header["period"]),
+             ("periods", ", ".join(header["periods"])), ("as_of_date", header["as_of_date"]),
+             ("reporting_currency", header["reporting_currency"]), ("rows", header["rows"]),
+             ("gl_total", Decimal(t["gl_total"])), ("allocated_total", Decimal(t["allocated_total"])),
+             ("warehouse", header["warehouse"]), ("build_id", (header["build"] or {}).get("build_id")),
+             ("taxonomy_version", header["taxonomy_version"]), ("definition", header["definition"])]
+    hs = key_value_sheet(wb, "header", pairs, formats={"gl_total": money, "allocated_total": money})
+    blocks = [(("period", "rows", "gl_total", "allocated_total"),
+               [(b["period"], b["rows"], Decimal(b["gl_total"]), Decimal(b["allocated_total"])) for b in t["by_period"]]),
+              (("allocation_method", "amount"), [(m, Decimal(a)) for m, a in t["by_method"].items()])]
+    load_cols = ("role", "load_id", "source", "entity", "export_date", "file", "content_hash", "rows_loaded")
+    blocks.append((("source_loads", *load_cols[1:]), [tuple(ld[c] for c in load_cols) for ld in header["source_loads"]]))
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    hs = wb.active
-    hs.title = "header"
-    bold = Font(bold=True)
-    t = header["totals"]
-    for key, value in (("export", header["export"]), ("mart", header["mart"]), ("period", header["period"]),
-                       ("periods", ", ".join(header["periods"])), ("as_of_date", header["as_of_date"]),
-                       ("reporting_currency", header["reporting_currency"]), ("rows", header["rows"]),
-                       ("gl_total", Decimal(t["gl_total"])), ("allocated_total", Decimal(t["allocated_total"])),
-                       ("warehouse", header["warehouse"]),
-                       ("build_id", (header["build"] or {}).get("build_id")),
-                       ("taxonomy_version", header["taxonomy_version"]), ("definition", header["definition"])):
-        hs.append([key, value])
-        hs.cell(hs.max_row, 1).font = bold
-    hs.append([])
-    hs.append(["period", "rows", "gl_total", "allocated_total"])
-    for c in hs[hs.max_row]:
-        c.font = bold
-    for b in t["by_period"]:
-        hs.append([b["period"], b["rows"], Decimal(b["gl_total"]), Decimal(b["allocated_total"])])
-    hs.append([])
-    hs.append(["allocation_method", "amount"])
-    for c in hs[hs.max_row]:
-        c.font = bold
-    for method, amount in t["by_method"].items():
-        hs.append([method, Decimal(amount)])
-    hs.append([])
-    load_cols = ("role", "load_id", "source", "entity", "export_date", "file", "content_hash", "rows_loaded")
-    hs.append(["source_loads", *load_cols[1:]])
-    for c in hs[hs.max_row]:
-        c.font = bold
-    for ld in header["source_loads"]:
-        hs.append([ld[c] for c in load_cols])
-    for row in hs.iter_rows():
-        for c in row:
-            if isinstance(c.value, Decimal):
-                c.number_format = "#,##0.00"
-    ws = wb.create_sheet("cost_allocation")
-    ws.append(list(COLUMNS))
-    for c in ws[1]:
-        c.font = bold
-    for r in rows:
-        ws.append([r[c] for c in COLUMNS])
-    for col in (i + 1 for i, c in enumerate(COLUMNS) if c in MONEY):
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-            cell.number_format = "#,##0.00"
-    wb.save(path)
+    for cols, lines in blocks:
+        hs.append([])
+        hs.append(list(cols))
+        for c in hs[hs.max_row]:
+            c.font = Font(bold=True)
+        for line in lines:
+            hs.append([v if isinstance(v, (int, Decimal)) else (None if v is None else str(v)) for v in line])
+            for c in hs[hs.max_row]:
+                if isinstance(c.value, Decimal):
+                    c.number_format = money
+    columns, pivot, totals = cost_center_by_category(rows)
+    ws = table_sheet(wb, "by_cost_center", columns, pivot, totals=totals["allocated"],
+                     formats={c: money for c in columns[2:]})
+    ws.append(["GL as posted", None, *[totals["gl"][c] for c in columns[2:]]])
+    for c in ws[ws.max_row]:
+        c.font = Font(italic=True)
+        c.number_format = money
+    table_sheet(wb, "cost_allocation", COLUMNS, [[r[c] for c in COLUMNS] for r in rows],
+                formats={**{c: money for c in MONEY}, "as_of_date": DATE_FORMAT},
+                totals={"amount": sum(r["amount"] for r in rows),
+                        "source_gl_amount": sum(r["source_gl_amount"] for r in rows)})
+    return workbook_bytes(wb)
 
 
 def output_path(out: Path | None, period: str, fmt: str) -> Path:
-    name = f"cost-allocation-{period.strip().upper()}.{fmt}"
+    name = f"cost-allocation-{Period.parse(period).label}.{fmt}"
     if out is None:
         return Path(name)
     return out / name if out.is_dir() else out
@@ -223,19 +234,38 @@ def sidecar_path(path: Path) -> Path:
 
 
 def cost_allocation(args) -> int:
+    periods_of(args.period)  # a bad period is refused before anything is read
     rows, header = read_cost_allocation(args.warehouse.resolve(), args.period)
     path = output_path(args.out, args.period, args.format)
-    if not path.parent.is_dir():
-        raise CliError(f"folder {path.parent} does not exist (create it or choose another --out)")
-    if args.format == "xlsx":
-        _write_xlsx(path, rows, header)
-        written = str(path)
-    else:
-        (_write_csv if args.format == "csv" else _write_parquet)(path, rows)
-        sidecar = sidecar_path(path)
-        sidecar.write_text(json.dumps(header, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-        written = f"{path} (header in {sidecar})"
+    force = bool(getattr(args, "force", False))
+    protected = _protected(args)
+    try:
+        targets = [path] if args.format == "xlsx" else [path, sidecar_path(path)]
+        for target in targets:  # refuse before writing anything
+            check_target(target, force=force, protected=protected)
+        if args.format == "xlsx":
+            write_file(path, _xlsx(rows, header), force=force, protected=protected)
+            written = str(path)
+        else:
+            write_file(path, (_csv if args.format == "csv" else _parquet)(rows), force=force, protected=protected)
+            sidecar = sidecar_path(path)
+            text = json.dumps(header, indent=1, ensure_ascii=False, default=str) + "\n"
+            write_file(sidecar, text.encode("utf-8"), force=force, protected=protected)
+            written = f"{path} (header in {sidecar})"
+    except OutputError as exc:
+        raise CliError(str(exc)) from None
     t = header["totals"]
     print(f"exported {header['rows']} rows of {', '.join(header['periods'])} as of {header['as_of_date']} "
           f"to {written}: GL total {t['gl_total']} {header['reporting_currency']}, allocated {t['allocated_total']}")
     return 0
+
+
+def _protected(args) -> list:
+    """The warehouse read (and the environment's), its landing, decisions and taxonomy."""
+    import dataclasses
+
+    from dagster_project.outputs import protected_paths
+    from dagster_project.settings import Settings
+
+    base = Settings.from_env()
+    return protected_paths(dataclasses.replace(base, warehouse=args.warehouse.resolve())) + protected_paths(base)

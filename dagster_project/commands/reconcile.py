@@ -9,6 +9,7 @@ from pathlib import Path
 from dagster_project.cli import CliError
 from dagster_project.commands.build import build_or_fail, require_landing, settings_from_args
 from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS, DecisionsError, DecisionsStore, normalise_email
+from dagster_project.outputs import protected_paths
 from dagster_project.reconcile.quarter import Quarter
 
 DEFAULT_PACKS = Path("data/reconciliation")
@@ -35,7 +36,8 @@ def _store(args) -> DecisionsStore:
     left it invalid."""
     from dagster_project.settings import Settings
 
-    store = DecisionsStore((getattr(args, "decisions", None) or Settings.from_env().decisions).resolve())
+    env = Settings.from_env()
+    store = DecisionsStore((getattr(args, "decisions", None) or env.decisions).resolve(), key=env.decisions_key)
     try:
         store.resolutions()
         store.signoffs()
@@ -75,6 +77,16 @@ def run(args) -> int:
         raise CliError(str(exc)) from exc
     if p.reuse:
         print(f"reconcile {quarter}: reusing {settings.warehouse}: {p.reason}")
+    elif p.decisions_only:
+        from dagster_project.reconcile.refresh import RefreshError, refresh_decisions
+
+        print(f"reconcile {quarter}: applying the decisions to {settings.warehouse} ({p.reason}; no full build)")
+        try:
+            done = refresh_decisions(settings)
+        except RefreshError as exc:
+            raise CliError(f"{exc} (the published warehouse is unchanged)") from exc
+        print(f"published {done['published']} with {done['resolutions']} resolutions and "
+              f"{done['signoffs']} sign-offs")
     else:
         as_of = p.build_as_of or "the latest export date"
         print(f"reconcile {quarter}: building as of {as_of} ({p.reason})")
@@ -88,7 +100,8 @@ def run(args) -> int:
             raise CliError(f"the warehouse has no snapshot within {quarter}")
         try:
             manifest = write_pack(con, snap, out, resolutions_sha256=store.resolutions_hash(),
-                                  warehouse=settings.warehouse)
+                                  warehouse=settings.warehouse, force=bool(getattr(args, "force", False)),
+                                  protected=protected_paths(settings))
         except PackError as exc:
             raise CliError(str(exc)) from exc
     finally:
@@ -114,7 +127,11 @@ def _print_pack(manifest: dict, out: Path) -> None:
 # ---------------------------------------------------------------------------------- resolve
 
 def resolve(args) -> int:
-    """itam reconcile resolve EXCEPTION_ID --action A --note TEXT --by EMAIL"""
+    """itam reconcile resolve EXCEPTION_ID --action A --note TEXT --by EMAIL, or --from FILE."""
+    if getattr(args, "from_file", None):
+        return resolve_from(args)
+    if not args.exception_id or not args.action or not args.note or not args.by:
+        raise CliError("give EXCEPTION_ID --action --note --by, or --from FILE.xlsx|csv")
     exception_id = args.exception_id.strip()
     if exception_id[:3].upper() == "EX-":
         exception_id = "EX-" + exception_id[3:].lower()
@@ -128,15 +145,7 @@ def resolve(args) -> int:
     warehouse = args.warehouse.resolve()
     con = _connect_published(warehouse)
     try:
-        at = None
-        if args.quarter:
-            from dagster_project.reconcile.pack import quarter_snapshot
-
-            quarter = _quarter(args.quarter)
-            snap = quarter_snapshot(con, quarter.label)
-            if snap is None:
-                raise CliError(f"the warehouse has no snapshot within {quarter}")
-            at = snap.as_of_date
+        at = _snapshot_of(con, args.quarter)
         sql = ("select as_of_date, exception_type, problem_key, status from marts.fct_reconciliation_exceptions "
                "where exception_id = ?" + (" and as_of_date = ?" if at else "") + " order by as_of_date desc limit 1")
         row = con.execute(sql, [exception_id] + ([at] if at else [])).fetchone()
@@ -146,13 +155,59 @@ def resolve(args) -> int:
         where = f" at the {at} snapshot" if at else ""
         raise CliError(f"no exception {exception_id}{where} in {warehouse}")
     as_of, exception_type, problem_key, status = row
-    store.add_resolution(exception_id=exception_id, as_of_date=as_of, action=args.action, resolved_by=by,
-                         note=note, exception_type=exception_type, problem_key=problem_key)
+    try:
+        store.add_resolution(exception_id=exception_id, as_of_date=as_of, action=args.action, resolved_by=by,
+                             note=note, exception_type=exception_type, problem_key=problem_key)
+    except DecisionsError as exc:
+        raise CliError(str(exc)) from exc
     print(f"recorded {args.action} for {exception_id} ({exception_type} {problem_key}, {status} at {as_of}) "
           f"by {by} in {store.resolutions_path}")
-    print("  it applies from that snapshot on; the marts show it after the next build "
-          "(`itam reconcile --quarter Q` rebuilds when decisions changed)")
+    print("  it applies from that snapshot on; `itam reconcile --quarter Q` applies it to the marts "
+          "(the decision marts only, no full build)")
     return 0
+
+
+def _snapshot_of(con, quarter_text: str | None):
+    if not quarter_text:
+        return None
+    from dagster_project.reconcile.pack import quarter_snapshot
+
+    quarter = _quarter(quarter_text)
+    snap = quarter_snapshot(con, quarter.label)
+    if snap is None:
+        raise CliError(f"the warehouse has no snapshot within {quarter}")
+    return snap.as_of_date
+
+
+def resolve_from(args) -> int:
+    """Every filled decision of a worked workbook or CSV at once, with a per-row report."""
+    from dagster_project.reconcile.bulk import BulkError, apply, read_lines, snapshot_lookup
+
+    path = Path(args.from_file)
+    try:
+        quarter, lines = read_lines(path)
+    except BulkError as exc:
+        raise CliError(str(exc)) from exc
+    by = _email(args.by) if args.by else None
+    store = _store(args)
+    con = _connect_published(args.warehouse.resolve())
+    try:
+        at = _snapshot_of(con, args.quarter or quarter)
+        try:
+            outcomes, empty = apply(store, lines, snapshot_lookup(con, at), default_by=by)
+        except DecisionsError as exc:
+            raise CliError(str(exc)) from exc
+    finally:
+        con.close()
+    for o in outcomes:
+        print(f"  {o.where}: {o.exception_id} {o.result}" + (f": {o.reason}" if o.reason else ""))
+    count = {k: sum(1 for o in outcomes if o.result == k) for k in ("accepted", "unchanged", "rejected")}
+    print(f"{path.name}: {count['accepted']} accepted, {count['unchanged']} unchanged, "
+          f"{count['rejected']} rejected, {empty} rows without a decision"
+          + (f"; recorded in {store.resolutions_path}" if count["accepted"] else ""))
+    if count["accepted"]:
+        print("  `itam reconcile --quarter Q` applies them to the marts (the decision marts only, no full build)")
+    return 1 if count["rejected"] else 0
 
 
 # --------------------------------------------------------------------------------- sign-off
@@ -185,37 +240,80 @@ def sign_off(args) -> int:
     if manifest["resolutions_sha256"] != store.resolutions_hash():
         raise CliError(f"pack {folder} predates resolutions recorded since it was written; "
                        f"run `itam reconcile --quarter {quarter}` again and sign the new pack")
+    resolvers = _resolvers(folder)
+    if by in resolvers and _four_eyes(args):
+        raise CliError(f"{by} resolved exceptions listed in this pack and cannot also sign it "
+                       "(policy signer_must_differ_from_resolvers in policies.yaml)")
     last = store.latest_signoff(quarter.label)
     if last and last.pack_sha256 == manifest["pack_sha256"] and last.signed_by == by:
         print(f"{quarter} pack {manifest['pack_sha256'][:16]}… was already signed by {by} at {last.signed_at:%Y-%m-%d %H:%M} UTC")
         return 0
     t = manifest["totals"]
-    row = store.add_signoff(quarter=quarter.label, as_of_date=date.fromisoformat(manifest["as_of_date"]),
-                            pack_sha256=manifest["pack_sha256"], signed_by=by,
-                            exceptions_listed=t["listed"], open_at_signoff=t["counts_as_open"],
-                            note=getattr(args, "note", "") or "")
+    try:
+        row = store.add_signoff(quarter=quarter.label, as_of_date=date.fromisoformat(manifest["as_of_date"]),
+                                pack_sha256=manifest["pack_sha256"], signed_by=by,
+                                exceptions_listed=t["listed"], open_at_signoff=t["counts_as_open"],
+                                note=getattr(args, "note", "") or "")
+    except DecisionsError as exc:
+        raise CliError(str(exc)) from exc
     print(f"signed {quarter} (as of {manifest['as_of_date']}) by {by} at {row['signed_at']}: "
           f"pack_sha256 {manifest['pack_sha256']}, {t['listed']} exceptions, {t['counts_as_open']} open")
-    print(f"  recorded in {store.signoffs_path}; fct_signoffs shows it after the next build")
+    print(f"  recorded in {store.signoffs_path} (chain row {row['seq']}, after chain head {row['chain_head'][:16]}…"
+          + (", HMAC-signed" if row["head_hmac"] else "") + "); fct_signoffs shows it after the next build")
     return 0
 
 
+def _resolvers(folder: Path) -> set[str]:
+    """Who resolved the exceptions the pack lists (its exceptions.csv)."""
+    import csv
+
+    path = folder / "exceptions.csv"
+    if not path.is_file():
+        return set()
+    with open(path, newline="", encoding="utf-8") as f:
+        return {r["resolved_by"].strip().lower() for r in csv.DictReader(f) if (r.get("resolved_by") or "").strip()}
+
+
+def _four_eyes(args) -> bool:
+    """policies.yaml signer_must_differ_from_resolvers of the taxonomy in use (default true)."""
+    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+    from dagster_project.settings import Settings
+
+    folder = getattr(args, "taxonomy", None) or Settings.from_env().taxonomy
+    try:
+        return bool(load_taxonomy(folder).policies.signer_must_differ_from_resolvers)
+    except TaxonomyError as exc:
+        raise CliError(f"the taxonomy in {folder} is invalid: {str(exc).splitlines()[0]}") from exc
+
+
 def verify(args) -> int:
-    """itam reconcile verify --pack DIR: every file matches the manifest, and the pack is the one
-    signed for its quarter (when it was signed)."""
+    """itam reconcile verify --pack DIR: the decisions chain recomputes, every file matches the
+    manifest, the pack is the one signed for its quarter (when it was signed), and the signer
+    resolved none of its exceptions. Exit 1 naming the first problem."""
+    from dagster_project.reconcile.decisions import verify_chain
+
     folder = Path(args.pack).resolve()
     store = _store(args)
+    report = verify_chain(store)
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.problems:
+        raise CliError(f"the decisions chain in {store.folder} is broken: {report.problems[0]}")
     manifest = _verified(folder)
     quarter = manifest["quarter"]
     last = store.latest_signoff(quarter)
     n = len(manifest["files"])
+    chain = f"decisions chain intact ({report.rows} rows, head {report.head[:16]}…)"
     if last is None:
-        print(f"pack {folder} is intact ({n} files match the manifest); {quarter} is not signed yet")
+        print(f"pack {folder} is intact ({n} files match the manifest); {chain}; {quarter} is not signed yet")
         return 0
     if last.pack_sha256 != manifest["pack_sha256"]:
         raise CliError(f"pack {folder} is not the one signed for {quarter}: it hashes to "
                        f"{manifest['pack_sha256'][:16]}…, {last.signed_by} signed {last.pack_sha256[:16]}… "
                        f"at {last.signed_at:%Y-%m-%d %H:%M} UTC")
+    if last.signed_by in _resolvers(folder) and _four_eyes(args):
+        raise CliError(f"{quarter} was signed by {last.signed_by}, who resolved exceptions listed in the pack "
+                       "(policy signer_must_differ_from_resolvers)")
     print(f"pack {folder} is intact ({n} files match the manifest) and is the {quarter} pack "
-          f"signed by {last.signed_by} at {last.signed_at:%Y-%m-%d %H:%M} UTC")
+          f"signed by {last.signed_by} at {last.signed_at:%Y-%m-%d %H:%M} UTC; {chain}")
     return 0

@@ -12,3 +12,9 @@ def report(args) -> int:
     from dagster_project.governance.report import report_command
 
     return report_command(args.taxonomy, args.format, args.out)
+
+
+def eol_suggest(args) -> int:
+    from dagster_project.governance.eol_suggest import eol_suggest_command
+
+    return eol_suggest_command(args.warehouse, args.limit)

@@ -41,6 +41,8 @@ LIFECYCLE = "lifecycle.yaml"
 POLICIES = "policies.yaml"
 NORMALISATION = "normalisation.yaml"
 FILES = (ASSET_CLASSES, OWNERSHIP, LIFECYCLE, POLICIES, NORMALISATION)
+# Issue 13 (licensing): optional; a taxonomy folder without it gets the defaults of LicensingFile.
+LICENSING = "licensing.yaml"
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -131,15 +133,20 @@ class ClassificationRule(_Strict):
     discovery_source: Pattern | None = Field(None, description="a regular expression")
     license_metric: Pattern | None = Field(None, description="a regular expression")
     has_term_end: bool | None = Field(None, description="true or false")
+    # issue 14.3: the discovery tool's item type (GLPI itemtype: Computer, NetworkEquipment,
+    # Printer, Phone, VirtualMachine) and the chassis type (Laptop, Rack Mount Chassis, ...).
+    device_type: Pattern | None = Field(None, description="a regular expression")
+    chassis_type: Pattern | None = Field(None, description="a regular expression")
 
 
 PATTERN_CONDITIONS = ("ci_class", "purchase_category", "manufacturer", "model", "os_name",
-                      "hostname", "discovery_source", "license_metric")
+                      "hostname", "discovery_source", "license_metric",
+                      "device_type", "chassis_type")  # issue 14.3
 # The attributes each record kind carries (dbt/models/intermediate/int_assets.sql); a condition
 # on an attribute the kind never has can never match.
 RECORD_ATTRIBUTES = {
     "device": {"ci_class", "purchase_category", "manufacturer", "model", "os_name", "hostname",
-               "discovery_source"},
+               "discovery_source", "device_type", "chassis_type"},
     "entitlement": {"purchase_category", "manufacturer", "model", "license_metric", "has_term_end"},
     "saas_app": {"purchase_category", "manufacturer", "model"},
 }
@@ -296,6 +303,10 @@ class PoliciesFile(_Strict):
     # (nothing published, exit code "data"); 100 = never.
     max_quarantined_pct: float = Field(
         100, ge=0, le=100, description="a percentage from 0 to 100 of a file's rows")
+    # Reconciliation sign-off (issue 17.2): the signer of a quarter's pack may not be one of the people
+    # whose resolutions the pack lists (four eyes); false allows one person to do both.
+    signer_must_differ_from_resolvers: bool = Field(
+        True, description="true or false: may the signer of a pack have resolved exceptions in it?")
     # Issue 14 (imports): an amount dated before a currency's first rate fails the build naming
     # the currency and the earliest month needed (fail), or is converted at that first rate
     # (use_first), a choice the governance owner makes knowingly.
@@ -315,8 +326,11 @@ class UnauthorisedRule(_Strict):
 
 class EolProductRule(_Strict):
     id: RuleId = Field(description="a unique rule id, e.g. windows-server")
-    match: Literal["os", "model"] = Field(
-        description="os (reads '<os_name> <os_version>') or model (reads '<manufacturer> <model>')")
+    # issue 14.7: software (an installed product) and firmware (a device's firmware) added.
+    match: Literal["os", "model", "software", "firmware"] = Field(
+        description="os (reads '<os_name> <os_version>'), model (reads '<manufacturer> <model>'), "
+                    "software (reads '<product> <version>' of an install, product as normalised) "
+                    "or firmware (reads '<manufacturer> <firmware>')")
     pattern: Pattern = Field(description="a regular expression; (groups) can be used in cycle as \\1, \\2")
     product: Text = Field(description="the endoflife.date product id, e.g. windows-server")
     cycle: Text = Field(description="the endoflife.date release cycle, e.g. 2019 or \\1")
@@ -367,12 +381,80 @@ FILE_MODELS: dict[str, type[_Strict]] = {
     POLICIES: PoliciesFile, NORMALISATION: NormalisationFile,
 }
 
+
+# licensing.yaml (issue 13) -------------------------------------------------------------------
+
+class LicenseProductRule(_Strict):
+    vm_min_cores: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="a whole number of cores, 0 or more: the least a VM not covered by its host counts")
+    core_factor: bool = Field(
+        False, description="true to multiply physical cores by the processor's core factor (core_factors)")
+    downgrade_rights: bool = Field(
+        True, description="true: an entitlement for a release also covers older releases; false: only its own")
+    bundle: list[Text] = Field(
+        default_factory=list, description="the products (of the same publisher) an entitlement of this one grants")
+
+
+class CoreFactor(_Strict):
+    processor: Pattern = Field(description="a regular expression on the processor discovery reports")
+    factor: float = Field(gt=0, le=4, description="a number above 0, e.g. 0.5")
+
+
+class ServicePlanProduct(_Strict):
+    publisher: Text = Field(description="the canonical publisher, e.g. Microsoft")
+    product: Text = Field(description="the canonical product the service plan grants, e.g. Visio Professional")
+
+
+def _none_rule(v):
+    if isinstance(v, dict):
+        return {k: ({} if x is None else x) for k, x in v.items()}
+    return _none_to_empty(v, {})
+
+
+class LicensingFile(_Strict):
+    metric_order: list[Literal[LICENSE_METRICS]] = Field(
+        default_factory=lambda: ["subscription", "user", "device", "core"],
+        description="every license metric once (" + ", ".join(LICENSE_METRICS) + "), in covering order")
+    maintenance_pct: float = Field(
+        20.0, ge=0, le=100, description="a percentage from 0 to 100 (annual support fee of a perpetual license)")
+    vm_host_relationships: dict[Text, Literal["parent", "child"]] = Field(
+        default_factory=lambda: {"Virtualized by::Virtualizes": "child", "Runs on::Runs": "child",
+                                 "runs_on": "child"},
+        description="CMDB relationship type → the side that is the host (parent or child)")
+    core_factors: list[CoreFactor] = Field(
+        default_factory=list, description="a list of {processor, factor}; the first match wins")
+    default_core_factor: float = Field(1.0, gt=0, le=4, description="a number above 0 (1 = cores as counted)")
+    products: dict[Text, dict[Text, LicenseProductRule]] = Field(
+        default_factory=dict, description="publisher → {product: {vm_min_cores, core_factor, downgrade_rights, bundle}}")
+    service_plans: dict[Text, ServicePlanProduct] = Field(
+        default_factory=dict, description="Microsoft service plan name (e.g. VISIOCLIENT) → {publisher, product}")
+
+    @field_validator("vm_host_relationships", "service_plans", mode="before")
+    @classmethod
+    def _no_map(cls, v):
+        return _none_to_empty(v, {})
+
+    @field_validator("core_factors", "metric_order", mode="before")
+    @classmethod
+    def _no_list(cls, v):
+        return _none_to_empty(v, [])
+
+    @field_validator("products", mode="before")
+    @classmethod
+    def _products(cls, v):
+        if isinstance(v, dict):
+            return {k: _none_rule(x) for k, x in v.items()}
+        return _none_to_empty(v, {})
+
 # ---------------------------------------------------------------------------------------------
 # The validated model
 # ---------------------------------------------------------------------------------------------
 
 INHERITED_ATTRIBUTES = ("lifecycle_tracking", "useful_life_months", "refresh_cycle_months",
                         "depreciation_method", "capitalise", "required_fields")
+
+
+FILE_MODELS[LICENSING] = LicensingFile  # issue 13: optional file, validated like the others
 
 
 @dataclass(frozen=True)
@@ -412,6 +494,7 @@ class Taxonomy:
     policies: PoliciesFile
     normalisation: NormalisationFile
     content_hash: str
+    licensing: LicensingFile = field(default_factory=LicensingFile)  # issue 13: licensing.yaml
 
     # -- classes --
     @property
@@ -508,7 +591,24 @@ class Taxonomy:
         rows["cloud_cost_rules"] = [
             (r.id, r.precedence, *(getattr(r, c) for c in CLOUD_RULE_CONDITIONS), r.cost_center)
             for r in sorted(pol.cloud_cost_rules, key=lambda r: (r.precedence, r.id))]
+        rows.update(_licensing_rows(self.licensing))  # issue 13
         return rows
+
+
+def _licensing_rows(lic: LicensingFile) -> dict[str, list[tuple]]:
+    """licensing.yaml's tables (issue 13): one row of settings, then one table per list."""
+    return {
+        "license_settings": [(lic.maintenance_pct, lic.default_core_factor)],
+        "license_metric_order": [(m, i) for i, m in enumerate(lic.metric_order, start=1)],
+        "vm_host_relationships": [(t, side) for t, side in lic.vm_host_relationships.items()],
+        "core_factors": [(i, f.processor, f.factor) for i, f in enumerate(lic.core_factors, start=1)],
+        "license_products": [(pub, prod, r.vm_min_cores, r.core_factor, r.downgrade_rights)
+                             for pub, prods in lic.products.items() for prod, r in prods.items()],
+        "license_bundles": list(dict.fromkeys(
+            (pub, prod, pub, c) for pub, prods in lic.products.items() for prod, r in prods.items()
+            for c in r.bundle)),
+        "sku_service_plans": [(plan, sp.publisher, sp.product) for plan, sp in lic.service_plans.items()],
+    }
 
 
 # The reporting currency converts to itself at 1.0; when policies.yaml does not list it, this row
@@ -1352,8 +1452,40 @@ def _group_count(pattern: str) -> int | None:
 # Loading
 # ---------------------------------------------------------------------------------------------
 
+def _load_licensing(directory: Path, contents: dict, rx: "_Regex", out: list[Problem]) -> LicensingFile:
+    """licensing.yaml (issue 13) is optional: absent, the defaults of LicensingFile apply."""
+    if contents.get(LICENSING) is None:
+        return LicensingFile()
+    data = _read_yaml(directory / LICENSING, contents[LICENSING], out)
+    if data is None:
+        return LicensingFile()
+    try:
+        lic = LicensingFile.model_validate(data)
+    except ValidationError as exc:
+        out.extend(_schema_problems(LICENSING, data, exc))
+        return LicensingFile()
+    order = list(lic.metric_order)
+    for m in _duplicates(order):
+        out.append(Problem(LICENSING, "metric_order", f"metric '{m}' is listed twice",
+                           "list each metric once, in the order its entitlements cover consumption"))
+    missing = [m for m in LICENSE_METRICS if m not in order]
+    if missing:
+        out.append(Problem(LICENSING, "metric_order", f"metric(s) {', '.join(missing)} not listed",
+                           "add them: every metric needs a place in the covering order"))
+    for i, f in enumerate(lic.core_factors):
+        _check_regex(rx, LICENSING, f"core_factors[{i}].processor", f.processor, out)
+    for pub, prods in lic.products.items():
+        for prod, r in prods.items():
+            if prod in r.bundle:
+                out.append(Problem(LICENSING, f"products.{pub}.{prod}.bundle",
+                                   "the product lists itself as a component of its own bundle",
+                                   "remove it: a bundle grants other products"))
+    return lic
+
+
 def _read_files(directory: Path) -> dict[str, bytes | None]:
-    return {name: (directory / name).read_bytes() if (directory / name).is_file() else None for name in FILES}
+    return {name: (directory / name).read_bytes() if (directory / name).is_file() else None
+            for name in (*FILES, LICENSING)}
 
 
 def _hash(contents: dict[str, bytes | None]) -> str:
@@ -1362,6 +1494,8 @@ def _hash(contents: dict[str, bytes | None]) -> str:
         h.update(name.encode() + b"\0")
         h.update(b"<missing>" if contents[name] is None else contents[name])
         h.update(b"\0")
+    if contents.get(LICENSING) is not None:  # optional (issue 13): absent leaves the hash as before
+        h.update(LICENSING.encode() + b"\0" + contents[LICENSING] + b"\0")
     return h.hexdigest()
 
 
@@ -1413,6 +1547,7 @@ def load_taxonomy(directory: Path | str) -> Taxonomy:
             _check_stale_windows(models[POLICIES], classes, problems)
         if NORMALISATION in models:
             _check_normalisation(models[NORMALISATION], raw[NORMALISATION], rx, problems)
+        licensing = _load_licensing(directory, contents, rx, problems)  # issue 13
     finally:
         rx.close()
     if problems:
@@ -1420,7 +1555,7 @@ def load_taxonomy(directory: Path | str) -> Taxonomy:
         raise TaxonomyError(sorted(problems, key=lambda p: order.get(p.file, -1)))  # stable: by file
     return Taxonomy(directory=directory.resolve(), asset_classes=models[ASSET_CLASSES],
                     ownership=models[OWNERSHIP], lifecycle=models[LIFECYCLE], policies=models[POLICIES],
-                    normalisation=models[NORMALISATION], content_hash=_hash(contents))
+                    normalisation=models[NORMALISATION], content_hash=_hash(contents), licensing=licensing)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1469,6 +1604,16 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "allocation_rules": (("cost_center", "VARCHAR"), ("account_category", "VARCHAR"), ("driver", "VARCHAR")),
     "cloud_cost_rules": (("rule_id", "VARCHAR"), ("precedence", "INTEGER"),
                          *((c, "VARCHAR") for c in CLOUD_RULE_CONDITIONS), ("cost_center", "VARCHAR")),
+    # Licensing (licensing.yaml, issue 13).
+    "license_settings": (("maintenance_pct", "DECIMAL(18,4)"), ("default_core_factor", "DECIMAL(18,4)")),
+    "license_metric_order": (("license_metric", "VARCHAR"), ("position", "INTEGER")),
+    "vm_host_relationships": (("relationship_type", "VARCHAR"), ("host_side", "VARCHAR")),
+    "core_factors": (("position", "INTEGER"), ("processor_pattern", "VARCHAR"), ("factor", "DECIMAL(18,4)")),
+    "license_products": (("publisher", "VARCHAR"), ("product", "VARCHAR"), ("vm_min_cores", "INTEGER"),
+                         ("core_factor", "BOOLEAN"), ("downgrade_rights", "BOOLEAN")),
+    "license_bundles": (("publisher", "VARCHAR"), ("product", "VARCHAR"),
+                        ("component_publisher", "VARCHAR"), ("component_product", "VARCHAR")),
+    "sku_service_plans": (("service_plan_name", "VARCHAR"), ("publisher", "VARCHAR"), ("product", "VARCHAR")),
 }
 META_TABLE = "meta"
 

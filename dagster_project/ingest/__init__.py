@@ -13,9 +13,11 @@ from dagster_project.ingest.load import (
     ingest_entity,
     ingest_landing,
     load_id_for,
+    record_unclaimed,
 )
 
 __all__ = [
     "FileOutcome", "IngestReport", "LandingFile", "LandingProblem", "LandingScan",
     "discover_files", "ensure_schemas", "ingest_entity", "ingest_landing", "load_id_for",
+    "record_unclaimed",
 ]

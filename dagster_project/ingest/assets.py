@@ -17,6 +17,7 @@ from dagster_project.build.keys import WORKSPACE_KEY, raw_key
 from dagster_project.build.resource import ItamResource
 from dagster_project.contract import ENTITIES, Entity
 from dagster_project.ingest.load import ingest_entity
+from dagster_project.ingest.rules import load_rules
 from dagster_project.warehouse import connect
 
 __all__ = ["WORKSPACE_KEY", "raw_key", "raw_assets"]
@@ -73,7 +74,8 @@ def _build_raw_asset(e: Entity):
         s = itam.settings
         con = connect(s.build_db, settings=s)
         try:
-            report = ingest_entity(con, s.landing, e.name, log=context.log.debug)
+            report = ingest_entity(con, s.landing, e.name, log=context.log.debug,
+                                   rules=load_rules(s.taxonomy), decisions=s.decisions)
             total_rows = con.execute(f"select count(*) from raw.{e.name}").fetchone()[0]
         finally:
             con.close()

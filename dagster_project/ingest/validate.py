@@ -18,10 +18,16 @@ Rules per kind (after trimming surrounding whitespace; an empty or blank value i
   boolean   true/false/1/0/yes/no, any case
   period    YYYY-MM
 A required column whose value is NULL after this is an error ("required value is missing").
+Every column, extra ones included, is refused when it holds a control character (C0 other than
+tab, line feed and carriage return, or DEL; NUL included): such values break XLSX and CSV
+consumers downstream (docs/decisions/control-characters.md). A typed value outside its
+plausibility range (taxonomy/plausibility.yaml, `ranges`) is an error of rule `plausibility`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from datetime import date
 
 from dagster_project.contract import Column, Entity
 
@@ -34,7 +40,9 @@ INT_RE = r"[+-]?\d+(?:\.0*)?"
 PERIOD_RE = r"\d{4}-(?:0[1-9]|1[0-2])"
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
-ERROR_TYPE = "STRUCT(column_name VARCHAR, value VARCHAR, reason VARCHAR)"
+ERROR_TYPE = "STRUCT(column_name VARCHAR, value VARCHAR, reason VARCHAR, rule VARCHAR)"
+# C0 controls except tab, LF, CR; and DEL. (RE2 syntax; openpyxl refuses exactly these in cells.)
+CONTROL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 
 EXPECTED = {
     "date": "is not a date (expected YYYY-MM-DD)",
@@ -98,14 +106,64 @@ def _shown(r: str) -> str:
     return (f"'''' || CASE WHEN length({r}) > 80 THEN left({r}, 77) || '...' ELSE {r} END || ''''")
 
 
+def _shown_value(r: str) -> str:
+    """The delivered value for audit.quarantine.value: as delivered, or JSON-escaped when it
+    holds control characters (so no NUL or escape sequence is stored raw)."""
+    return f"CASE WHEN regexp_matches({r}, {lit(CONTROL_RE)}) THEN CAST(to_json({r}) AS VARCHAR) ELSE {r} END"
+
+
+def _control_error(name: str, r: str) -> str:
+    code = f"printf('U+%04X', unicode(regexp_extract({r}, {lit(CONTROL_RE)})))"
+    return (f"WHEN regexp_matches({r}, {lit(CONTROL_RE)}) THEN {{'column_name': {lit(name)}, "
+            f"'value': {_shown_value(r)}, 'reason': {lit(name + ': contains control character ')} || {code} "
+            f"|| {lit(' (not allowed in exports: remove it at the source)')}, 'rule': 'control_characters'}}")
+
+
+def range_statements(entity: Entity, columns: list[str], typed: str, stage: str,
+                     ranges: dict | None, export_date: date | None) -> list[str]:
+    """UPDATEs of the materialised typed table `typed` adding a `plausibility` error to each row
+    whose typed value lies outside its range (rules.Range per column). They run on the stored
+    values, so the parsing expressions are not evaluated again; the delivered text for the
+    message comes from the staged file `stage` (c0..cN, the file's `columns`)."""
+    out = []
+    for c in entity.columns:
+        rng = (ranges or {}).get(c.name)
+        if rng is None or c.name not in columns:
+            continue
+        v = f"t.{ident(c.name)}"
+        typed_kind = "DATE" if c.kind == "date" else "TIMESTAMP" if c.kind == "timestamp" else c.sql_type
+        dated = c.kind in ("date", "timestamp")
+        bounds, words = [], []
+        if rng.min is not None:
+            bounds.append(f"{v} < CAST({lit(str(rng.min))} AS {typed_kind})")
+            words.append(f"before {rng.min}" if dated else f"below {rng.min}")
+        hi = rng.max_for(export_date)
+        if hi is not None:
+            bounds.append(f"{v} >= CAST({lit(str(hi))} AS DATE) + INTERVAL 1 DAY" if c.kind == "timestamp"
+                          else f"{v} > CAST({lit(str(hi))} AS {typed_kind})")
+            words.append(f"after {hi}" if dated else f"above {rng.max}")
+        if not bounds:
+            continue
+        why = lit(" is implausible (" + " or ".join(words) + f"; plausibility range {rng.describe()} "
+                  "in taxonomy/plausibility.yaml)")
+        error = (f"[{{'column_name': {lit(c.name)}, 'value': s.r, 'reason': {lit(c.name + ': ')} || "
+                 f"{_shown('s.r')} || {why}, 'rule': 'plausibility'}}]")
+        out.append(
+            f"UPDATE {typed} AS t SET _errors = list_concat(coalesce(t._errors, []), {error}) "
+            f"FROM (SELECT _row_number, c{columns.index(c.name)} AS r FROM {stage}) s "
+            f"WHERE s._row_number = t._row_number AND {v} IS NOT NULL AND ({' OR '.join(bounds)})")
+    return out
+
+
 def _error_expr(c: Column, j: int) -> str | None:
-    """A {column_name, value, reason} struct when the value of c is unusable, else NULL."""
+    """A {column_name, value, reason, rule} struct when the value of c is unusable, else NULL."""
     t, r, v = f"t{j}", f"r{j}", f"v{j}"
 
-    def err(reason_sql: str) -> str:
-        return f"{{'column_name': {lit(c.name)}, 'value': {r}, 'reason': {reason_sql}}}"
+    def err(reason_sql: str, rule: str = "contract") -> str:
+        return (f"{{'column_name': {lit(c.name)}, 'value': {_shown_value(r)}, 'reason': {reason_sql}, "
+                f"'rule': {lit(rule)}}}")
 
-    whens = []
+    whens = [_control_error(c.name, r)]
     if c.required:
         whens.append(f"WHEN {t} IS NULL THEN {err(lit(c.name + ': required value is missing'))}")
     if c.kind != "text":
@@ -122,8 +180,6 @@ def _error_expr(c: Column, j: int) -> str | None:
             why = lit(" " + EXPECTED[c.kind])
         whens.append(f"WHEN {t} IS NOT NULL AND {v} IS NULL THEN "
                      f"{err(lit(c.name + ': ') + ' || ' + _shown(r) + ' || ' + why)}")
-    if not whens:
-        return None
     return "CASE " + " ".join(whens) + " END"
 
 
@@ -147,28 +203,33 @@ def _blank_to_null(col: str) -> str:
 @dataclass
 class FileQueries:
     present: list[str]      # contract columns the file provides, in contract order
-    bad_rows: str           # SELECT _row_number, _errors ... for the invalid rows only
-    valid_rows: str         # SELECT <present columns>, _extra, _row_number ... for all rows;
-                            # the caller removes the invalid ones (anti join on _row_number)
+    typed_rows: str         # SELECT <present columns typed>, _extra, _row_number, _errors: every
+                            # row once; _errors (a list of ERROR_TYPE) is NULL on a valid row
 
 
 def file_queries(entity: Entity, columns: list[str], stage: str) -> FileQueries:
-    """SQL over the registered string table `stage` (c0..cN, _row_number)."""
+    """SQL over the staged string table `stage` (c0..cN, _row_number)."""
     pos = {name: i for i, name in enumerate(columns)}
     present = [(j, c, pos[c.name]) for j, c in enumerate(entity.columns) if c.name in pos]
     contract_names = set(entity.column_names)
     extras = [(name, i) for i, name in enumerate(columns) if name not in contract_names]
 
-    # level 1: raw value r; t = trimmed (typed kinds) or as delivered (text), NULL when blank
+    # level 1: raw value r; t = trimmed (typed kinds) or as delivered (text), NULL when blank;
+    # _ctl: the row holds a control character somewhere (one scan of the whole row)
     l1 = ["_row_number"]
     for j, c, i in present:
         l1.append(f"c{i} AS r{j}")
         l1.append(f"{_blank_to_null(f'c{i}') if c.kind == 'text' else _trimmed(f'c{i}')} AS t{j}")
+    for _, i in extras:
+        l1.append(f"c{i} AS x{i}")
     if extras:
         l1.append("json_object(" + ", ".join(f"{lit(n)}, {_blank_to_null(f'c{i}')}" for n, i in extras)
                   + ") AS _extra")
     else:
         l1.append("CAST(NULL AS JSON) AS _extra")
+    every = [f"c{i}" for i in range(len(columns))]
+    l1.append(f"regexp_matches(concat_ws('', {', '.join(every)}), {lit(CONTROL_RE)}) AS _ctl"
+              if every else "false AS _ctl")
     # level 2: parse helpers (timestamp parts)
     l2 = ["*"]
     for j, c, _ in present:
@@ -179,21 +240,21 @@ def file_queries(entity: Entity, columns: list[str], stage: str) -> FileQueries:
     inner = (f"(SELECT {', '.join(l3)} FROM (SELECT {', '.join(l2)} FROM "
              f"(SELECT {', '.join(l1)} FROM {stage})))")
 
-    oks, errs = [], []
+    oks, errs = ["NOT coalesce(_ctl, false)"], []
     for j, c, _ in present:
         if c.required:
             oks.append(f"t{j} IS NOT NULL")
         if c.kind != "text":
             oks.append(f"(t{j} IS NULL OR v{j} IS NOT NULL)")
-        if (e := _error_expr(c, j)) is not None:
-            errs.append(e)
-    ok = " AND ".join(oks) or "true"
-    errors = (f"list_filter([{', '.join(errs)}], x -> x IS NOT NULL)" if errs
-              else f"CAST([] AS {ERROR_TYPE}[])")
-    bad_rows = f"SELECT _row_number, {errors} AS _errors FROM {inner} WHERE NOT ({ok})"
+        errs.append(_error_expr(c, j))
+    for name, i in extras:
+        errs.append(f"CASE {_control_error(name, f'x{i}')} END")
+    ok = " AND ".join(oks)
+    errors = f"list_filter([{', '.join(errs)}], x -> x IS NOT NULL)"
     out = [f"v{j} AS {ident(c.name)}" for j, c, _ in present] + ["_extra", "_row_number"]
-    valid_rows = f"SELECT {', '.join(out)} FROM {inner}"
-    return FileQueries([c.name for _, c, _ in present], bad_rows, valid_rows)
+    typed_rows = (f"SELECT {', '.join(out)}, CASE WHEN NOT ({ok}) THEN {errors} END AS _errors "
+                  f"FROM {inner}")
+    return FileQueries([c.name for _, c, _ in present], typed_rows)
 
 
 def record_json(columns: list[str]) -> str:

@@ -20,15 +20,19 @@ from pathlib import Path
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("mappings", help="list, check or try the native-format mappings")
+    p = subparsers.add_parser("mappings", help="list, check or try the native-format mappings",
+                              epilog="  itam landing mappings list\n  itam landing mappings check\n"
+                                     "  itam landing mappings detect export.csv")
     msub = p.add_subparsers(dest="mappings_command", required=True)
-    t = msub.add_parser("list", help="systems and their inputs")
+    t = msub.add_parser("list", help="systems and their inputs", epilog="  itam landing mappings list")
     t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
     t.set_defaults(func="dagster_project.mappings.cli:list_")
-    t = msub.add_parser("check", help="validate every mapping (exit 1 on any problem)")
+    t = msub.add_parser("check", help="validate every mapping (exit 1 on any problem)",
+                        epilog="  itam landing mappings check --mappings mappings/")
     t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
     t.set_defaults(func="dagster_project.mappings.cli:check")
-    t = msub.add_parser("detect", help="which system and input would read each file")
+    t = msub.add_parser("detect", help="which system and input would read each file",
+                        epilog="  itam landing mappings detect glpi.xml assets.csv")
     t.add_argument("paths", type=Path, nargs="+", help="native export file(s)")
     t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
     t.set_defaults(func="dagster_project.mappings.cli:detect")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dagster_project.mappings import glpi
 from dagster_project.mappings.paths import evaluate
 from dagster_project.mappings.schema import Input, read_yaml_text
 
@@ -176,10 +177,12 @@ def read(path: Path, inp: Input, data: bytes | None = None) -> ReadResult:
     dec = decode(data, inp.encoding)
     if inp.reader == "csv":
         out = _read_csv(dec, inp)
+    elif inp.reader == "xml":
+        out = _prepared(_read_xml(dec, inp), inp)
     elif inp.reader == "json":
-        out = _read_json(dec, inp)
+        out = _prepared(_read_json(dec, inp), inp)
     elif inp.reader == "jsonl":
-        out = _read_jsonl(dec, inp)
+        out = _prepared(_read_jsonl(dec, inp), inp)
     else:
         out = _read_front_matter(dec, inp)
     if dec.note:
@@ -224,6 +227,36 @@ def positional_names(cells: list[str]) -> tuple[list[str], list[str]]:
                             f"{', '.join(map(str, cols))}); '{first}' reads column {cols[0]}, the "
                             "others are named '" + f"{first} (column N)'")
     return names, warnings
+
+
+# Format-specific steps between reading and mapping (Input.prepare): record → record.
+PREPARERS = {"glpi_inventory": glpi.prepare}
+
+
+def _prepared(res: ReadResult, inp: Input) -> ReadResult:
+    if inp.prepare is None:
+        return res
+    fn = PREPARERS[inp.prepare]
+    for rec in res.records:
+        if not rec.problem:
+            rec.data = fn(rec.data, inp.default_timezone)
+    if res.root is not None and len(res.records) == 1 and res.records[0].data is not res.root:
+        res.root = res.records[0].data
+    return res
+
+
+def _read_xml(dec: Decoded, inp: Input) -> ReadResult:
+    """XML formats with a known document shape (today the GLPI/FusionInventory agent's
+    <REQUEST>): one record per device. Python's expat resolves no external entities and limits
+    entity expansion, so a hostile file cannot read files or blow up memory."""
+    out = ReadResult(dec.encoding)
+    try:
+        docs = glpi.xml_documents(dec.text)
+    except glpi.GlpiProblem as exc:
+        raise FileProblem(str(exc))
+    out.root = None  # '$.' paths read each device's own document
+    out.records = [Record(str(i), d) for i, d in enumerate(docs, start=1)]
+    return out
 
 
 def _read_csv(dec: Decoded, inp: Input) -> ReadResult:
@@ -358,6 +391,12 @@ def peek(path: Path, inp: Input, data: bytes) -> tuple[set[str], set[str]] | Non
                 if cells and any(c.strip() for c in cells):
                     return {c.strip().casefold() for c in cells}, set()
             return None
+        if inp.reader == "xml":
+            try:
+                docs = glpi.xml_documents(dec.text)
+            except glpi.GlpiProblem:
+                return None
+            return ({k.casefold() for k in docs[0]} if docs else set()), set()
         if inp.reader == "json":
             root = json.loads(dec.text)
             keys = set(root) if isinstance(root, dict) else set()

@@ -264,7 +264,7 @@ class Dialect(_Model):
 
 class Input(_Model):
     description: str
-    reader: Literal["csv", "json", "jsonl", "markdown_front_matter"]
+    reader: Literal["csv", "json", "jsonl", "markdown_front_matter", "xml"]
     detect: Detect
     encoding: list[str] = ["utf-8"]
     delimiter: str = ","
@@ -277,6 +277,11 @@ class Input(_Model):
     trim: bool = True
     targets: list[Target] = []
     not_mapped: str | None = None  # why a recognised file produces nothing
+    # issue 14.3: a format-specific step between reading and mapping (dagster_project/mappings/
+    # readers.py PREPARERS), e.g. glpi_inventory; default_timezone: the IANA zone it assumes for
+    # local times that carry no offset.
+    prepare: Literal["glpi_inventory"] | None = None
+    default_timezone: str = "UTC"
     # issue 14: the fidelity declaration. Native fields the targets do not read, each with why it
     # is not used; together with the targets this lists every native field and where it lands
     # (docs/mappings.md's field tables are generated from it). A CSV column neither read nor
@@ -309,6 +314,16 @@ class Input(_Model):
             compile_format(f)
         if not v:
             raise ValueError("list at least one date format")
+        return v
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{v}' is not an IANA time zone name (e.g. UTC, Europe/Paris)")
         return v
 
     @field_validator("delimiter")

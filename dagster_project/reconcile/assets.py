@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, AssetSpec, Failure, MaterializeResult
 
 from dagster_project.build.keys import WORKSPACE_KEY, decisions_key
 from dagster_project.build.resource import ItamResource
-from dagster_project.reconcile.decisions import DecisionsError, DecisionsStore, write_decision_tables
+from dagster_project.reconcile.decisions import DecisionsError, DecisionsStore, verify_chain, write_decision_tables
 from dagster_project.warehouse import connect
 
 DECISION_TABLES = ("resolutions", "signoffs")
@@ -31,5 +31,10 @@ def decision_tables(context: AssetExecutionContext, itam: ItamResource):
     finally:
         con.close()
     context.log.debug(f"decisions from {s.decisions}: {counts}")
+    # A broken chain does not stop the build (the marts must stay current) but must not go unseen;
+    # `itam reconcile verify` fails on it and no command extends it.
+    chain = verify_chain(store)
+    if chain.problems:
+        context.log.warning(f"the decisions chain in {s.decisions} is broken: {chain.problems[0]}")
     for t in DECISION_TABLES:
         yield MaterializeResult(asset_key=decisions_key(t), metadata={"rows": counts[t]})

@@ -14,16 +14,11 @@ every file's hash; `verify_pack` recomputes all of it.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
-import re
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 
 PACK_FORMAT = "itam-reconciliation-pack/1"
@@ -73,80 +68,77 @@ def quarter_snapshot(con, quarter: str) -> QuarterSnapshot | None:
     return QuarterSnapshot(*row) if row else None
 
 
-# ------------------------------------------------------------------------------- formatting
+# -------------------------------------------------------------------------------- workbook
 
-def _text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(v, (date, Decimal)):
-        return str(v)
-    return str(v)
+# Columns of an exception sheet the asset manager fills (shaded; resolution_action has a drop-down):
+# `itam reconcile resolve --from reconciliation.xlsx` reads them back (docs/reconciliation.md).
+EDITABLE_COLUMNS = ("resolution_action", "resolved_by", "note")
+STATUSES = ("new", "open", "reopened", "resolved")
+DATE_COLUMNS = ("first_detected_on", "last_detected_on", "decision_as_of_date")
 
 
-def _csv_bytes(columns: tuple[str, ...], rows: list[tuple]) -> bytes:
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([_text(v) for v in r])
-    return buf.getvalue().encode("utf-8")
-
-
-def _sheet(wb, title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title)
-    ws.append(list(columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r in rows:
-        ws.append([v if isinstance(v, (int, float, Decimal, date)) or v is None else str(v) for v in r])
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
-    for i, c in enumerate(columns, start=1):
-        longest = max([len(c)] + [len(_text(r[i - 1])) for r in rows[:200]])
-        ws.column_dimensions[get_column_letter(i)].width = min(60, longest + 2)
-
-
-def _pinned_zip(data: bytes, stamp: datetime) -> bytes:
-    """openpyxl stamps the save time into docProps/core.xml and every zip entry: pin both to the
-    snapshot date so the same data gives the same bytes."""
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + iso + rb"\g<2>", body)
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = info.external_attr
-            dst.writestr(zi, body)
-    return out.getvalue()
-
-
-def _workbook_bytes(snap: QuarterSnapshot, summary: list[tuple], exceptions: list[tuple]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    stamp = datetime(snap.as_of_date.year, snap.as_of_date.month, snap.as_of_date.day)
-    wb.properties.creator = "itam reconcile"
-    wb.properties.title = f"Reconciliation {snap.quarter} as of {snap.as_of_date}"
-    wb.properties.created = stamp
-    _sheet(wb, "summary", SUMMARY_COLUMNS, summary)
-    type_at = EXCEPTION_COLUMNS.index("exception_type")
+def counts_by_type(exceptions: list[tuple]) -> list[tuple]:
+    """Per exception type (all of them, in sheet order): listed, each status, counting as open."""
+    at = {c: EXCEPTION_COLUMNS.index(c) for c in ("exception_type", "status", "counts_as_open")}
+    out = []
     for t in EXCEPTION_TYPES:
-        _sheet(wb, t, EXCEPTION_COLUMNS, [r for r in exceptions if r[type_at] == t])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _pinned_zip(buf.getvalue(), stamp)
+        rows = [r for r in exceptions if r[at["exception_type"]] == t]
+        out.append((t, len(rows), *[sum(1 for r in rows if r[at["status"]] == s) for s in STATUSES],
+                    sum(1 for r in rows if r[at["counts_as_open"]])))
+    return out
+
+
+def _workbook_bytes(snap: QuarterSnapshot, summary: list[tuple], exceptions: list[tuple], drift: list[tuple],
+                    *, data_sha256: str, build_id: str | None, signoff_state: str) -> bytes:
+    from openpyxl.styles import Font
+
+    from dagster_project.outputs import (COUNT_FORMAT, DATE_FORMAT, DATETIME_FORMAT, Validation,
+                                         key_value_sheet, new_workbook, table_sheet, workbook_bytes)
+    from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS
+
+    stamp = datetime(snap.as_of_date.year, snap.as_of_date.month, snap.as_of_date.day)
+    wb = new_workbook(f"Reconciliation {snap.quarter} as of {snap.as_of_date}", created=stamp)
+    listed = len(exceptions)
+    open_now = sum(1 for r in exceptions if r[EXCEPTION_COLUMNS.index("counts_as_open")])
+    cover = key_value_sheet(wb, "cover", [
+        ("Reconciliation", snap.quarter),
+        ("As of", snap.as_of_date),
+        ("Snapshot", "the quarter-end" if snap.is_quarter_end else "the quarter's last export, not its end date"),
+        ("Compared with", f"{snap.previous_quarter} ({snap.previous_as_of_date})" if snap.previous_quarter
+         else "no earlier quarter"),
+        ("Build id", build_id or "(unknown)"),
+        ("Pack data hash", data_sha256),
+        ("Exceptions listed", listed),
+        ("Counting as open", open_now),
+        ("Sign-off", signoff_state),
+        ("How to decide", "In a copy of this workbook, on a type's sheet: choose resolution_action, put "
+                          "the owner's e-mail in resolved_by and say why in note; then run "
+                          "`itam reconcile resolve --from <copy>.xlsx --by <your e-mail>`."),
+    ], formats={"As of": DATE_FORMAT})
+    cover.append([])
+    head = ["exception_type", "listed", *STATUSES, "counts_as_open"]
+    cover.append(head)
+    for c in cover[cover.max_row]:
+        c.font = Font(bold=True)
+    by_type = counts_by_type(exceptions)
+    for line in by_type:
+        cover.append(list(line))
+    cover.append(["Total", *[sum(line[i] for line in by_type) for i in range(1, len(head))]])
+    for c in cover[cover.max_row]:
+        c.font = Font(bold=True)
+    cover.column_dimensions["C"].width = cover.column_dimensions["D"].width = 10
+
+    table_sheet(wb, "summary", SUMMARY_COLUMNS, summary, formats={c: COUNT_FORMAT for c in COUNT_COLUMNS},
+                totals={c: sum(r[SUMMARY_COLUMNS.index(c)] for r in summary) for c in COUNT_COLUMNS})
+    formats = {**{c: DATE_FORMAT for c in DATE_COLUMNS}, "resolved_at": DATETIME_FORMAT}
+    type_at = EXCEPTION_COLUMNS.index("exception_type")
+    pick = Validation("resolution_action", RESOLUTION_ACTIONS, prompt="what was decided (leave empty: no decision)")
+    for t in EXCEPTION_TYPES:
+        rows = [r for r in exceptions if r[type_at] == t]
+        table_sheet(wb, t, EXCEPTION_COLUMNS, rows, formats=formats, validations=[pick],
+                    editable=EDITABLE_COLUMNS)
+    table_sheet(wb, "drift", DRIFT_COLUMNS, drift)
+    return workbook_bytes(wb, pinned=stamp)
 
 
 # ---------------------------------------------------------------------------------- hashing
@@ -171,16 +163,44 @@ def pack_sha256(manifest: dict) -> str:
 
 # ---------------------------------------------------------------------------------- writing
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def data_sha256(content: dict) -> str:
+    """The hash shown on the workbook's cover: the manifest's content before the workbook is added
+    (quarter, dates, totals, build id and every CSV's hash). pack_sha256 covers it and the workbook."""
+    return sha256_bytes(json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode())
+
+
+def _data_content(manifest: dict) -> dict:
+    """What data_sha256 covers: the manifest without its volatile keys and the workbook's entry."""
+    content = {k: v for k, v in manifest.items() if k not in (*VOLATILE_KEYS, "data_sha256")}
+    content["files"] = {k: v for k, v in manifest["files"].items() if k != WORKBOOK}
+    return content
+
+
+def seal(manifest: dict) -> dict:
+    """Set data_sha256 and pack_sha256 from the manifest's content (what write_pack does)."""
+    manifest["data_sha256"] = data_sha256(_data_content(manifest))
+    manifest["pack_sha256"] = pack_sha256(manifest)
+    return manifest
+
+
+def _signoff_state(con, quarter: str) -> str:
+    try:
+        row = con.execute("select signed_by, signed_at, pack_sha256 from decisions.signoffs where quarter = ? "
+                          "order by signed_at desc, signoff_row desc limit 1", [quarter]).fetchone()
+    except Exception:  # a warehouse built before the decisions store existed
+        row = None
+    if row is None:
+        return "not signed: `itam reconcile sign-off` records the signer and this pack's hash"
+    return (f"not signed; {quarter} was last signed by {row[0]} at {row[1]:%Y-%m-%d %H:%M} UTC "
+            f"for pack {row[2][:16]}…")
 
 
 def write_pack(con, snap: QuarterSnapshot, out: Path, *, resolutions_sha256: str,
-               warehouse: Path | None = None) -> dict:
-    """Write the pack of `snap` into `out` (created; only pack files may already be there).
-    Returns the manifest."""
+               warehouse: Path | None = None, force: bool = False, protected=()) -> dict:
+    """Write the pack of `snap` into `out` (created; only pack files may already be there, and they
+    are replaced only with `force` or when the new pack is the same). Returns the manifest."""
+    from dagster_project.outputs import OutputError, check_target, csv_bytes, write_file
+
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise PackError(f"{out} is a file, not a folder")
@@ -190,7 +210,6 @@ def write_pack(con, snap: QuarterSnapshot, out: Path, *, resolutions_sha256: str
         if foreign:
             raise PackError(f"{out} holds files that are not part of a pack ({', '.join(foreign[:3])}); "
                             "choose an empty or a pack folder with --out")
-    out.mkdir(parents=True, exist_ok=True)
 
     summary = con.execute(
         f"select {', '.join(SUMMARY_COLUMNS)} from marts.fct_reconciliation_summary "
@@ -203,12 +222,13 @@ def write_pack(con, snap: QuarterSnapshot, out: Path, *, resolutions_sha256: str
         f"select {', '.join(DRIFT_COLUMNS)} from marts.fct_asset_drift "
         "where is_quarter_comparison and to_quarter = ? order by asset_id, attribute",
         [snap.quarter]).fetchall()
+    build = con.execute("select build_id from audit.builds order by finished_at desc nulls last limit 1").fetchone()
+    build_id = build[0] if build else None
 
-    contents = {
-        SUMMARY_CSV: (_csv_bytes(SUMMARY_COLUMNS, summary), len(summary)),
-        EXCEPTIONS_CSV: (_csv_bytes(EXCEPTION_COLUMNS, exceptions), len(exceptions)),
-        DRIFT_CSV: (_csv_bytes(DRIFT_COLUMNS, drift), len(drift)),
-        WORKBOOK: (_workbook_bytes(snap, summary, exceptions), len(exceptions)),
+    csvs = {
+        SUMMARY_CSV: (csv_bytes(SUMMARY_COLUMNS, summary), len(summary)),
+        EXCEPTIONS_CSV: (csv_bytes(EXCEPTION_COLUMNS, exceptions), len(exceptions)),
+        DRIFT_CSV: (csv_bytes(DRIFT_COLUMNS, drift), len(drift)),
     }
     totals = {c: int(sum(r[SUMMARY_COLUMNS.index(c)] for r in summary)) for c in COUNT_COLUMNS}
     totals["listed"] = len(exceptions)
@@ -219,17 +239,41 @@ def write_pack(con, snap: QuarterSnapshot, out: Path, *, resolutions_sha256: str
         "is_quarter_end": bool(snap.is_quarter_end),
         "previous_quarter": snap.previous_quarter,
         "previous_as_of_date": snap.previous_as_of_date.isoformat() if snap.previous_as_of_date else None,
+        "build_id": build_id,
         "resolutions_sha256": resolutions_sha256,
         "totals": totals,
         "files": {name: {"sha256": sha256_bytes(data), "bytes": len(data), "rows": rows}
-                  for name, (data, rows) in sorted(contents.items())},
+                  for name, (data, rows) in sorted(csvs.items())},
     }
+    manifest["data_sha256"] = data_sha256(manifest)
+    book = _workbook_bytes(snap, summary, exceptions, drift, data_sha256=manifest["data_sha256"],
+                           build_id=build_id, signoff_state=_signoff_state(con, snap.quarter))
+    contents = {**csvs, WORKBOOK: (book, len(exceptions))}
+    manifest["files"][WORKBOOK] = {"sha256": sha256_bytes(book), "bytes": len(book), "rows": len(exceptions)}
+    manifest["files"] = dict(sorted(manifest["files"].items()))
     manifest["pack_sha256"] = pack_sha256(manifest)
     manifest["generated_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    manifest["warehouse"] = str(warehouse) if warehouse else None
-    for name, (data, _) in contents.items():
-        _write_atomic(out / name, data)
-    _write_atomic(out / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    manifest["warehouse"] = Path(warehouse).name if warehouse else None  # a name: the pack is shared
+
+    # Everything is in memory: nothing is written unless all of it could be produced.
+    previous = None
+    if (out / MANIFEST).is_file():
+        try:
+            previous = read_manifest(out).get("pack_sha256")
+        except PackError:
+            previous = None
+    same = previous == manifest["pack_sha256"]
+    replace = force or same
+    try:
+        for name in (*contents, MANIFEST):
+            check_target(out / name, force=replace, protected=protected) if out.is_dir() else None
+        out.mkdir(parents=True, exist_ok=True)
+        for name, (data, _) in contents.items():
+            write_file(out / name, data, force=replace, protected=protected)
+        write_file(out / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode(),
+                   force=True, protected=protected)
+    except OutputError as exc:
+        raise PackError(f"{exc} (a pack folder is replaced only with --force, or by the same pack)") from None
     return manifest
 
 
@@ -264,6 +308,10 @@ def verify_pack(folder: Path) -> tuple[dict, list[str]]:
     extra = sorted(p.name for p in folder.iterdir()
                    if not p.name.startswith(".") and p.name != MANIFEST and p.name not in manifest["files"])
     problems += [f"{name} is not part of the pack" for name in extra]
+    if "data_sha256" in manifest:
+        if data_sha256(_data_content(manifest)) != manifest["data_sha256"]:
+            problems.append(f"{MANIFEST} was edited (its content no longer hashes to data_sha256, "
+                            "the hash on the workbook's cover)")
     if pack_sha256(manifest) != manifest.get("pack_sha256"):
         problems.append(f"{MANIFEST} was edited (its content no longer hashes to pack_sha256)")
     return manifest, problems

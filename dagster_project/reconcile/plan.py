@@ -22,6 +22,9 @@ from dagster_project.reconcile.quarter import Quarter
 from dagster_project.settings import Settings
 
 
+DECISIONS_CHANGED = "decisions changed since the last build"
+
+
 class PlanError(Exception):
     """No snapshot can represent the quarter (a one-line reason)."""
 
@@ -32,6 +35,7 @@ class Plan:
     build_as_of: str | None  # what to build with (None = the latest export date)
     reuse: bool
     reason: str             # why we build, or why reuse is safe
+    decisions_only: bool = False  # only the decisions store changed: refresh its marts, no full build
 
 
 def _export_dates(landing: Path) -> list[date]:
@@ -84,7 +88,7 @@ def _stale_reason(settings: Settings, quarter: Quarter, acceptable: set[date]) -
         if not taxonomy or taxonomy[0] != taxonomy_hash(settings.taxonomy):
             return f"the taxonomy in {settings.taxonomy} changed since the last build", None
         if not decisions or decisions[0] != DecisionsStore(settings.decisions).content_hash():
-            return f"decisions in {settings.decisions} changed since the last build", None
+            return f"{DECISIONS_CHANGED} in {settings.decisions}", held[0]
         return None, held[0]
     finally:
         con.close()
@@ -107,6 +111,8 @@ def plan(settings: Settings, quarter: Quarter) -> Plan:
     why, held = _stale_reason(settings, quarter, {snapshot, quarter.end})
     if why is None:
         return Plan(held, build_as_of, True, f"it holds the {held} snapshot and nothing changed since")
+    if held is not None:  # everything is current but the decisions: refresh what reads them
+        return Plan(held, build_as_of, False, why, decisions_only=True)
     if dates[-1] > quarter.end and not in_quarter:
         raise PlanError(f"no export in {settings.landing} is dated within {quarter} "
                         f"({quarter.start} .. {quarter.end}) and later exports exist ({why}); "

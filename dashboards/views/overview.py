@@ -70,7 +70,8 @@ if chosen:
 
 pl = predicate(f, "marts.fct_license_position", "l")
 lic = query("select l.publisher, l.product, l.license_metric, l.entitlements, l.consumption, l.position, "
-            f"l.true_up_exposure, l.reclaim_savings from marts.fct_license_position l where {pl.sql} "
+            f"l.true_up_exposure_one_time, l.true_up_exposure_per_year, l.recurring_savings_per_year "
+            f"from marts.fct_license_position l where {pl.sql} "
             "order by l.position, l.product", pl.params)
 st.subheader("License position")
 st.altair_chart(charts.license_position(lic), width="stretch")

@@ -5,7 +5,8 @@
    has_term_end compares a boolean. #}
 {% macro classification_rule_case(alias) -%}
     {%- set conditions = ['ci_class', 'purchase_category', 'manufacturer', 'model', 'os_name',
-                          'hostname', 'discovery_source', 'license_metric'] -%}
+                          'hostname', 'discovery_source', 'license_metric',
+                          'device_type', 'chassis_type'] -%}
     {%- if execute -%}
         {%- set rules = run_query("select * from " ~ source('taxonomy', 'classification_rules') ~ " order by precedence, rule_id") -%}
         case

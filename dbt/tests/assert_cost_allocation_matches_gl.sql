@@ -1,6 +1,8 @@
 -- Finance's invariant: per snapshot date, period and cost category, the allocated amounts and the
 -- source GL amounts each sum exactly (to the cent) to the GL total of the lines, each converted to
 -- the reporting currency and rounded to the cent. Rows: the periods that do not add up.
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_cost_allocation'}}}) }}
 {{ config(severity='error') }}
 with gl as (
     select as_of_date, period, account_category as cost_category, sum(amount_rc) as gl_total

@@ -2,6 +2,8 @@
 -- naming source, currency and the earliest month needed, never a silent zero. One row per source
 -- and currency; `problem` says what to add to taxonomy/policies.yaml (issue 14: an amount older
 -- than the currency's first rate can instead be accepted with fx_before_first_rate: use_first).
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'int_purchase_lines'}}}) }}
 {{ config(severity='error') }}
 with missing as (
     select 'procurement.purchase_lines' as source_entity, upper(trim(currency)) as currency, order_period as period, count(*) as n

@@ -1,4 +1,6 @@
 -- Invariant: per snapshot date, quarter and cost center the rollup equals the plan's rows.
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_refresh_plan_rollup'}}}) }}
 with plan as (
     select as_of_date, planned_quarter, cost_center,
         count(*) as assets_due, coalesce(sum(replacement_cost_estimate), 0) as cost

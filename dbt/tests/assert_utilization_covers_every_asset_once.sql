@@ -1,5 +1,7 @@
 -- Invariants of fct_utilization: one row per class × cost center per snapshot date, and its
 -- assets add up to dim_asset's assets in service (not retired or disposed) per date and class.
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_utilization'}}}) }}
 with dup as (
     select as_of_date, asset_class, cost_center, count(*) as n
     from {{ ref('fct_utilization') }}

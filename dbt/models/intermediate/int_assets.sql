@@ -17,7 +17,8 @@ select
     cast(null as boolean) as has_term_end,
     cost_center, location, lifecycle_state, assigned_user, last_user,
     in_cmdb, in_discovery, in_procurement, in_fixed_assets, seen_in_window,
-    last_seen_at, warranty_end, order_date, purchase_cost, acquisition_cost, match_rules
+    last_seen_at, warranty_end, order_date, purchase_cost, acquisition_cost, match_rules,
+    device_type, chassis_type
 from {{ ref('int_device_assets') }}
 
 union all
@@ -37,7 +38,8 @@ select
     case when is_active then 'in_use' else 'retired' end,
     null, null,
     false, false, true, false, false,
-    null, null, purchase_date, unit_cost_rc, null, 'entitlement_id'
+    null, null, purchase_date, unit_cost_rc, null, 'entitlement_id',
+    null, null
 from {{ ref('int_license_entitlements') }}
 
 union all
@@ -56,7 +58,8 @@ select
     'in_use',
     null, null,
     false, true, false, false, true,
-    max(u.last_active_at), null, null, null, null, 'app_name'
+    max(u.last_active_at), null, null, null, null, 'app_name',
+    null, null
 from {{ ref('int_saas_usage') }} u
 left join saas_cost_centers c on c.as_of_date = u.as_of_date and c.product_norm = u.product_norm
 group by u.as_of_date, u.product_norm

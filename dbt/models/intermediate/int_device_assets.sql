@@ -43,10 +43,16 @@ disc as (
         arg_max(d.os_version, d.last_seen_at) filter (where d.os_version is not null) as os_version,
         arg_max(d.last_user_norm, d.last_seen_at) filter (where d.last_user_norm is not null) as last_user,
         arg_max(d.cores, d.last_seen_at) filter (where d.cores is not null) as cores,
+        arg_max(d.processor, d.last_seen_at) filter (where d.processor is not null) as processor,
         arg_max(d.mac_norm, d.last_seen_at) filter (where d.mac_norm is not null) as mac_address,
         arg_max(d.ip_address, d.last_seen_at) filter (where d.ip_address is not null) as ip_address,
         arg_max(d.cloud_id_norm, d.last_seen_at) filter (where d.cloud_id_norm is not null) as cloud_instance_id,
-        arg_max(d.cloud_account, d.last_seen_at) filter (where d.cloud_account is not null) as cloud_account
+        arg_max(d.cloud_account, d.last_seen_at) filter (where d.cloud_account is not null) as cloud_account,
+        arg_max(d.device_type, d.last_seen_at) filter (where d.device_type is not null) as device_type,
+        arg_max(d.chassis_type, d.last_seen_at) filter (where d.chassis_type is not null) as chassis_type,
+        arg_max(d.sockets, d.last_seen_at) filter (where d.sockets is not null) as sockets,
+        arg_max(d.memory_mb, d.last_seen_at) filter (where d.memory_mb is not null) as memory_mb,
+        arg_max(d.firmware, d.last_seen_at) filter (where d.firmware is not null) as firmware
     from m
     join {{ ref('int_discovery_devices') }} d
         on d.as_of_date = m.as_of_date and d.record_id = m.record_id
@@ -111,6 +117,7 @@ select
     d.os_name,
     d.os_version,
     d.cores,
+    d.processor,
     c.assigned_user,
     d.last_user,
     coalesce(c.cost_center, f.cost_center, p.cost_center) as cost_center,
@@ -160,7 +167,13 @@ select
     c.cost_center as cmdb_cost_center,
     f.cost_center as register_cost_center,
     k.match_rules,
-    k.records
+    k.records,
+    -- issue 14.3: what inventory agents report (device/chassis type drive classification).
+    d.device_type,
+    d.chassis_type,
+    d.sockets,
+    d.memory_mb,
+    d.firmware
 from clusters k
 left join cmdb c using (as_of_date, asset_id)
 left join disc d using (as_of_date, asset_id)

@@ -11,6 +11,7 @@ select
     eol_date,
     eol_flag,
     support_end_date,
+    extended_support_date,
     latest,
     -- The date the cycle is (or was) at end of life: the published date; `eol: true` without a
     -- date means already at end of life, so the snapshot date itself; false or blank = none.

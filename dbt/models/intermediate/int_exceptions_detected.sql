@@ -65,8 +65,8 @@ found as (
 
     union all
     select g.as_of_date, 'missing_from_fixed_assets', d.anchor, g.asset_id,
-        asset_class || ' bought for ' || cast(g.purchase_cost as varchar) || ' ' || p.reporting_currency
-        || ' (threshold ' || cast(p.capitalisation_threshold as varchar) || ') on PO ' || d.po_number
+        asset_class || ' bought for ' || format('{:,.2f}', cast(g.purchase_cost as double)) || ' ' || p.reporting_currency
+        || ' (threshold ' || format('{:,.2f}', cast(p.capitalisation_threshold as double)) || ') on PO ' || d.po_number
         || ' is not in the fixed-asset register'
     from g
     join d using (as_of_date, asset_id)

@@ -60,6 +60,32 @@ latest as (
     from canon
     group by all
 ),
+-- Partial inventories (issue 14.3) carry only what changed: one that does not list packages
+-- confirms the list unchanged, so the installs of the device's latest package list count as
+-- seen at that time too (stale windows then run from the confirmation).
+package_lists as (
+    select as_of_date, device_key, max(last_observed_at) as listed_at
+    from latest group by all
+),
+package_confirmations as (
+    select d.as_of_date,
+        coalesce({{ normalise_serial('o.serial_number') }}, {{ normalise_hostname('o.hostname') }}) as device_key,
+        max(o.observed_at) as confirmed_at
+    from {{ ref('int_as_of_dates') }} d
+    join {{ ref('stg_discovery__devices') }} o
+        on o.export_date <= d.as_of_date
+       and o.observed_at < d.as_of_date + interval 1 day
+    where o.is_partial and o.software_count is null
+    group by all
+),
+seen as (
+    select l.*,
+        case when l.last_observed_at = pl.listed_at and pc.confirmed_at > l.last_observed_at
+             then pc.confirmed_at else l.last_observed_at end as last_confirmed_at
+    from latest l
+    left join package_lists pl on pl.as_of_date = l.as_of_date and pl.device_key = l.device_key
+    left join package_confirmations pc on pc.as_of_date = l.as_of_date and pc.device_key = l.device_key
+),
 -- The device each install belongs to: by serial, else by hostname among current records.
 by_serial as (
     select distinct as_of_date, serial_norm, asset_id
@@ -75,8 +101,8 @@ select
     l.*,
     coalesce(s.asset_id, h.asset_id) as asset_id,
     -- Every discovery source has a window (taxonomy validation), so no default is needed here.
-    coalesce(l.last_observed_at >= l.as_of_date - to_days(cast(sw.stale_days as integer)), false) as in_window
-from latest l
+    coalesce(l.last_confirmed_at >= l.as_of_date - to_days(cast(sw.stale_days as integer)), false) as in_window
+from seen l
 left join {{ ref('stg_taxonomy__stale_windows') }} sw on sw.discovery_source = l.discovery_source
 left join by_serial s on s.as_of_date = l.as_of_date and s.serial_norm = l.serial_norm
 -- "No serial" goes inside the join key: as a separate ON predicate it forces a nested-loop join.

@@ -58,13 +58,18 @@ kpis as (
     from {{ ref('fct_license_position') }} group by all
 
     union all
-    select as_of_date, 'true_up_exposure', 'License true-up exposure', 'currency', 'lower',
-        sum(true_up_exposure), 90
+    select as_of_date, 'true_up_exposure_one_time', 'License true-up exposure, one-time (perpetual)', 'currency', 'lower',
+        sum(true_up_exposure_one_time), 90
     from {{ ref('fct_license_position') }} group by all
 
     union all
-    select as_of_date, 'reclaim_savings', 'Reclaimable license spend', 'currency', 'lower',
-        sum(reclaim_savings), 100
+    select as_of_date, 'true_up_exposure_per_year', 'License true-up exposure per year (subscriptions)', 'currency', 'lower',
+        sum(true_up_exposure_per_year), 95
+    from {{ ref('fct_license_position') }} group by all
+
+    union all
+    select as_of_date, 'recurring_savings_per_year', 'Recurring license savings per year', 'currency', 'higher',
+        sum(recurring_savings_per_year), 100
     from {{ ref('fct_license_position') }} group by all
 
     union all

@@ -5,7 +5,7 @@
 --   SaaS app                 active = a user was active in it within the reclaim window
 -- Seats, each counted once: a product with entitlements reports them on its entitlement class
 -- (owned = quantity in force, by the entitlement's cost center; assigned and active = the
--- consumption and active_consumption_90d of fct_license_position, shared among the cost centers
+-- consumption and active_consumption_90d of fct_license_position_detail, shared among the cost centers
 -- owning it in proportion to their seats); a SaaS app nobody bought reports its users on the saas row
 -- (owned 0). utilisation_pct: seats_active / seats_owned when the row carries seats, else
 -- assets_active / assets_total, × 100.
@@ -30,9 +30,10 @@ ent_assets as (
     join {{ ref('int_asset_governance') }} g using (as_of_date, asset_id)
 ),
 position as (
+    -- per metric (issue 13: fct_license_position is one row per product, its metrics pooled)
     select as_of_date, publisher_norm, product_norm, license_metric,
         consumption, active_consumption_90d
-    from {{ ref('fct_license_position') }}
+    from {{ ref('fct_license_position_detail') }}
 ),
 -- Where a product's use is reported: use has no budget of its own, so it is shared among the
 -- class × cost centers owning the product's entitlements in force, in proportion to the seats

@@ -8,6 +8,7 @@ select
     support_end_date,
     latest,
     lts,
+    extended_support_date,
     _source as source_system,
     _export_date as export_date,
     _file as source_file,
