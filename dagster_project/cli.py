@@ -219,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--from", dest="system", default=None, help="source system (default: detect)")
     _data_args(t, warehouse=False)
     t.add_argument("--export-date", type=_iso_date, required=True, help="the export date the files describe, YYYY-MM-DD")
+    t.add_argument("--dialect", default=None,
+                   help="a dialect the mapping declares for non-conformant exports (issue 14)")
     t.set_defaults(func="dagster_project.commands.landing:import_")
     from dagster_project.mappings.cli import add_parser as add_mappings_parser
 

@@ -84,6 +84,7 @@ ENTITIES: tuple[Entity, ...] = (
         _req("currency"), _req("cost_center"),
         _opt("manufacturer"), _opt("model"), _opt("serial_number"), _opt("contract_id"),
         _opt("requester_email"),
+        _opt("asset_tag"),  # issue 14: the unit's asset tag, a match key after the serial
     ), ("po_number", "po_line", "serial_number")),
     Entity("procurement", "license_entitlements", (
         _req("entitlement_id"), _req("publisher"), _req("product"),
@@ -146,6 +147,7 @@ ENTITIES: tuple[Entity, ...] = (
         _opt("serial_number"), _opt("asset_tag"), _opt("assigned_user_email"),
         _opt("owner_group"), _opt("location"), _opt("cost_center"), _opt("business_service"),
         _opt("manufacturer"), _opt("model"), _opt("warranty_end", "date"),
+        _opt("eol_date", "date"),  # issue 14: the asset's planned end of life (Snipe-IT EOL date)
     ), ("ci_id",)),
     Entity("cmdb", "ci_relationships", (
         _req("parent_ci_id"), _req("child_ci_id"), _req("relationship_type"),

@@ -10,7 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL_LANDING = REPO / "tests" / "fixtures" / "landing_small"
-REALDATA = REPO.parent / "shared" / "realdata"
+# ITAM_REALDATA overrides where the real samples are (a git worktree is not next to shared/).
+REALDATA = Path(os.environ.get("ITAM_REALDATA", REPO.parent / "shared" / "realdata"))
 
 os.environ.setdefault("ITAM_DUCKDB_MEMORY", "2GB")
 os.environ.setdefault("ITAM_DUCKDB_THREADS", "2")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from dagster_project.mappings import (
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "mappings"
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REALDATA = Path(os.environ.get("ITAM_REALDATA",
+                               Path(__file__).resolve().parents[2] / "shared" / "realdata"))
 D = date(2025, 6, 30)
 
 needs_realdata = pytest.mark.skipif(
@@ -207,7 +209,9 @@ def test_snipe_it_real_samples(tmp_path):
         "users-sample.csv": "users", "models-sample.csv": "models",
         "locations-sample.csv": "locations"}
     assert (rep.rows("configuration_items"), rep.rows("purchase_lines"),
-            rep.rows("license_entitlements")) == (22, 22, 39)
+            rep.rows("license_entitlements"), rep.rows("saas_usage")) == (22, 22, 50, 50)
+    assert rep.rejects == [] and all(a.balanced for a in rep.accounting)
+    assert all(f.undeclared == [] for f in rep.files)  # every native column is declared
     cis = by(out(tmp_path, "configuration_items"), "ci_id")
     assert cis["ICC-2065556"]["status"] == "in_stock"  # not checked out
     assert (cis["WBH-2841795"]["status"], cis["WBH-2841795"]["assigned_user_email"]) == (
@@ -219,11 +223,14 @@ def test_snipe_it_real_samples(tmp_path):
         "4c2713a1-5b73-4ecb-b2e9-62bf0ff57165"]
     assert (lic["quantity"], lic["unit_cost"], lic["purchase_date"], lic["term_end"],
             lic["license_metric"]) == ("56", "12.58", "2008-11-24", "2016-02-26", "user")
-    # 8 licenses without manufacturer (publisher), 3 without purchase date
-    reasons = [r.reason.split(":")[0] for r in rep.rejects]
-    assert len(rep.rejects) == 11
-    assert reasons.count("procurement/license_entitlements.publisher") == 8
-    assert reasons.count("procurement/license_entitlements.purchase_date") == 3
+    # 8 licenses without manufacturer and 3 without purchase date are kept, each counted
+    assert "procurement/license_entitlements.publisher: 8 value(s) empty → declared default " \
+        "'Unknown publisher'" in rep.notes
+    assert "procurement/license_entitlements.purchase_date: 3 value(s) empty → declared " \
+        "default '$export_date'" in rep.notes
+    # the purchase line carries the asset tag, so matching joins it to its CI
+    assert (pl["asset_tag"], cis["ICC-2065556"]["eol_date"], cis["ICC-2065556"]["cost_center"]) \
+        == ("ICC-2065556", "2028-10-27", "Abshire and Sons")
 
 
 @needs_realdata
@@ -235,8 +242,12 @@ def test_focus_real_sample(tmp_path):
     cc = out(tmp_path, "cloud_costs")
     first = cc[0]
     assert (first["charge_id"], first["provider"], first["billed_cost"], first["currency"],
-            first["charge_period_start"], first["resource_name"], first["tags"]) == (
-        "11472", "AWS", "0.00000080000", "USD", "2024-09-18T22:00:00", "", "")  # NULL → empty
+            first["charge_period_start"], first["resource_name"], first["tags"],
+            first["source_row_id"]) == (
+        "2025-06-30/focus_sample.csv:2", "AWS", "0.00000080000", "USD", "2024-09-18T22:00:00",
+        "", "", "11472")  # NULL → empty; a row's identity is where it is
+    assert rep.files[0].undeclared == [] and rep.account("focus_sample.csv", "cloud_costs").line() \
+        == "finance/cloud_costs: 1000 read = 1000 written + 0 rejected"
     tagged = [r for r in cc if r["tags"]]
     assert len(tagged) == 711  # 289 NULL tags
     assert all(isinstance(json.loads(r["tags"]), dict) for r in tagged)  # JSON kept as text
@@ -346,23 +357,83 @@ def test_glpi_two_captures_of_one_machine_are_drift(tmp_path):
 def test_snipe_it_fixtures(tmp_path):
     rep = imp(None, [FIXTURES / "snipe-it"], tmp_path)
     assert (rep.rows("configuration_items"), rep.rows("purchase_lines"),
-            rep.rows("license_entitlements")) == (4, 4, 3)
+            rep.rows("license_entitlements")) == (5, 4, 4)
     cis = by(out(tmp_path, "configuration_items"), "ci_id")
     assert {k: v["status"] for k, v in cis.items()} == {
         "ACME-0001": "in_use", "ACME-0002": "in_stock", "ACME-0003": "in_repair",
-        "ACME-0004": "in_use"}
+        "ACME-0004": "in_use", "ACME-0005": "retired"}  # Lost/Stolen: override by name
     assert cis["ACME-0002"]["name"] == "ACME-0002"  # no name: Snipe-IT shows the tag
     pls = by(out(tmp_path, "purchase_lines"), "po_line")
     assert (pls["ACME-0001"]["unit_cost"], pls["ACME-0001"]["order_date"],
-            pls["ACME-0001"]["serial_number"]) == ("2399.00", "2024-01-05", "C02XK1ZZJG5H")
+            pls["ACME-0001"]["serial_number"], pls["ACME-0001"]["asset_tag"]) == (
+        "2399.00", "2024-01-05", "C02XK1ZZJG5H", "ACME-0001")
     assert pls["ACME-0003"]["cost_center"] == "UNALLOCATED"
     lics = by(out(tmp_path, "license_entitlements"), "entitlement_id")
     assert (lics["ACRO-PRO-77"]["unit_cost"], lics["ORD-95"]["purchase_date"]) == ("1200.00",
                                                                                    "2024-09-01")
+    assert lics["MYST-1"]["publisher"] == "Unknown publisher"  # kept, not rejected
     rej = {(Path(r.file).name, r.row, r.field): r.value for r in rep.rejects}
-    assert rej == {("assets.csv", "6", "Status"): "Lost/Stolen",
-                   ("assets.csv", "5", "Purchase Date"): "20/12/23",  # day first: refused
-                   ("licenses.csv", "5", "manufacturer"): ""}
+    assert rej == {("assets.csv", "5", "Purchase Date"): "20/12/23"}  # day first: refused
+    a = rep.account("assets.csv", "purchase_lines")
+    assert (a.read, a.written, a.rejected) == (5, 4, 1) and a.balanced
+
+
+def test_snipe_it_mac_roman_cr_custom_labels_and_utf16(tmp_path):
+    """A Snipe-IT importer file as a classic Mac tool saves it (Mac Roman, CR line ends, an empty
+    and a duplicated header cell), custom status labels, warranty months, a pre-2000 purchase,
+    and a licenses file in UTF-16 without a byte-order mark."""
+    src = FIXTURES / "snipe-it-legacy"
+    rep = imp("snipe-it", [src], tmp_path)
+    files = {f.path.name: f for f in rep.files}
+    assets, lic = files["assets-macroman-cr.csv"], files["licenses-utf16.csv"]
+    assert (assets.encoding, lic.encoding) == ("mac_roman", "utf-16-le")
+    assert "line endings: CR" in assets.notes
+    assert any("column(s) 19 have an empty header" in n for n in assets.notes)
+    assert any("header 'Notes' appears 2 times (columns 12, 20)" in n for n in assets.notes)
+    assert rep.rejects == [] and all(a.balanced for a in rep.accounting)
+    assert all(f.undeclared == [] for f in rep.files)
+    cis = by(out(tmp_path, "configuration_items"), "ci_id")
+    assert {k: v["status"] for k, v in cis.items()} == {
+        "LEG-0001": "in_use",      # Ready to Deploy (deployable), checked out to zoe@
+        "LEG-0002": "in_stock",    # deployable, not checked out
+        "LEG-0003": "in_repair",   # Undeployable
+        "LEG-0004": "retired",     # Lost: override by name
+        "LEG-0005": "in_repair",   # Pending Diagnostics (pending)
+        "LEG-0006": "in_use",      # Awaiting RMA: no declared type, checked out (counted)
+        "LEG-0007": "retired"}     # Archived
+    zoe = cis["LEG-0001"]
+    assert (zoe["name"], zoe["location"], zoe["cost_center"], zoe["assigned_user_email"],
+            zoe["warranty_end"], zoe["serial_number"]) == (
+        "Zoë's laptop", "Zürich", "Société Générale", "zoe@example.org", "2027-01-31", "PF-0001")
+    assert cis["LEG-0002"]["warranty_end"] == "" and cis["LEG-0003"]["warranty_end"] == "1999-12-15"
+    assert any("status label 'Awaiting RMA' has no declared type" in n for n in rep.notes)
+    pls = by(out(tmp_path, "purchase_lines"), "asset_tag")
+    assert set(pls) == {"LEG-0001", "LEG-0002", "LEG-0003", "LEG-0004"}  # the ones with a cost
+    old = pls["LEG-0003"]
+    assert (old["order_date"], old["unit_cost"], old["cost_center"], old["po_number"],
+            old["vendor"]) == ("1998-12-15", "8500.5", "UNALLOCATED", "(no order number)",
+                               "HP Direct")
+    assert pls["LEG-0001"]["unit_cost"] == "1299.00"
+    a = rep.account("assets-macroman-cr.csv", "purchase_lines")
+    assert (a.read, a.written, a.other_entity) == (7, 4, 3)
+    ents = by(out(tmp_path, "license_entitlements"), "entitlement_id")
+    assert (ents["VIS-1"]["publisher"], ents["VIS-1"]["purchase_date"],
+            ents["VIS-1"]["cost_center"]) == ("Unknown publisher", "1984-03-01", "Société Générale")
+    assert (ents["ACR-1"]["purchase_date"], ents["ACR-1"]["unit_cost"]) == ("2025-06-30", "1200.00")
+    seats = out(tmp_path, "saas_usage")  # the seat checked out to a person is consumption
+    assert [(r["app_name"], r["user_email"], r["license_assigned"]) for r in seats] == [
+        ("Microsoft Visio Professional", "zoe@example.org", "true")]
+
+
+def test_single_byte_encodings_are_told_apart_by_the_words():
+    from dagster_project.mappings.readers import decode
+
+    text = "Company,City\nSociété Générale,Zürich\nBrontë,Genf\n"
+    for enc in ("mac_roman", "cp1252"):
+        got = decode(text.encode(enc), ["utf-8", "cp1252", "mac_roman"])
+        assert (got.encoding, got.text) == (enc, text)
+    assert decode(text.encode("utf-8"), ["utf-8", "cp1252"]).encoding == "utf-8"
+    assert decode(text.encode("utf-16-be"), ["utf-8"]).encoding == "utf-16-be"
 
 
 def test_focus_fixture(tmp_path):
@@ -376,6 +447,32 @@ def test_focus_fixture(tmp_path):
     [r] = rep.rejects
     assert (r.row, r.field, r.value) == ("5", "Tags", "{cost_center: CC-DATA}")
     assert "not valid JSON" in r.reason
+
+
+def test_focus_repeated_rows_are_charges_and_the_spreadsheet_dialect(tmp_path):
+    f = FIXTURES / "focus-dialect" / "spreadsheet.csv"
+    strict = imp("focus", [f], tmp_path / "strict")
+    # rows 3 and 4 are identical: two charges, both kept (identity = file + row, never content)
+    cc = out(tmp_path / "strict", "cloud_costs")
+    assert [(r["charge_id"], r["billed_cost"]) for r in cc] == [
+        ("2025-06-30/spreadsheet.csv:3", "2.50"), ("2025-06-30/spreadsheet.csv:4", "2.50")]
+    assert strict.duplicates_collapsed == 0
+    # strict FOCUS: '4/1/25' and '"$10,000.00 "' are not conformant, so row 2 is quarantined
+    assert {(r.row, r.field) for r in strict.rejects} == {
+        ("2", "ChargePeriodStart"), ("2", "ChargePeriodEnd"), ("2", "BilledCost"),
+        ("2", "EffectiveCost")}
+    a = strict.account("spreadsheet.csv", "cloud_costs")
+    assert (a.read, a.written, a.rejected) == (3, 2, 1)
+    # the declared dialect reads them: month first, currency symbol, thousands separator
+    rep = import_native("focus", [f], tmp_path / "sheet", D, log=quiet, dialect="spreadsheet")
+    cc = by(out(tmp_path / "sheet", "cloud_costs"), "charge_id")
+    first = cc["2025-06-30/spreadsheet.csv:2"]
+    assert (first["billed_cost"], first["effective_cost"], first["charge_period_start"],
+            first["service_subcategory"], first["invoice_id"]) == (
+        "10000.00", "9500.00", "2025-04-01T00:00:00", "Virtual Machines", "INV-1")
+    assert rep.rejects == [] and len(cc) == 3
+    with pytest.raises(MappingError, match="declares no dialect 'excel'.*spreadsheet"):
+        import_native("focus", [f], tmp_path / "x", D, log=quiet, dialect="excel")
 
 
 def test_endoflife_fixture_crlf_and_eol_as_date_or_flag(tmp_path):
@@ -471,8 +568,9 @@ def test_duplicate_and_empty_headers_json_cells_and_broken_rows(tmp_path):
     got = by(out(tmp_path / "l", "purchase_lines"), "po_line")
     assert set(got) == {"1", "6"} and got["6"]["description"] == "multi\r\nline item"
     notes = rep.files[0].notes
-    assert any("column(s) 10 have an empty header" in n for n in notes)
+    assert any("column(s) 10 have an empty header; named '(column N)'" in n for n in notes)
     assert any("1 empty row(s) skipped" in n for n in notes)
+    assert "line endings: CRLF" in notes
     rej = {r.row: r for r in rep.rejects}
     assert set(rej) == {"3", "4", "5", "6"}
     assert "is not JSON, so `json_path` 'cost_center' cannot be read" in rej["3"].reason
@@ -480,12 +578,20 @@ def test_duplicate_and_empty_headers_json_cells_and_broken_rows(tmp_path):
     assert (rej["5"].field, rej["5"].reason) == ("Qty", "procurement/purchase_lines.quantity: "
                                                  "'one' is not a number")
     assert "row has 4 fields but the header has 11" in rej["6"].reason
-    # a duplicated header the mapping reads: the file cannot feed the entity, said once
-    dup = _orders(tmp_path, "dup.csv", [HEADER + ",Vendor", 'P,1,2024-01-01,V,I,1,5,EUR,{},S,W'])
+    # read = written + rejected, for the file (the empty row is not a record)
+    a = rep.account("orders.csv", "purchase_lines")
+    assert (a.read, a.written, a.rejected) == (6, 2, 4) and a.balanced
+    # a duplicated header is named by position with a warning, never a whole-file rejection: the
+    # mapping reads the first 'Vendor', the second is 'Vendor (column 11)'
+    dup = _orders(tmp_path, "dup.csv", [HEADER + ",Vendor,",
+                                        'P,1,2024-01-01,V,I,1,5,EUR,"{""cost_center"": ""C""}",S,W,x'])
     rep = imp(MESS, [dup], tmp_path / "d")
-    [r] = rep.rejects
-    assert (r.row, r.field) == ("", "Vendor") and "header 'Vendor' appears 2 times" in r.reason
-    assert rep.outputs == []
+    assert rep.rejects == [] and rep.rows("purchase_lines") == 1
+    assert out(tmp_path / "d", "purchase_lines")[0]["vendor"] == "V"
+    notes = rep.files[0].notes
+    assert any("header 'Vendor' appears 2 times (columns 4, 11); 'Vendor' reads column 4" in n
+               for n in notes)
+    assert any("column(s) 12 have an empty header" in n for n in notes)
 
 
 def test_missing_required_column_rejects_the_file_for_that_entity(tmp_path):
@@ -520,9 +626,11 @@ def test_detection_unknown_and_ambiguous_files(tmp_path):
         imp(None, [FIXTURES / "focus", FIXTURES / "m365-sku"], tmp_path / "l")
     # naming the input reads a file detection would not pick
     rep = imp("snipe-it:assets", [both], tmp_path / "forced")
+    # no purchase cost: a CI, and no purchase line (nothing bought that can be priced)
     assert rep.rows("configuration_items") == 1 and rep.rows("purchase_lines") == 0
-    assert {r.field for r in rep.rejects} == {  # no purchase data in the file
-        "Order Number", "Purchase Date", "Supplier", "Purchase Cost", "Model, Model Name, Name"}
+    assert rep.rejects == []
+    a = rep.account("both.csv", "purchase_lines")
+    assert (a.read, a.written, a.other_entity) == (1, 0, 1) and a.balanced
 
 
 def test_exports_are_immutable_and_reports_are_written(tmp_path):
@@ -666,3 +774,26 @@ inputs:
     assert (row["po_number"], row["vendor"], row["description"], row["unit_cost"],
             row["currency"]) == ("ACME-7", "ACME", "cable + dock", "12.5", "EUR")
     assert {(r.row, r.field) for r in rep.rejects} == {("3", "total"), ("3", "items[*].name")}
+
+
+def test_docs_field_tables_are_generated_from_the_declarations(tmp_path, capsys):
+    from dagster_project.cli import main
+    from dagster_project.mappings.fidelity import generated_section
+
+    text = (REPO / "docs" / "mappings.md").read_text(encoding="utf-8")
+    assert generated_section() in text, (
+        "docs/mappings.md's field tables are stale: run `itam landing mappings fields "
+        "--update-docs docs/mappings.md`")
+    # every native field of the real Snipe-IT and FOCUS headers has a declared destination
+    for system, line in [("snipe-it", "| `Purchase Cost` | procurement/purchase_lines: condition; "
+                                      "procurement/purchase_lines.unit_cost |"),
+                         ("snipe-it", "| `Notes` | not used: free text |"),
+                         ("focus", "| `x_*` | not used: provider extension columns, outside the "
+                                   "specification |")]:
+        assert main(["landing", "mappings", "fields", system]) == 0
+        assert line in capsys.readouterr().out
+    # --update-docs rewrites only the generated section
+    md = tmp_path / "m.md"
+    md.write_text(text.replace("| `Notes` | not used: free text |", "| stale |"), encoding="utf-8")
+    assert main(["landing", "mappings", "fields", "--update-docs", str(md)]) == 0
+    assert md.read_text(encoding="utf-8") == text

@@ -136,7 +136,7 @@ def test_table_values(con, shipped):
     assert one("select stale_days from taxonomy.stale_windows where discovery_source = 'cloud_api'") == (7,)
     assert [(c, p, float(r)) for c, p, r in con.execute(
         "select * from taxonomy.fx_rates where currency = 'USD' order by from_period").fetchall()] == [
-        ("USD", "2000-01", 0.92), ("USD", "2026-07", 0.90)]
+        ("USD", "1970-01", 0.92), ("USD", "2026-07", 0.90)]
     assert one("select publisher from taxonomy.publisher_aliases where alias = 'MSFT'") == ("Microsoft",)
     assert one("select publisher from taxonomy.publisher_aliases where alias = 'Microsoft'") == ("Microsoft",)
     assert one("select product from taxonomy.product_aliases where publisher = 'Adobe' and alias = 'Acrobat Pro'") == (
@@ -597,13 +597,13 @@ def test_retirement_evidence_listed_twice(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 def test_reporting_currency_rate_must_be_one(tmp_path):
-    problems = problems_after(tmp_path, ('policies.yaml', 'EUR: [{from: "2000-01", rate: 1.0}]', 'EUR: [{from: "2000-01", rate: 1.1}]'))
+    problems = problems_after(tmp_path, ('policies.yaml', 'EUR: [{from: "1970-01", rate: 1.0}]', 'EUR: [{from: "1970-01", rate: 1.1}]'))
     assert_problem(problems, "policies.yaml: fx_rates.EUR[#1].rate", "must convert to itself at 1.0")
 
 
 def test_reporting_currency_may_be_omitted_from_fx_rates(tmp_path):
     d = copy_taxonomy(tmp_path)
-    edit(d, "policies.yaml", '  EUR: [{from: "2000-01", rate: 1.0}]\n', "")
+    edit(d, "policies.yaml", '  EUR: [{from: "1970-01", rate: 1.0}]\n', "")
     assert load_taxonomy(d).table_rows()["fx_rates"][0] == ("EUR", "1900-01", 1.0)
 
 
@@ -615,14 +615,14 @@ def test_rate_must_be_positive(tmp_path):
 
 def test_from_month_format(tmp_path):
     problems = problems_after(tmp_path, ("policies.yaml", '{from: "2026-07", rate: 0.90}', "{from: 2026-07-01, rate: 0.90}"),
-                              ("policies.yaml", 'GBP: [{from: "2000-01"', 'GBP: [{from: "2000-13"'))
+                              ("policies.yaml", 'GBP: [{from: "1970-01"', 'GBP: [{from: "2000-13"'))
     assert_problem(problems, "policies.yaml: fx_rates.USD[#2].from", "'2026-07-01' is not valid", "YYYY-MM")
     assert_problem(problems, "policies.yaml: fx_rates.GBP[#1].from", "'2000-13' is not valid")
 
 
 def test_from_months_ascending(tmp_path):
-    problems = problems_after(tmp_path, ("policies.yaml", '{from: "2026-07", rate: 0.90}', '{from: "1999-07", rate: 0.90}'))
-    assert_problem(problems, "policies.yaml: fx_rates.USD[#2].from", "'1999-07' is not after", "oldest first")
+    problems = problems_after(tmp_path, ("policies.yaml", '{from: "2026-07", rate: 0.90}', '{from: "1969-07", rate: 0.90}'))
+    assert_problem(problems, "policies.yaml: fx_rates.USD[#2].from", "'1969-07' is not after", "oldest first")
 
 
 def test_currency_code(tmp_path):

@@ -11,7 +11,8 @@ def import_(args) -> int:
 
     try:
         report = import_native(args.system, list(args.paths), args.landing.resolve(),
-                               date.fromisoformat(args.export_date), log=print)
+                               date.fromisoformat(args.export_date), log=print,
+                               dialect=getattr(args, "dialect", None))
     except MappingError as exc:
         raise CliError(str(exc)) from exc
     print(report.summary() if hasattr(report, "summary") else report)

@@ -156,6 +156,7 @@ def configuration_items(w: World, e: int, extra_columns: bool = False) -> pa.Tab
         "manufacturer": mfr,
         "model": model,
         "warranty_end": ak.date32(warranty, mask=no_warranty),
+        "eol_date": pa.nulls(len(dev), pa.date32()),  # issue 14: optional contract column
     }
     # Retirement evidence (taxonomy/lifecycle.yaml retirement_evidence) travels as columns beyond
     # the contract; about one retired/disposed CI in ten lacks one of them.

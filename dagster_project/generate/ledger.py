@@ -360,6 +360,8 @@ def purchase_lines(w: World, ents: list[Entitlement], cloud_monthly: pd.DataFram
         "serial_number": cat_str("serial_number"),
         "contract_id": cat_str("contract_id"),
         "requester_email": cat_str("requester_email"),
+        # issue 14: optional contract column (Snipe-IT); generated purchases match by serial
+        "asset_tag": pa.nulls(len(o), pa.string()),
     })
     return Lines(table, order_all[o], cat_num("hw_device"))
 

@@ -359,6 +359,12 @@ class PoliciesFile(_Strict):
         "extend_or_replace", description="extend_or_replace or replace")
     refresh_capacity_pct_per_quarter: float = Field(
         10, gt=0, le=100, description="a percentage above 0 up to 100 of the devices in service")
+    # Issue 14 (imports): an amount dated before a currency's first rate fails the build naming
+    # the currency and the earliest month needed (fail), or is converted at that first rate
+    # (use_first), a choice the governance owner makes knowingly.
+    fx_before_first_rate: Literal["use_first", "fail"] = Field(
+        "fail", description="use_first or fail (the default): what an amount older than its "
+                            "currency's first fx_rates month gets")
 
 
 # normalisation.yaml --------------------------------------------------------------------------
@@ -605,7 +611,9 @@ class Taxonomy:
                            pol.age_horizon_months, pol.unallocated_cost_center,
                            # issue 13
                            pol.tco_gl_tolerance_pct, list(pol.tco_gl_scope), pol.os_upgrade_cost,
-                           pol.warranty_end_action, pol.refresh_capacity_pct_per_quarter)]
+                           pol.warranty_end_action, pol.refresh_capacity_pct_per_quarter,
+                           # issue 14
+                           pol.fx_before_first_rate)]
         rows["stale_windows"] = [(s, d) for s, d in pol.stale_window_days.items()]
         rows["export_stale_windows"] = [(s, d) for s, d in pol.export_stale_window_days.items()]
         rows["class_stale_windows"] = [(s, c, d) for s, by_class in pol.stale_window_class_days.items()
@@ -1682,7 +1690,9 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                # issue 13
                ("tco_gl_tolerance_pct", "DECIMAL(18,4)"), ("tco_gl_scope", "VARCHAR[]"),
                ("os_upgrade_cost", "DECIMAL(18,2)"), ("warranty_end_action", "VARCHAR"),
-               ("refresh_capacity_pct_per_quarter", "DECIMAL(18,4)")),
+               ("refresh_capacity_pct_per_quarter", "DECIMAL(18,4)"),
+               # issue 14
+               ("fx_before_first_rate", "VARCHAR")),
     "stale_windows": (("discovery_source", "VARCHAR"), ("stale_days", "INTEGER")),
     "export_stale_windows": (("source", "VARCHAR"), ("stale_days", "INTEGER")),
     "class_stale_windows": (("source", "VARCHAR"), ("class_id", "VARCHAR"), ("stale_days", "INTEGER")),

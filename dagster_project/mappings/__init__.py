@@ -8,12 +8,14 @@ Onboarding a source is a YAML file in mappings/, not code: the engine is generic
 """
 from dagster_project.mappings.engine import (
     REJECT_COLUMNS,
+    Accounting,
     FileResult,
     ImportReport,
     OutputFile,
     Reject,
     candidates,
     check_mappings,
+    declared_fields,
     detect_system,
     import_native,
     list_systems,
@@ -23,7 +25,7 @@ from dagster_project.mappings.engine import (
 from dagster_project.mappings.schema import Mapping, MappingError
 
 __all__ = [
-    "REJECT_COLUMNS", "FileResult", "ImportReport", "Mapping", "MappingError", "OutputFile",
-    "Reject", "candidates", "check_mappings", "detect_system", "import_native", "list_systems",
+    "REJECT_COLUMNS", "Accounting", "FileResult", "ImportReport", "Mapping", "MappingError", "OutputFile",
+    "Reject", "candidates", "check_mappings", "declared_fields", "detect_system", "import_native", "list_systems",
     "load_mapping", "mappings_dir",
 ]

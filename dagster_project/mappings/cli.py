@@ -6,6 +6,8 @@
     itam landing mappings list                 systems and their inputs
     itam landing mappings check [--mappings D] validate every mapping (exit 1 on any problem)
     itam landing mappings detect PATH...       which system/input would read each file
+    itam landing mappings fields [SYSTEM...]   each native field and where it lands
+                                               (--update-docs docs/mappings.md rewrites its tables)
 
 Handlers return an exit code and print one line per item; problems go to stderr.
 """
@@ -34,7 +36,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("paths", type=Path, nargs="+", help="native export file(s)")
     t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
     t.set_defaults(func="dagster_project.mappings.cli:detect")
+    t = msub.add_parser("fields", help="each native field and where it lands (docs/mappings.md)")
+    t.add_argument("systems", nargs="*", help="systems (default: all)")
+    t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
+    t.add_argument("--update-docs", type=Path, default=None, metavar="MD",
+                   help="rewrite the generated section of this Markdown file (docs/mappings.md)")
+    t.set_defaults(func="dagster_project.mappings.cli:fields")
     return p
+
+
+def fields(args) -> int:
+    from dagster_project.mappings.fidelity import field_tables, update_docs
+
+    if args.update_docs:
+        changed = update_docs(args.update_docs, args.mappings)
+        print(f"{args.update_docs}: {'updated' if changed else 'already up to date'}")
+        return 0
+    print(field_tables(args.systems or None, args.mappings))
+    return 0
 
 
 def list_(args) -> int:
@@ -90,7 +109,8 @@ def run_import(args) -> int:
 
     try:
         report = import_native(args.system, list(args.paths), Path(args.landing).resolve(),
-                               date.fromisoformat(str(args.export_date)), log=print)
+                               date.fromisoformat(str(args.export_date)), log=print,
+                               dialect=getattr(args, "dialect", None))
     except MappingError as exc:
         print(f"itam landing import: {exc}", file=sys.stderr)
         return 1

@@ -101,6 +101,32 @@ class FileResult:
     records: int = 0
     notes: list[str] = field(default_factory=list)
     skipped: str = ""  # why a file found in a folder was not imported
+    undeclared: list[str] = field(default_factory=list)  # native columns neither read nor declared
+
+
+@dataclass
+class Accounting:
+    """Row accounting of one native file for one entity (issue 14's fidelity contract):
+    read = written + rejected + other_entity + identical, always."""
+    file: str
+    entity: str  # source/name
+    read: int = 0          # records (items, when exploded) the target looked at
+    written: int = 0       # rows in the canonical file
+    rejected: int = 0      # rows refused, each with reasons in the rejects report
+    other_entity: int = 0  # rows the target's `when` leaves to another target
+    identical: int = 0     # rows identical to one already kept (one row in the canonical file)
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.written + self.rejected + self.other_entity + self.identical
+
+    def line(self) -> str:
+        parts = [f"{self.written} written", f"{self.rejected} rejected"]
+        if self.other_entity:
+            parts.append(f"{self.other_entity} for another entity")
+        if self.identical:
+            parts.append(f"{self.identical} identical repeat(s) kept once")
+        return f"{self.entity}: {self.read} read = " + " + ".join(parts)
 
 
 @dataclass
@@ -121,6 +147,28 @@ class ImportReport:
     rejects_path: Path | None = None
     notes: list[str] = field(default_factory=list)
     duplicates_collapsed: int = 0
+    accounting: list[Accounting] = field(default_factory=list)
+
+    def account(self, file: str | Path, entity: str) -> Accounting | None:
+        """The accounting of one file (path or name) for one entity (name or source/name)."""
+        for a in self.accounting:
+            if (a.file == str(file) or Path(a.file).name == str(file)) and (
+                    a.entity == entity or a.entity.split("/")[1] == entity):
+                return a
+        return None
+
+    def accounting_lines(self) -> list[str]:
+        out = []
+        for f in self.files:
+            if f.skipped:
+                continue
+            accs = [a for a in self.accounting if a.file == str(f.path)]
+            if not accs:
+                out.append(f"{f.path.name}: {f.records} record(s) read, none mapped"
+                           + (f" ({f.input} is not mapped)" if f.input else ""))
+            for a in accs:
+                out.append(f"{f.path.name}: {a.line()}")
+        return out
 
     def rows(self, entity: str) -> int:
         return next((o.rows for o in self.outputs if o.entity == entity or
@@ -174,6 +222,8 @@ class _Plan:
         self.regex = re.compile(spec.regex) if spec.regex else None
         self.reject_rx = re.compile(spec.reject_if.pattern) if spec.reject_if else None
         self.blank_rx = re.compile(spec.blank_if.pattern) if spec.blank_if else None
+        self.cases = [(c, re.compile(c.pattern, re.IGNORECASE) if c.pattern is not None else None)
+                      for c in spec.cases or ()]
 
     # -- raw value -----------------------------------------------------------------------------
     def _clean(self, v) -> str:
@@ -257,10 +307,19 @@ class _Plan:
                 v = (m.group(1) if self.regex.groups else m.group(0)) or ""
             if v and self.reject_rx and self.reject_rx.search(v):
                 raise ValueProblem(f"'{_short(v)}': {s.reject_if.reason}")
+            defaulted = False
             if not v and s.default is not None:
-                v = self._special(s.default, ctx)
+                v, defaulted = self._special(s.default, ctx), True
                 stats[(self.label, f"empty → declared default '{s.default}'")] += 1
-            if self.map is not None and (v or "" in self.map):
+            case_hit = False
+            for c, rx in self.cases:
+                if (rx is None or rx.search(v)) and all(_holds(w, ctx, self.nulls)
+                                                        for w in c.when or ()):
+                    if c.note:
+                        stats[(self.label, c.note.replace("{value}", v))] += 1
+                    v, case_hit = c.value, True
+                    break
+            if self.map is not None and not case_hit and (v or "" in self.map):
                 key = v.strip().casefold()
                 if key in self.map:
                     v = self.map[key]
@@ -271,13 +330,23 @@ class _Plan:
                 elif s.unmapped == "blank":
                     stats[(self.label, "not in the value map → blank")] += 1
                     v = ""
+                elif not defaulted:
+                    stats[(self.label, "not in the value map → kept as written")] += 1
+            elif s.cases and not case_hit and v and s.unmapped == "reject" and self.map is None:
+                raise ValueProblem(f"'{_short(v)}' matches none of the declared cases (add a case "
+                                   f"for it to the mapping)")
             if v and s.if_type:
                 ok = (self.dates.matches(v) if s.if_type == "date" else self.booleans.matches(v))
                 if not ok:
                     stats[(self.label, f"not a {s.if_type} → blank (if_type)")] += 1
                     v = ""
+            months = self._months(ctx, stats) if v and s.add_months else None
+            if s.add_months and months is None:
+                v = ""  # no months: no end date (and a bad start date does not matter)
             if v:
                 v = self._typed(v)
+            if v and months is not None:
+                v = add_months_iso(v, months)
             if not v and self.required:
                 if skipped:
                     raise ValueProblem(f"required value is missing: '{_short(skipped[0][1], 40)}' in "
@@ -287,6 +356,17 @@ class _Plan:
         except ValueProblem as exc:
             return "", src, (raw or (skipped[0][1] if skipped else "")), f"{self.label}: {exc}"
         return v, src, raw, None
+
+    def _months(self, ctx: _Ctx, stats: Counter) -> int | None:
+        got = [x for src in self.spec.add_months for x in self._resolve(src, ctx)]
+        if not got:
+            stats[(self.label, f"no months in {', '.join(self.spec.add_months)} → blank")] += 1
+            return None
+        m = re.fullmatch(r"(\d+)(?:\s*months?)?", got[0].strip(), re.IGNORECASE)
+        if not m:
+            raise ValueProblem(f"'{got[0]}' in {', '.join(self.spec.add_months)} is not a whole "
+                               "number of months")
+        return int(m.group(1))
 
     def _special(self, text: str, ctx: _Ctx) -> str:
         return self._resolve(text, ctx)[0] if text in ("$export_date", "$file", "$file_stem",
@@ -316,6 +396,17 @@ class _Plan:
         if self.spec.json_:
             return check_json(v, self.spec.json_)
         return v
+
+
+def add_months_iso(v: str, months: int) -> str:
+    """A canonical date (or timestamp) plus whole months, the day clamped to the month's end
+    (2024-01-31 + 1 → 2024-02-29)."""
+    import calendar
+
+    d = date.fromisoformat(v[:10])
+    y, m = divmod(d.month - 1 + months, 12)
+    y, m = d.year + y, m + 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1])).isoformat() + v[10:]
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -424,33 +515,29 @@ def _csv_header_check(res, path: Path, target: Target, plans: list[_Plan], rejec
         if not srcs:
             continue
         present = [s for s in srcs if header.has(s)]
-        doubled = [s for s in present if len(header.positions(s)) > 1]
-        for s in doubled:
-            rejects.append(Reject(str(path), "", s, "", f"{p.label}: header '{s}' appears "
-                                  f"{len(header.positions(s))} times, so the mapping cannot tell "
-                                  f"which to use; no {target.entity} rows from this file"))
-            ok = False
         if p.spec.template is not None:
             missing = [s for s in srcs if not header.has(s)]
         else:
             missing = [] if present else srcs
         if missing:
-            if p.required and p.spec.default is None:
+            if p.required and p.spec.default is None and not p.spec.cases:
                 rejects.append(Reject(str(path), "", ", ".join(missing), "",
                                       f"{p.label}: required, but column(s) {', '.join(missing)} "
                                       f"not in the header; no {target.entity} rows from this file"))
                 ok = False
             else:
                 notes.append(f"{p.label}: column(s) {', '.join(missing)} not in the file; "
-                             + ("declared default used" if p.spec.default is not None
-                                else "left blank"))
+                             + ("declared default used" if p.spec.default is not None else
+                                "declared cases decide" if p.spec.cases else "left blank"))
     return ok
 
 
 def _when(target: Target, ctx: _Ctx, nulls: set[str]) -> bool:
-    w = target.when
-    if w is None:
-        return True
+    return target.when is None or _holds(target.when, ctx, nulls)
+
+
+def _holds(w, ctx: _Ctx, nulls: set[str]) -> bool:
+    """A `when` condition: the first non-empty value among `from` is (not) one of the words."""
     val = ""
     for src in w.from_:
         if src.startswith("$."):
@@ -468,8 +555,56 @@ def _when(target: Target, ctx: _Ctx, nulls: set[str]) -> bool:
     return (val.casefold() in words) == (w.in_ is not None)
 
 
+def declared_fields(inp: Input) -> dict[str, list[str]]:
+    """Every native field the input declares → where it lands: 'source/entity.column' (a contract
+    column), 'source/entity: extra <name>' (kept in raw `_extra`), 'source/entity: condition'
+    (decides which rows feed it), or 'not used: <why>' (`unused`)."""
+    out: dict[str, list[str]] = {}
+
+    def add(src: str, dest: str) -> None:
+        if src.startswith("$") and not src.startswith("$."):
+            return
+        src = src[2:] if src.startswith("$.") else src
+        lst = out.setdefault(src, [])
+        if dest not in lst:
+            lst.append(dest)
+
+    for t in inp.targets:
+        if t.explode:
+            add(t.explode, f"{t.entity}: one row per item")
+        if t.when is not None:
+            for src in t.when.from_:
+                add(src, f"{t.entity}: condition")
+        for kind, fields in (("column", t.columns), ("extra", t.extra)):
+            for name, spec in fields.items():
+                dest = f"{t.entity}.{name}" if kind == "column" else f"{t.entity}: extra {name}"
+                for src in spec.sources():
+                    add(src, dest)
+                for src in spec.add_months or ():
+                    add(src, f"{dest} (months added)")
+                for c in spec.cases or ():
+                    for w in c.when or ():
+                        for src in w.from_:
+                            add(src, f"{dest} (condition)")
+    for src, why in inp.unused.items():
+        out.setdefault(src, []).append(f"not used: {why}")
+    return out
+
+
+def _undeclared(header, inp: Input) -> list[str]:
+    """Header names neither read nor declared unused (`unused` keys may be globs: `x_*`)."""
+    import fnmatch
+
+    known = {k.casefold() for k in declared_fields(inp)}
+    globs = [k.casefold() for k in inp.unused if any(c in k for c in "*?[")]
+    return [n for n in header.names if n.casefold() not in known and not n.startswith("(column ")
+            and " (column " not in n and not any(fnmatch.fnmatchcase(n.casefold(), g)
+                                                 for g in globs)]
+
+
 def _map_file(path: Path, data: bytes, mapping: Mapping, input_name: str, export_date: date,
-              accs: dict[str, _Acc], rejects: list[Reject], stats: Counter) -> FileResult:
+              accs: dict[str, _Acc], rejects: list[Reject], stats: Counter,
+              accounting: dict[tuple[str, str], "Accounting"]) -> FileResult:
     inp = mapping.inputs[input_name]
     fr = FileResult(path, mapping.system, input_name)
     try:
@@ -483,20 +618,41 @@ def _map_file(path: Path, data: bytes, mapping: Mapping, input_name: str, export
     if not inp.targets:
         fr.notes.append(f"recognised as {mapping.system} {input_name}; not mapped: {inp.not_mapped}")
         return fr
+    if res.header is not None:
+        fr.undeclared = _undeclared(res.header, inp)
+        if fr.undeclared:
+            fr.notes.append("undeclared column(s), neither mapped nor listed as unused in the "
+                            f"mapping, so not imported: {', '.join(fr.undeclared)}")
     nulls = {v.strip().casefold() for v in inp.null_values}
     for target in inp.targets:
         plans = _plans(inp, target)
-        if res.header is not None and not _csv_header_check(res, path, target, plans, rejects,
-                                                            fr.notes):
-            continue
         ent = target.contract
         key = f"{ent.source}/{ent.name}"
+        acct = accounting.setdefault((str(path), key), Accounting(str(path), key))
+        if res.header is not None and target.when is not None and not any(
+                res.header.has(c) for c in target.when.from_) and not _holds(
+                target.when, _Ctx(path, export_date, None, CsvRow(res.header, []), None, ""),
+                nulls):
+            # the condition's columns are absent and "empty" does not qualify: every row
+            # belongs to another target (e.g. no purchase cost column: no purchase lines)
+            acct.read += len(res.records)
+            acct.other_entity += len(res.records)
+            fr.notes.append(f"{key}: column(s) {', '.join(target.when.from_)} not in the file; "
+                            "no rows for this entity")
+            continue
+        if res.header is not None and not _csv_header_check(res, path, target, plans, rejects,
+                                                            fr.notes):
+            acct.read += len(res.records)
+            acct.rejected += len(res.records)
+            continue
         acc = accs.setdefault(key, _Acc(ent))
         for n in target.extra:
             if n not in acc.extra:
                 acc.extra.append(n)
         for rec in res.records:
             if rec.problem:
+                acct.read += 1
+                acct.rejected += 1
                 rejects.append(Reject(str(path), rec.row, "", "", f"{key}: {rec.problem}"))
                 continue
             items: list[tuple[str, object]]
@@ -513,8 +669,10 @@ def _map_file(path: Path, data: bytes, mapping: Mapping, input_name: str, export
             root = res.root if res.root is not None else (rec.data if not isinstance(
                 rec.data, CsvRow) else None)
             for row_label, item in items:
+                acct.read += 1
                 ctx = _Ctx(path, export_date, rec, item, root, row_label)
                 if not _when(target, ctx, nulls):
+                    acct.other_entity += 1
                     continue
                 out, problems, row_stats = {}, [], Counter()
                 for p in plans:
@@ -523,9 +681,11 @@ def _map_file(path: Path, data: bytes, mapping: Mapping, input_name: str, export
                         problems.append(Reject(str(path), row_label, src, raw, problem))
                     out[p.name] = v
                 if problems:
+                    acct.rejected += 1
                     rejects.extend(problems)
                     continue
                 stats.update(row_stats)
+                acct.written += 1
                 acc.rows.append(out)
                 acc.origin.append((str(path), row_label))
     return fr
@@ -544,7 +704,8 @@ def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _dedupe(acc: _Acc, rejects: list[Reject]) -> int:
+def _dedupe(acc: _Acc, rejects: list[Reject],
+            accounting: dict[tuple[str, str], Accounting] | None = None) -> int:
     """Identical rows are kept once; a later row sharing the natural key with different values
     is rejected (it would make the export contradict itself)."""
     cols = list(acc.entity.column_names) + acc.extra
@@ -555,8 +716,12 @@ def _dedupe(acc: _Acc, rejects: list[Reject]) -> int:
     label = f"{acc.entity.source}/{acc.entity.name}"
     for r, o in zip(acc.rows, acc.origin):
         full = tuple(r.get(c, "") for c in cols)
+        acct = (accounting or {}).get((o[0], label))
         if full in seen_rows:
             collapsed += 1
+            if acct:
+                acct.written -= 1
+                acct.identical += 1
             continue
         if nk:
             k = tuple(r.get(c, "") for c in nk)
@@ -566,6 +731,9 @@ def _dedupe(acc: _Acc, rejects: list[Reject]) -> int:
                     rejects.append(Reject(o[0], o[1], ", ".join(nk), " | ".join(k),
                                           f"{label}: same natural key ({', '.join(nk)}) as "
                                           f"{Path(f0).name} row {r0} but different values"))
+                    if acct:
+                        acct.written -= 1
+                        acct.rejected += 1
                     continue
                 seen_keys[k] = o
         seen_rows.add(full)
@@ -640,35 +808,45 @@ def _plan_files(system: str | None, paths: list[Path], directory: Path | None
 
 
 def import_native(system: str | None, paths: list[Path], landing: Path, export_date: date,
-                  log: Callable[[str], None] = print, mappings: Path | None = None) -> ImportReport:
+                  log: Callable[[str], None] = print, mappings: Path | None = None,
+                  dialect: str | None = None) -> ImportReport:
     """Map native exports onto contract files under `landing` for `export_date`.
 
     system: a system name (glpi, snipe-it, ...), `system:input` to force one input, the path of a
     mapping YAML, or None to detect it from the files (an unknown or ambiguous file is an error
     naming the candidates). paths: files and/or folders (a folder's files that no input
     recognises are skipped and listed). Raises MappingError when nothing can be imported or a
-    canonical file for that date already exists with different content.
+    canonical file for that date already exists with different content. dialect: a dialect the
+    mapping declares for non-conformant exports (docs/mappings.md), else its strict rules.
+    The report's `accounting` says, per file and entity, read = written + rejected + rows for
+    another entity + identical repeats.
     """
     if isinstance(export_date, str):
         export_date = date.fromisoformat(export_date)
     landing = Path(landing)
     mapping, planned = _plan_files(system, [Path(p) for p in paths], mappings)
+    mapping = mapping.with_dialect(dialect)
     report = ImportReport(mapping.system, export_date)
     accs: dict[str, _Acc] = {}
     rejects: list[Reject] = []
     stats: Counter = Counter()
+    accounting: dict[tuple[str, str], Accounting] = {}
     for f, data, input_name, skip in planned:
         if input_name is None:
             report.files.append(FileResult(f, mapping.system, "", skipped=skip))
             log(f"{f}: skipped ({skip})")
             continue
         before = len(rejects)
-        fr = _map_file(f, data, mapping, input_name, export_date, accs, rejects, stats)
+        fr = _map_file(f, data, mapping, input_name, export_date, accs, rejects, stats,
+                       accounting)
         report.files.append(fr)
         log(f"{f}: {mapping.system}:{input_name}, {fr.encoding or 'unread'}, {fr.records} "
             f"records, {len(rejects) - before} rejected" + "".join(f"\n  note: {n}" for n in fr.notes))
     for acc in accs.values():
-        report.duplicates_collapsed += _dedupe(acc, rejects)
+        report.duplicates_collapsed += _dedupe(acc, rejects, accounting)
+    report.accounting = list(accounting.values())
+    for line in report.accounting_lines():
+        log(f"accounting: {line}")
     for (label, what), n in sorted(stats.items()):
         report.notes.append(f"{label}: {n} value(s) {what}")
     # Decide every output before writing any: exports are immutable.

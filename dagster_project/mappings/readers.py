@@ -1,8 +1,11 @@
 """Readers: native bytes → records. One per structural shape (csv, json, jsonl, Markdown with YAML
 front matter); everything else about a format is declared in its mapping.
 
-Decoding: a byte-order mark decides (UTF-8, UTF-16); without one the mapping's encodings are
-tried in the declared order and the first that decodes the whole file strictly wins. CSV rows keep
+Decoding: a byte-order mark decides (UTF-8, UTF-16); UTF-16 without a mark is recognised by its
+NUL bytes; otherwise the mapping's encodings are tried strictly. UTF-8 (or any multi-byte
+encoding) that decodes the whole file wins outright; among single-byte encodings that all decode
+it (cp1252, mac_roman, latin-1 decode almost anything) the one whose accented characters read as
+letters of the words around them wins, ties going to the declared order. CSV rows keep
 the line number they start on (the header is line 1), so a reject points at the line an editor
 shows; nested records are numbered from 1 in document order.
 """
@@ -11,6 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,7 @@ class FileProblem(Exception):
 class Decoded:
     text: str
     encoding: str  # what was used, for the log
+    note: str = ""  # why, when it had to be chosen among several
 
 
 def decode(data: bytes, encodings: list[str]) -> Decoded:
@@ -44,14 +50,80 @@ def decode(data: bytes, encodings: list[str]) -> Decoded:
             except UnicodeDecodeError as exc:
                 raise FileProblem(f"starts with a {label} byte-order mark but is not valid "
                                   f"{label} ({exc.reason} at byte {exc.start})")
-    failures = []
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
+    failures, single = [], []
     for enc in encodings:
         try:
-            return Decoded(data.decode(enc), enc)
+            text = data.decode(enc)
         except UnicodeDecodeError as exc:
             failures.append(f"{enc}: {exc.reason} at byte {exc.start}")
+            continue
+        if not _single_byte(enc) or text.isascii():
+            if not single:
+                return Decoded(text, enc)
+        single.append((enc, text))
+    if single:
+        if len(single) == 1:
+            return Decoded(single[0][1], single[0][0])
+        scored = sorted(single, key=lambda et: -_plausibility(et[1]))  # stable: declared order
+        best = scored[0]
+        return Decoded(best[1], best[0], f"encoding {best[0]} chosen: its accented characters "
+                       "read as letters of their words (also decodable: "
+                       f"{', '.join(e for e, _ in single if e != best[0])})")
     raise FileProblem("cannot be decoded with the declared encodings (" + "; ".join(failures)
                       + "); add the file's encoding to the mapping's `encoding` list")
+
+
+def _single_byte(enc: str) -> bool:
+    import codecs
+    name = codecs.lookup(enc).name
+    return not (name.startswith("utf") or name in ("gb18030", "gbk", "big5", "shift_jis",
+                                                   "euc_jp", "euc_kr", "cp932", "cp949", "cp950"))
+
+
+def _utf16_without_bom(data: bytes) -> Decoded | None:
+    """UTF-16 text without a byte-order mark: ASCII characters give one NUL byte in every pair,
+    at odd offsets (little endian) or even ones (big endian). Excel's 'Unicode text' is UTF-16."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros >= 0.6 * half and other <= 0.05 * half:
+            try:
+                return Decoded(data.decode(codec), codec, f"encoding {codec} recognised without "
+                               "a byte-order mark (NUL bytes of ASCII characters)")
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _plausibility(text: str) -> int:
+    """How many non-ASCII characters read as letters of the word they stand in (same case as a
+    neighbouring letter), minus those that read as symbols or wrong-case letters inside a word.
+    Mac Roman's 'é' (0x8E) read as cp1252 is 'Ž' inside a lower-case word: implausible."""
+    score = 0
+    for m in re.finditer(r"[^\x00-\x7f]", text):
+        i, c = m.start(), m.group()
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < len(text) else " "
+        in_word = prev.isalpha() or nxt.isalpha()
+        if not in_word:
+            continue
+        if c.isalpha():
+            neighbours = [x for x in (prev, nxt) if x.isalpha() and x.isascii()]
+            if not neighbours or any(x.islower() == c.islower() for x in neighbours):
+                score += 1
+            else:
+                score -= 1
+        elif unicodedata.category(c) in ("Pd", "Pi", "Pf", "Po", "Zs"):
+            continue  # dashes, quotes, apostrophes sit next to words in every encoding
+        else:
+            score -= 1
+    return score
 
 
 class Header:
@@ -104,14 +176,57 @@ def read(path: Path, inp: Input, data: bytes | None = None) -> ReadResult:
     data = path.read_bytes() if data is None else data
     dec = decode(data, inp.encoding)
     if inp.reader == "csv":
-        return _read_csv(dec, inp)
-    if inp.reader == "xml":
-        return _prepared(_read_xml(dec, inp), inp)
-    if inp.reader == "json":
-        return _prepared(_read_json(dec, inp), inp)
-    if inp.reader == "jsonl":
-        return _prepared(_read_jsonl(dec, inp), inp)
-    return _read_front_matter(dec, inp)
+        out = _read_csv(dec, inp)
+    elif inp.reader == "xml":
+        out = _prepared(_read_xml(dec, inp), inp)
+    elif inp.reader == "json":
+        out = _prepared(_read_json(dec, inp), inp)
+    elif inp.reader == "jsonl":
+        out = _prepared(_read_jsonl(dec, inp), inp)
+    else:
+        out = _read_front_matter(dec, inp)
+    if dec.note:
+        out.notes.insert(0, dec.note)
+    return out
+
+
+def line_endings(text: str) -> str:
+    """'CRLF', 'CR' (classic Mac), 'LF' or a mix, for the log."""
+    crlf = text.count("\r\n")
+    cr, lf = text.count("\r") - crlf, text.count("\n") - crlf
+    kinds = [k for k, n in (("CRLF", crlf), ("CR", cr), ("LF", lf)) if n]
+    return "+".join(kinds) or "none"
+
+
+def positional_names(cells: list[str]) -> tuple[list[str], list[str]]:
+    """Header names made unique by position, with a warning per change: an empty cell becomes
+    '(column N)', the second and later 'X' become 'X (column N)'. The first 'X' keeps its name,
+    so a mapping reading 'X' reads the first such column (said in the warning); a mapping can name
+    the positional one to read another. Never a reason to refuse the file."""
+    names, warnings, seen = [], [], {}
+    for i, raw in enumerate(cells, start=1):
+        n = raw.strip()
+        if not n:
+            names.append(f"(column {i})")
+            continue
+        key = n.casefold()
+        if key in seen:
+            names.append(f"{n} (column {i})")
+            seen[key].append(i)
+        else:
+            names.append(n)
+            seen[key] = [i]
+    empties = [i for i, raw in enumerate(cells, start=1) if not raw.strip()]
+    if empties:
+        warnings.append(f"warning: column(s) {', '.join(map(str, empties))} have an empty header; "
+                        f"named '(column N)' (mapped only if a mapping names them)")
+    for key, cols in seen.items():
+        if len(cols) > 1:
+            first = names[cols[0] - 1]
+            warnings.append(f"warning: header '{first}' appears {len(cols)} times (columns "
+                            f"{', '.join(map(str, cols))}); '{first}' reads column {cols[0]}, the "
+                            "others are named '" + f"{first} (column N)'")
+    return names, warnings
 
 
 # Format-specific steps between reading and mapping (Input.prepare): record → record.
@@ -146,8 +261,9 @@ def _read_xml(dec: Decoded, inp: Input) -> ReadResult:
 
 def _read_csv(dec: Decoded, inp: Input) -> ReadResult:
     out = ReadResult(dec.encoding)
-    if "\r\n" in dec.text:
-        out.notes.append("line endings: CRLF")
+    ends = line_endings(dec.text[:1 << 20])
+    if ends != "LF":
+        out.notes.append(f"line endings: {ends}")
     reader = csv.reader(io.StringIO(dec.text, newline=""), delimiter=inp.delimiter)
     header: list[str] | None = None
     last_line = 0
@@ -158,7 +274,8 @@ def _read_csv(dec: Decoded, inp: Input) -> ReadResult:
             if header is None:
                 if not cells or all(not c.strip() for c in cells):
                     continue
-                header = [c.strip() for c in cells]
+                header, warnings = positional_names(cells)
+                out.notes.extend(warnings)
                 out.header = Header(header)
                 continue
             if not cells or all(not c.strip() for c in cells):
@@ -179,14 +296,6 @@ def _read_csv(dec: Decoded, inp: Input) -> ReadResult:
         raise FileProblem("is empty (no header row)")
     if blank:
         out.notes.append(f"{blank} empty row(s) skipped")
-    empties = [i + 1 for i, n in enumerate(header) if not n]
-    if empties:
-        out.notes.append(f"column(s) {', '.join(map(str, empties))} have an empty header; "
-                         "their values are ignored")
-    for key, pos in out.header.index.items():
-        if len(pos) > 1 and key:
-            out.notes.append(f"header '{header[pos[0]]}' appears {len(pos)} times (columns "
-                             f"{', '.join(str(p + 1) for p in pos)})")
     return out
 
 

@@ -77,6 +77,33 @@ class When(_Model):
         return self
 
 
+class Case(_Model):
+    """One rule of a field's `cases`: when the value matches `pattern` (a case-insensitive regular
+    expression searched in it; omitted = any value, including empty) and the row satisfies `when`
+    (another field's value), the field becomes `value`. First matching case wins. `note` is
+    counted in the import's notes each time the case is used (for fall-backs a reviewer should
+    see)."""
+    pattern: str | None = None
+    when: list[When] | None = None  # all must hold; one condition may be written without a list
+    value: str
+    note: str | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        return [v] if isinstance(v, dict) else v
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v):
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"'{v}' is not a regular expression: {exc}")
+        return v
+
+
 class FieldSpec(_Model):
     """How one contract column gets its value. Exactly one of `from`, `value`, `template`."""
     from_: list[str] | None = Field(None, alias="from")
@@ -95,8 +122,13 @@ class FieldSpec(_Model):
     reject_if: Pattern | None = None
     blank_if: Pattern | None = None
     json_: Literal["any", "object", "array"] | None = Field(None, alias="json")
+    # issue 14: ordered rules (pattern and/or a condition on another field) tried before `map`
+    cases: list[Case] | None = None
+    # issue 14: a date plus a whole number of months read from other native field(s), e.g.
+    # Snipe-IT's purchase date + `Warranty` months → warranty end; empty months → empty
+    add_months: list[str] | None = None
 
-    _list = field_validator("from_", mode="before")(_as_list)
+    _list = field_validator("from_", "add_months", mode="before")(_as_list)
 
     @model_validator(mode="before")
     @classmethod
@@ -136,6 +168,14 @@ class FieldSpec(_Model):
         if self.template is not None:
             return re.findall(r"\{([^{}]+)\}", self.template)
         return []
+
+    def all_sources(self) -> list[str]:
+        """Every native field this spec reads (for the fidelity declaration)."""
+        out = list(self.sources()) + list(self.add_months or [])
+        for c in self.cases or ():
+            for w in c.when or ():
+                out += w.from_
+        return out
 
 
 def _field_map(v):
@@ -206,6 +246,22 @@ class Booleans(_Model):
     false: list[str] = ["false", "0", "no", "n", "f"]
 
 
+class Dialect(_Model):
+    description: str
+    date_formats: list[str] | None = None
+    ambiguous_dates: Literal["reject", "first"] | None = None
+    numbers: Numbers | None = None
+    null_values: list[str] | None = None
+    booleans: Booleans | None = None
+
+    @field_validator("date_formats")
+    @classmethod
+    def _formats(cls, v):
+        for f in v or ():
+            compile_format(f)
+        return v
+
+
 class Input(_Model):
     description: str
     reader: Literal["csv", "json", "jsonl", "markdown_front_matter", "xml"]
@@ -226,6 +282,15 @@ class Input(_Model):
     # local times that carry no offset.
     prepare: Literal["glpi_inventory"] | None = None
     default_timezone: str = "UTC"
+    # issue 14: the fidelity declaration. Native fields the targets do not read, each with why it
+    # is not used; together with the targets this lists every native field and where it lands
+    # (docs/mappings.md's field tables are generated from it). A CSV column neither read nor
+    # listed here is reported by every import as undeclared.
+    unused: dict[str, str] = {}
+    # issue 14: named dialects for non-conformant exports, chosen with `--dialect NAME`; each
+    # overrides the input's reading rules (date_formats, ambiguous_dates, numbers, null_values,
+    # booleans). Without --dialect the strict rules above apply and other values are rejected.
+    dialects: dict[str, "Dialect"] = {}
 
     _enc = field_validator("encoding", mode="before")(_as_list)
 
@@ -319,6 +384,29 @@ class Mapping(_Model):
             if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
                 raise ValueError(f"input name '{name}' must be lower-case letters, digits, '_', '-'")
         return v
+
+    def with_dialect(self, name: str | None) -> "Mapping":
+        """The mapping with each input that declares dialect `name` reading by it."""
+        if not name:
+            return self
+        having = [i for i, inp in self.inputs.items() if name in inp.dialects]
+        if not having:
+            known = sorted({d for inp in self.inputs.values() for d in inp.dialects})
+            raise MappingError(f"{self.system} declares no dialect '{name}' (declared: "
+                               f"{', '.join(known) or 'none'})")
+        inputs = {}
+        for iname, inp in self.inputs.items():
+            d = inp.dialects.get(name)
+            if d is None:
+                inputs[iname] = inp
+                continue
+            upd = {k: getattr(d, k) for k in ("date_formats", "ambiguous_dates", "numbers",
+                                              "null_values", "booleans")
+                   if getattr(d, k) is not None}
+            inputs[iname] = inp.model_copy(update=upd)
+        out = self.model_copy(update={"inputs": inputs})
+        out._source_file = self._source_file
+        return out
 
     def input(self, name: str) -> Input:
         try:
@@ -482,12 +570,19 @@ def _check_field(name: str, where: str, spec: FieldSpec, col, inp: Input) -> lis
         for k, v in (spec.map or {}).items():
             if v.lower() not in allowed:
                 out.append(f"{name}: {where}.map.{k}: '{v}' is not one of {', '.join(allowed)}")
+        if spec.map is None:
+            for i, c in enumerate(spec.cases or ()):
+                if c.value.lower() not in allowed:
+                    out.append(f"{name}: {where}.cases[{i}].value: '{c.value}' is not one of "
+                               f"{', '.join(allowed)}")
         if spec.default is not None and spec.map is None and spec.default.lower() not in allowed:
             out.append(f"{name}: {where}.default: '{spec.default}' is not one of "
                        f"{', '.join(allowed)}")
     if spec.if_type == "date" and kind not in ("date", "timestamp", "period"):
         out.append(f"{name}: {where}.if_type: 'date' needs a date or timestamp column "
                    f"(this one is {kind})")
+    if spec.add_months and kind not in ("date", "timestamp"):
+        out.append(f"{name}: {where}.add_months: needs a date column (this one is {kind})")
     if spec.if_type == "boolean" and kind != "boolean":
         out.append(f"{name}: {where}.if_type: 'boolean' needs a boolean column (this one is {kind})")
     if (spec.formats or spec.ambiguous_dates) and kind not in ("date", "timestamp", "period"):

@@ -72,7 +72,7 @@ po as (
     from m
     join {{ ref('int_purchase_lines') }} p
         on p.as_of_date = m.as_of_date
-       and m.record_id = 'po:' || p.po_number || '/' || p.po_line || '/' || p.serial_norm
+       and m.record_id = p.match_record_id
     group by all
 ),
 fa as (

@@ -22,14 +22,15 @@ left join stale s on s.discovery_source = d.discovery_source
 
 union all
 
--- Hardware bought without a serial cannot be told apart unit by unit: it is counted in data
--- quality, not matched (docs/decisions/matching.md).
+-- Hardware bought without a serial or an asset tag cannot be told apart unit by unit: it is
+-- counted in data quality, not matched (docs/decisions/matching.md). The asset tag (Snipe-IT's
+-- purchase data sits on the asset row) is the second key, in marts.md's order.
 select
-    as_of_date, 'po:' || po_number || '/' || po_line || '/' || serial_norm, 'procurement',
-    serial_norm, cast(null as varchar), cast(null as varchar), cast(null as varchar),
+    as_of_date, match_record_id, 'procurement',
+    serial_norm, tag_norm, cast(null as varchar), cast(null as varchar),
     cast(null as varchar), cast(order_date as timestamp), true
 from {{ ref('int_purchase_lines') }}
-where category = 'hardware' and serial_norm is not null
+where category = 'hardware' and (serial_norm is not null or tag_norm is not null)
 
 union all
 

@@ -6,6 +6,9 @@ with lines as (
 select
     l.*,
     {{ normalise_serial('l.serial_number') }} as serial_norm,
+    {{ normalise_tag('l.asset_tag') }} as tag_norm,
+    -- The line's record in matching (int_match_records): hardware with a serial or an asset tag.
+    'po:' || l.po_number || '/' || l.po_line || '/' || coalesce({{ normalise_serial('l.serial_number') }}, '') as match_record_id,
     {{ normalise_name('l.vendor') }} as vendor_norm,
     strftime(l.order_date, '%Y-%m') as order_period,
     fx.rate as fx_rate,

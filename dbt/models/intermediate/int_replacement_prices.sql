@@ -7,7 +7,7 @@ with lines as (
     select
         p.as_of_date, p.po_number, p.po_line, p.order_date, p.unit_cost_rc,
         p.model, {{ normalise_name('p.model') }} as model_norm,
-        'po:' || p.po_number || '/' || p.po_line || '/' || p.serial_norm as record_id
+        p.match_record_id as record_id
     from {{ ref('int_purchase_lines') }} p
     where p.category = 'hardware' and p.unit_cost_rc > 0
 ),

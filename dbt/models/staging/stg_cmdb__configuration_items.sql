@@ -15,6 +15,7 @@ select
     manufacturer,
     model,
     warranty_end,
+    eol_date,
     -- Columns the contract does not name (e.g. retirement evidence such as sanitisation_date).
     _extra as extra_fields,
     _source as source_system,

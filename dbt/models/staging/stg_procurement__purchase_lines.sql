@@ -15,6 +15,7 @@ select
     serial_number,
     contract_id,
     requester_email,
+    asset_tag,
     _source as source_system,
     _export_date as export_date,
     _file as source_file,
