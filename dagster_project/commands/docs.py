@@ -10,7 +10,7 @@ and opened anywhere (docs/decisions/offline-docs.md)."""
 from __future__ import annotations
 
 import functools
-import os
+import json
 import shutil
 import subprocess
 import tempfile
@@ -40,11 +40,12 @@ def _dbt_docs(warehouse: Path, out: Path) -> None:
         db = Path(tmp) / "warehouse.duckdb"
         shutil.copy2(warehouse, db)
         target = Path(tmp) / "target"
-        env = dict(os.environ, ITAM_BUILD_DB=str(db), ITAM_DUCKDB_THREADS=os.environ.get("ITAM_DUCKDB_THREADS", "1"))
+        # The file and limits go in as --vars, as the build passes them (dbt/profiles.yml).
+        dbt_vars = json.dumps({"build_db": str(db), "threads": 1, "memory_limit": "1GB"})
         done = subprocess.run([dbt_executable(), "docs", "generate", "--static", "--quiet",
                                "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-                               "--target-path", str(target)],
-                              env=env, cwd=DBT_DIR, capture_output=True, text=True)
+                               "--target-path", str(target), "--vars", dbt_vars],
+                              cwd=DBT_DIR, capture_output=True, text=True)
         page = target / "static_index.html"
         if done.returncode != 0 or not page.exists():
             detail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]

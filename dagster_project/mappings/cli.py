@@ -36,7 +36,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("paths", type=Path, nargs="+", help="native export file(s)")
     t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
     t.set_defaults(func="dagster_project.mappings.cli:detect")
-    t = msub.add_parser("fields", help="each native field and where it lands (docs/mappings.md)")
+    t = msub.add_parser("fields", help="each native field and where it lands (docs/mappings.md)",
+                        epilog="  itam landing mappings fields snipe-it\n"
+                               "  itam landing mappings fields --update-docs docs/mappings.md")
     t.add_argument("systems", nargs="*", help="systems (default: all)")
     t.add_argument("--mappings", type=Path, default=None, help="folder of mapping YAML files")
     t.add_argument("--update-docs", type=Path, default=None, metavar="MD",
