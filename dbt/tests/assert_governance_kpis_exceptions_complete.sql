@@ -1,5 +1,7 @@
 -- Every exception counting as open is counted once: either in open_exceptions or, when a silent
 -- feed explains it, in silent_feed_exceptions (fct_governance_kpis), never in both or neither.
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_governance_kpis'}}}) }}
 with marts as (
     select as_of_date, count(*) filter (where counts_as_open) as open_rows
     from {{ ref('fct_reconciliation_exceptions') }}

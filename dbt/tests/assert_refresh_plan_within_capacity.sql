@@ -1,6 +1,8 @@
 -- Invariant (issue 13): no quarter plans more replacements than policies.yaml
 -- refresh_capacity_pct_per_quarter of the devices in scope allows, and none is planned before
 -- its due quarter (or, when overdue, before the snapshot's quarter).
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_refresh_plan'}}}) }}
 with pol as (
     select * from {{ ref('int_policy') }}
 ),

@@ -4,6 +4,8 @@
 -- months (a shorter GL export has no year to compare with). A warning, not a blocked build: a
 -- partial GL export can break it without the warehouse being wrong
 -- (docs/decisions/tco-gl-reconciliation.md).
+-- A test of several models is an asset check of the one it guards (no dagster-dbt indirect selection).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_asset_tco'}}}) }}
 {{ config(severity='warn') }}
 with pol as (
     select * from {{ ref('int_policy') }}
