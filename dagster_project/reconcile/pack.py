@@ -44,7 +44,7 @@ EXCEPTION_COLUMNS = ("exception_id", "exception_type", "status", "counts_as_open
                      "resolved_by", "resolved_at", "note", "decision_as_of_date", "accountable_owner",
                      "asset_manager", "problem_key")
 DRIFT_COLUMNS = ("asset_id", "asset_kind", "asset_class", "asset_name", "serial_number", "hostname",
-                 "attribute", "old_value", "new_value", "change_kind")
+                 "attribute", "old_value", "new_value", "change_kind", "source")
 STATUS_ORDER = "case status when 'reopened' then 0 when 'new' then 1 when 'open' then 2 else 3 end"
 
 
