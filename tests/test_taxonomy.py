@@ -100,6 +100,8 @@ def test_table_counts(con):
         # licensing.yaml (issue 13)
         "license_settings": 1, "license_metric_order": 4, "vm_host_relationships": 3, "core_factors": 4,
         "license_products": 3, "license_bundles": 0, "sku_service_plans": 4,
+        # policies.yaml maintenance rules and asset_classes.yaml model families (issue 13)
+        "maintenance_gl_rules": 4, "model_families": 2,
     }
 
 
