@@ -110,7 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog="  itam dashboard --warehouse data/warehouse.duckdb --port 8501")
     _data_args(p, landing=False)
     p.add_argument("--port", type=int, default=8501, help="port to serve on")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1); any other address needs the OIDC login "
+                        "configured in .streamlit/secrets.toml [auth] (docs/dashboards.md) or --insecure")
+    p.add_argument("--insecure", action="store_true",
+                   help="serve a non-loopback address without a login (personal data stays masked)")
+    p.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY, help="governance model folder (privacy.yaml)")
     p.set_defaults(func="dagster_project.commands.dashboard:run")
 
     p = sub.add_parser("docs", help="build the documentation (dbt docs, taxonomy, data quality) and serve it offline",
@@ -171,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", default=None, help="calendar quarter to reconcile, YYYYQn or YYYY-Qn (e.g. 2026Q3)")
     p.add_argument("--out", type=Path, default=None, help="pack folder (default data/reconciliation/<quarter>)")
     p.add_argument("--force", action="store_true", help="replace an existing pack whose content differs")
+    p.add_argument("--unmasked", action="store_true",
+                   help="personal data in clear (needs ITAM_ROLES holding a role taxonomy/privacy.yaml allows)")
     p.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY, help="governance model folder")
     _decisions_arg(p)
     p.set_defaults(func="dagster_project.commands.reconcile:run")
@@ -200,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY, help="governance model folder (sign-off policy)")
     _decisions_arg(t)
     t.set_defaults(func="dagster_project.commands.reconcile:sign_off")
+    t = rsub.add_parser("waive", help="record that a quarantined row may be loaded (who and why), in the "
+                                      "decisions chain; the next build loads it",
+                        epilog="  itam reconcile waive procurement/2026-09-30/purchase_lines.csv#7 "
+                               "--by cfo@example.org --reason 'mainframe purchase confirmed'")
+    t.add_argument("quarantine_key", help="<file>#<row_number> as audit.quarantine lists it")
+    t.add_argument("--by", required=True, help="e-mail of who decides")
+    t.add_argument("--reason", required=True, help="why the row may be loaded")
+    _decisions_arg(t)
+    t.set_defaults(func="dagster_project.commands.reconcile:waive")
     t = rsub.add_parser("verify", help="check the decisions chain, a pack against its manifest and its sign-off",
                         epilog="  itam reconcile verify --pack data/reconciliation/2026Q3")
     t.add_argument("--pack", type=Path, required=True, help="pack folder to verify")
@@ -242,7 +258,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "get a sidecar <name>.json, xlsx a header sheet")
     t.add_argument("--force", action="store_true",
                    help="replace an existing output file (never the warehouse, landing, decisions or taxonomy)")
+    t.add_argument("--unmasked", action="store_true",
+                   help="personal data in clear (needs ITAM_ROLES holding a role taxonomy/privacy.yaml allows)")
     t.set_defaults(func="dagster_project.commands.export:cost_allocation")
+
+    p = sub.add_parser("purge", help="replace landing-derived personal data older than the retention age "
+                                     "by pseudonyms (counts and costs unchanged), publish, audit",
+                       epilog="  itam purge --older-than 730d\n  itam purge --older-than 2y --dry-run")
+    _data_args(p)
+    p.add_argument("--older-than", default=None, metavar="AGE",
+                   help="an age: N days (730 or 730d), weeks (104w), months (24m) or years (2y) before the "
+                        "warehouse's latest export date (default: retention.personal_data_days of taxonomy/privacy.yaml)")
+    p.add_argument("--taxonomy", type=Path, default=DEFAULT_TAXONOMY, help="governance model folder (privacy.yaml)")
+    p.add_argument("--dry-run", action="store_true", help="count what would be purged; change nothing")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for a running build of the warehouse to finish")
+    p.set_defaults(func="dagster_project.commands.purge:run")
 
     p = sub.add_parser("publish", help="manage published versions of the warehouse",
                        epilog="  itam publish --rollback --warehouse data/warehouse.duckdb")

@@ -6,6 +6,7 @@ place. Types are the warehouse types the raw tables use; `values` lists an enum'
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 SOURCES = ("procurement", "finance", "discovery", "cmdb")
@@ -35,6 +36,8 @@ class Column:
     kind: str = "text"
     required: bool = True
     values: tuple[str, ...] = ()
+    # issue 17.6: the personal-data class of the column (PERSONAL_CLASSES), None = not personal
+    personal: str | None = None
 
     @property
     def sql_type(self) -> str:
@@ -68,8 +71,8 @@ def _req(name: str, kind: str = "text", values: tuple[str, ...] = ()) -> Column:
     return Column(name, kind, True, values)
 
 
-def _opt(name: str, kind: str = "text", values: tuple[str, ...] = ()) -> Column:
-    return Column(name, kind, False, values)
+def _opt(name: str, kind: str = "text", values: tuple[str, ...] = (), personal: str | None = None) -> Column:
+    return Column(name, kind, False, values, personal)
 
 
 DISCOVERY_SOURCES = ("agent", "network_scan", "mdm", "cloud_api")
@@ -83,7 +86,7 @@ ENTITIES: tuple[Entity, ...] = (
         _req("description"), _req("quantity", "number"), _req("unit_cost", "money"),
         _req("currency"), _req("cost_center"),
         _opt("manufacturer"), _opt("model"), _opt("serial_number"), _opt("contract_id"),
-        _opt("requester_email"),
+        _opt("requester_email", personal="email"),
         _opt("asset_tag"),  # issue 14: the unit's asset tag, a match key after the serial
     ), ("po_number", "po_line", "serial_number")),
     Entity("procurement", "license_entitlements", (
@@ -104,7 +107,7 @@ ENTITIES: tuple[Entity, ...] = (
     ), ("journal_id", "line_no")),
     Entity("finance", "cost_centers", (
         _req("cost_center"), _req("name"), _req("department"),
-        _opt("owner_email"), _opt("parent_cost_center"),
+        _opt("owner_email", personal="email"), _opt("parent_cost_center"),
     ), ("cost_center",)),
     Entity("finance", "fixed_assets", (
         _req("asset_tag"), _req("acquisition_cost", "money"), _req("currency"),
@@ -118,7 +121,7 @@ ENTITIES: tuple[Entity, ...] = (
         _req("observed_at", "timestamp"),
         _req("discovery_source", "enum", DISCOVERY_SOURCES), _req("hostname"),
         _opt("serial_number"), _opt("mac_address"), _opt("ip_address"), _opt("manufacturer"),
-        _opt("model"), _opt("os_name"), _opt("os_version"), _opt("last_logged_on_user"),
+        _opt("model"), _opt("os_name"), _opt("os_version"), _opt("last_logged_on_user", personal="person"),
         _opt("cloud_instance_id"), _opt("cloud_account"),
         # issue 14.3: what inventory agents (GLPI/FusionInventory) report beyond the v1 contract.
         # device_type: the tool's item type (Computer, NetworkEquipment, Printer, Phone,
@@ -138,13 +141,13 @@ ENTITIES: tuple[Entity, ...] = (
         _opt("last_used_at", "timestamp"),
     ), ()),
     Entity("discovery", "saas_usage", (
-        _req("observed_at", "timestamp"), _req("app_name"), _req("user_email"),
+        _req("observed_at", "timestamp"), _req("app_name"), Column("user_email", "text", True, (), "email"),
         _opt("vendor"), _opt("license_assigned", "boolean"), _opt("last_active_at", "timestamp"),
     ), ()),
     Entity("cmdb", "configuration_items", (
         _req("ci_id"), _req("ci_class"), _req("name"),
         _req("status", "enum", LIFECYCLE_STATES), _req("updated_at", "timestamp"),
-        _opt("serial_number"), _opt("asset_tag"), _opt("assigned_user_email"),
+        _opt("serial_number"), _opt("asset_tag"), _opt("assigned_user_email", personal="email"),
         _opt("owner_group"), _opt("location"), _opt("cost_center"), _opt("business_service"),
         _opt("manufacturer"), _opt("model"), _opt("warranty_end", "date"),
         _opt("eol_date", "date"),  # issue 14: the asset's planned end of life (Snipe-IT EOL date)
@@ -200,3 +203,84 @@ def entity(source: str, name: str) -> Entity:
     if e is None or e.source != source:
         raise KeyError(f"{source}/{name} is not an entity of the landing contract")
     return e
+
+
+# --- personal data (issue 17.6; docs/landing-contract.md "Personal data") ---------------------
+# The classes of personal data; taxonomy/privacy.yaml says how each is masked (hash or initials)
+# and which roles see it in clear (dagster_project/governance/privacy.py applies it).
+#   email        a person's e-mail address (users, requesters, budget owners)
+#   person       a login or person name (last logged-on user: DOMAIN\\user, first.last)
+#   staff        who recorded a decision: resolver, signer, waiver (an e-mail)
+#   free_text    text that may quote personal values (exception details, notes)
+#   quarantined  a quarantined value or record as delivered (any column, so any class)
+PERSONAL_CLASSES = ("email", "person", "staff", "free_text", "quarantined")
+
+
+@dataclass(frozen=True)
+class PersonalColumn:
+    """A column holding personal data wherever it appears under this name (`tables`)."""
+    column: str
+    kind: str                               # one of PERSONAL_CLASSES
+    tables: tuple[str, ...]
+    # Only the first group of this regular expression is personal (consumer_key 'seat:<e-mail>'
+    # holds an e-mail, 'host:<hostname>' or an asset id does not); None = the whole value.
+    part: str | None = None
+    # Personal only in rows whose column `when[0]` holds one of `when[1]` (fct_asset_drift's
+    # old_value/new_value are a user only when attribute = assigned_user); a frame without that
+    # column is masked whole (the safe side).
+    when: tuple[str, tuple[str, ...]] | None = None
+    # False for names too generic to mean personal data elsewhere (audit.quarantine's `value`
+    # and `record`; a KPI's value is not): only the listed tables, and never masked by name.
+    anywhere: bool = True
+
+
+def _landing_personal() -> tuple[PersonalColumn, ...]:
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for e in ENTITIES:
+        for c in e.columns:
+            if c.personal:
+                by_name.setdefault((c.name, c.personal), []).append(f"raw.{e.name}")
+    return tuple(PersonalColumn(n, k, tuple(t)) for (n, k), t in by_name.items())
+
+
+_USER_ATTRIBUTES = ("assigned_user", "last_logged_on_user")
+# Where landing-derived personal data reaches the marts, audit and decisions tables (the marts
+# YAML documents each column; docs/landing-contract.md lists them).
+PERSONAL_COLUMNS: tuple[PersonalColumn, ...] = _landing_personal() + (
+    PersonalColumn("assigned_user", "email", ("marts.dim_asset", "intermediate.int_assets",
+                                              "intermediate.int_device_assets", "intermediate.int_asset_governance")),
+    PersonalColumn("last_logged_on_user", "person", ("marts.dim_asset",)),
+    # intermediate names of the same values (itam purge finds them by name)
+    PersonalColumn("assigned_user_norm", "email", ("intermediate.int_cmdb_ci_snapshot",)),
+    PersonalColumn("last_user", "person", ("intermediate.int_assets", "intermediate.int_device_assets",
+                                           "intermediate.int_asset_governance")),
+    PersonalColumn("last_user_norm", "person", ("intermediate.int_discovery_devices",)),
+    PersonalColumn("user_key", "email", ("intermediate.int_license_items", "intermediate.int_license_coverage")),
+    PersonalColumn("owner_email", "email", ("marts.dim_cost_center",)),
+    PersonalColumn("user_email", "email", ("marts.fct_license_reclamation", "marts.fct_license_position_detail")),
+    PersonalColumn("consumer_key", "email", ("marts.fct_license_reclamation", "marts.fct_license_position_detail"),
+                   part=r"^seat:(.+)$"),
+    PersonalColumn("old_value", "email", ("marts.fct_asset_drift",), when=("attribute", _USER_ATTRIBUTES)),
+    PersonalColumn("new_value", "email", ("marts.fct_asset_drift",), when=("attribute", _USER_ATTRIBUTES)),
+    PersonalColumn("detail", "free_text", ("marts.fct_reconciliation_exceptions",
+                                           "marts.fct_reconciliation_quarters", "marts.fct_data_quality")),
+    PersonalColumn("details", "free_text", ("marts.fct_asset_drift",)),
+    PersonalColumn("note", "free_text", ("marts.fct_reconciliation_exceptions", "marts.fct_reconciliation_quarters",
+                                         "marts.fct_signoffs", "decisions.resolutions", "decisions.signoffs")),
+    PersonalColumn("resolved_by", "staff", ("marts.fct_reconciliation_exceptions",
+                                            "marts.fct_reconciliation_quarters", "decisions.resolutions")),
+    PersonalColumn("signed_by", "staff", ("marts.fct_signoffs", "decisions.signoffs")),
+    PersonalColumn("waived_by", "staff", ("decisions.waivers",)),
+    PersonalColumn("value", "quarantined", ("audit.quarantine",), anywhere=False),
+    PersonalColumn("record", "quarantined", ("audit.quarantine",), anywhere=False),
+    # audit.quarantine.value as the dashboards and reports select it (the name says what it is)
+    PersonalColumn("quarantined_value", "quarantined", ("audit.quarantine",)),
+)
+PERSONAL_BY_COLUMN: dict[str, PersonalColumn] = {}
+for _p in PERSONAL_COLUMNS:
+    if _p.column in PERSONAL_BY_COLUMN:  # one class per column name: masking goes by name
+        _prev = PERSONAL_BY_COLUMN[_p.column]
+        assert _prev.kind == _p.kind, f"{_p.column} declared {_prev.kind} and {_p.kind}"
+        PERSONAL_BY_COLUMN[_p.column] = dataclasses.replace(_prev, tables=_prev.tables + _p.tables)
+    else:
+        PERSONAL_BY_COLUMN[_p.column] = _p

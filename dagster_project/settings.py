@@ -42,6 +42,11 @@ class Settings:
     # issue 17.2: HMAC key for the decisions chain's sign-offs and head (ITAM_DECISIONS_KEY; never in
     # the repo). Not in repr, so it cannot end up in a log line.
     decisions_key: str | None = field(default=None, repr=False)
+    # issue 17.6: the roles of whoever runs a CLI export (ITAM_ROLES, comma-separated; `--unmasked`
+    # shows personal data in clear only to a role taxonomy/privacy.yaml allows) and the key of the
+    # pseudonyms (ITAM_MASKING_KEY; never in the repo, not in repr).
+    roles: tuple[str, ...] = ()
+    masking_key: str | None = field(default=None, repr=False)
 
     @property
     def build_db(self) -> Path:
@@ -76,4 +81,6 @@ class Settings:
             keep_versions=int(env.get("ITAM_KEEP_VERSIONS", DEFAULT_KEEP_VERSIONS)),
             dagster_home=Path(home).resolve() if home else None,
             decisions_key=env.get("ITAM_DECISIONS_KEY") or None,
+            roles=tuple(r.strip() for r in env.get("ITAM_ROLES", "").split(",") if r.strip()),
+            masking_key=env.get("ITAM_MASKING_KEY") or None,
         )

@@ -15,8 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `dashboards` 
 from dashboards.data import reading, show_how_to_build, warehouse_path, warehouse_problem  # noqa: E402
 from dashboards.filters import sidebar_filters  # noqa: E402
 from dashboards.pages import PAGES, VIEWS  # noqa: E402
+from dashboards.viewer import login_gate  # noqa: E402
 
 st.set_page_config(page_title="ITAM governance", page_icon=":bar_chart:", layout="wide")
+login_gate()  # with an [auth] login configured, nothing is read before it (dashboards/viewer.py)
 
 with reading():  # at most one short-lived read-only connection for this whole run
     problem = warehouse_problem()

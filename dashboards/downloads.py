@@ -1,6 +1,7 @@
 """Every table on every page goes through `show_table`: shown, and downloadable as CSV and XLSX.
 
-The files are produced only when a button is clicked (Streamlit calls the callable then), so a
+Personal data is masked here, once, for the screen and both downloads, unless the viewer holds a
+role taxonomy/privacy.yaml allows (dashboards/viewer.py). The files are produced only when a button is clicked (Streamlit calls the callable then), so a
 page with large tables renders as fast as one without."""
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ def show_table(df: pd.DataFrame, name: str, *, caption: str | None = None, colum
     the downloads hold the table's own columns and values. An empty table is one line of text,
     with no buttons (there is nothing to download)."""
     from dashboards.ui import column_config as readable_config, is_text, readable
+    from dashboards.viewer import masker
 
+    df = masker().frame(df)  # issue 17.6: what this viewer may see, on screen and in the downloads
     if df.empty:
         st.caption(empty)
         return

@@ -21,6 +21,26 @@ def settings_from_args(args) -> Settings:
     )
 
 
+def export_masker(args, settings: Settings | None = None):
+    """The masker of a CLI export (issue 17.6): personal data masked per taxonomy/privacy.yaml;
+    in clear only with --unmasked AND a role in ITAM_ROLES that the policy lets see it."""
+    from dagster_project.governance.model import TaxonomyError
+    from dagster_project.governance.privacy import masker_for
+
+    settings = settings or Settings.from_env()
+    folder = (getattr(args, "taxonomy", None) or settings.taxonomy)
+    try:
+        masker = masker_for(folder, roles=settings.roles, key=settings.masking_key,
+                            unmasked=bool(getattr(args, "unmasked", False)))
+    except TaxonomyError as exc:
+        raise CliError(f"the privacy policy in {folder} is invalid: {str(exc).splitlines()[0]}") from exc
+    except ValueError as exc:
+        raise CliError(str(exc), code=2) from exc
+    if not masker.masks_anything:
+        print(f"warning: personal data in clear (--unmasked, role(s) {', '.join(sorted(masker.roles))})")
+    return masker
+
+
 def require_landing(settings: Settings) -> None:
     from dagster_project.build.runner import EXIT_SYSTEM
 

@@ -235,7 +235,11 @@ def sidecar_path(path: Path) -> Path:
 
 def cost_allocation(args) -> int:
     periods_of(args.period)  # a bad period is refused before anything is read
+    from dagster_project.commands.build import export_masker
+
+    masker = export_masker(args)  # issue 17.6: every export goes through the privacy policy
     rows, header = read_cost_allocation(args.warehouse.resolve(), args.period)
+    rows = [dict(zip(COLUMNS, r)) for r in masker.rows(COLUMNS, [[r[c] for c in COLUMNS] for r in rows])]
     path = output_path(args.out, args.period, args.format)
     force = bool(getattr(args, "force", False))
     protected = _protected(args)

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from dagster_project.cli import CliError
-from dagster_project.commands.build import build_or_fail, require_landing, settings_from_args
+from dagster_project.commands.build import build_or_fail, export_masker, require_landing, settings_from_args
 from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS, DecisionsError, DecisionsStore, normalise_email
 from dagster_project.outputs import protected_paths
 from dagster_project.reconcile.quarter import Quarter
@@ -71,6 +71,7 @@ def run(args) -> int:
     require_landing(settings)
     store = _store(args)
     out = _pack_folder(args, quarter)
+    masker = export_masker(args, settings)  # refused before any build when --unmasked is not allowed
     try:
         p = plan(settings, quarter)
     except PlanError as exc:
@@ -101,7 +102,7 @@ def run(args) -> int:
         try:
             manifest = write_pack(con, snap, out, resolutions_sha256=store.resolutions_hash(),
                                   warehouse=settings.warehouse, force=bool(getattr(args, "force", False)),
-                                  protected=protected_paths(settings))
+                                  protected=protected_paths(settings), masker=masker)
         except PackError as exc:
             raise CliError(str(exc)) from exc
     finally:
@@ -194,7 +195,8 @@ def resolve_from(args) -> int:
     try:
         at = _snapshot_of(con, args.quarter or quarter)
         try:
-            outcomes, empty = apply(store, lines, snapshot_lookup(con, at), default_by=by)
+            outcomes, empty = apply(store, lines, snapshot_lookup(con, at), default_by=by,
+                                    masker=export_masker(args))  # how a masked pack showed decisions
         except DecisionsError as exc:
             raise CliError(str(exc)) from exc
     finally:
@@ -208,6 +210,23 @@ def resolve_from(args) -> int:
     if count["accepted"]:
         print("  `itam reconcile --quarter Q` applies them to the marts (the decision marts only, no full build)")
     return 1 if count["rejected"] else 0
+
+
+# ------------------------------------------------------------------------------------ waive
+
+def waive(args) -> int:
+    """itam reconcile waive FILE#ROW --by EMAIL --reason TEXT: a waiver in the decisions chain."""
+    store = _store(args)
+    try:
+        row = store.add_waiver(quarantine_key=args.quarantine_key, waived_by=args.by, reason=args.reason)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    except DecisionsError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"waiver of {row['quarantine_key']} by {row['waived_by']} recorded in {store.waivers_path} "
+          f"(chain row {row['seq']}); the next `itam build` loads the row if only a plausibility or "
+          "expectation rule held it back")
+    return 0
 
 
 # --------------------------------------------------------------------------------- sign-off
@@ -240,7 +259,7 @@ def sign_off(args) -> int:
     if manifest["resolutions_sha256"] != store.resolutions_hash():
         raise CliError(f"pack {folder} predates resolutions recorded since it was written; "
                        f"run `itam reconcile --quarter {quarter}` again and sign the new pack")
-    resolvers = _resolvers(folder)
+    resolvers = _resolvers(folder, store, manifest)
     if by in resolvers and _four_eyes(args):
         raise CliError(f"{by} resolved exceptions listed in this pack and cannot also sign it "
                        "(policy signer_must_differ_from_resolvers in policies.yaml)")
@@ -263,15 +282,27 @@ def sign_off(args) -> int:
     return 0
 
 
-def _resolvers(folder: Path) -> set[str]:
-    """Who resolved the exceptions the pack lists (its exceptions.csv)."""
+def _resolvers(folder: Path, store: DecisionsStore, manifest: dict) -> set[str]:
+    """Who resolved the exceptions the pack lists: the resolution in force at the pack's snapshot
+    of each exception in its exceptions.csv, from the decisions store (the pack's resolved_by
+    column may be masked, issue 17.6), plus any e-mail the column shows."""
     import csv
 
     path = folder / "exceptions.csv"
     if not path.is_file():
         return set()
     with open(path, newline="", encoding="utf-8") as f:
-        return {r["resolved_by"].strip().lower() for r in csv.DictReader(f) if (r.get("resolved_by") or "").strip()}
+        rows = list(csv.DictReader(f))
+    listed = {r["exception_id"] for r in rows}
+    shown = {(r.get("resolved_by") or "").strip().lower() for r in rows}
+    as_of = date.fromisoformat(manifest["as_of_date"])
+    in_force: dict[str, tuple] = {}
+    for r in store.resolutions():
+        if r.exception_id in listed and r.as_of_date <= as_of:
+            key = (r.resolved_at, r.row)
+            if r.exception_id not in in_force or key > in_force[r.exception_id][0]:
+                in_force[r.exception_id] = (key, r.resolved_by)
+    return {by for _, by in in_force.values()} | {s for s in shown if "@" in s}
 
 
 def _four_eyes(args) -> bool:

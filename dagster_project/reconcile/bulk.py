@@ -105,10 +105,12 @@ def _require(name: str, header: list[str]) -> None:
         raise BulkError(f"{name}: no column {', '.join(missing)} (use the pack's exceptions.csv or workbook)")
 
 
-def apply(store: DecisionsStore, lines: list[Line], lookup, *, default_by: str | None
+def apply(store: DecisionsStore, lines: list[Line], lookup, *, default_by: str | None, masker=None
           ) -> tuple[list[Outcome], int]:
     """Classify every line and record the accepted ones. `lookup(exception_id)` returns
     (as_of_date, exception_type, problem_key) of the snapshot to decide against, or None.
+    `masker`: how the pack showed personal data (issue 17.6); a row still showing the masked
+    resolved_by and note of the decision in force is unchanged, not a new decision.
     Returns (outcomes, rows without a decision)."""
     latest, by_time = {}, {}
     for r in store.resolutions():
@@ -137,6 +139,10 @@ def apply(store: DecisionsStore, lines: list[Line], lookup, *, default_by: str |
         seen.add(ex)
         if action not in RESOLUTION_ACTIONS:
             out("rejected", f"resolution_action '{action}' is not one of {', '.join(RESOLUTION_ACTIONS)}")
+            continue
+        if masker is not None and _shows_masked(masker, v, note, action,
+                                                (latest.get(ex), by_time.get((ex, v.get("resolved_at", ""))))):
+            out("unchanged", f"already {action} (as the pack showed it, masked)")
             continue
         try:
             by = normalise_email(v.get("resolved_by") or default_by or "")
@@ -168,6 +174,16 @@ def apply(store: DecisionsStore, lines: list[Line], lookup, *, default_by: str |
     if new_rows:
         store.add_resolutions(new_rows)
     return outcomes, empty
+
+
+def _shows_masked(masker, v: dict, note: str, action: str, decisions) -> bool:
+    """The row holds a recorded decision exactly as the masked pack displayed it."""
+    for d in decisions:
+        if d is not None and d.resolution_action == action and \
+                (masker.value("staff", d.resolved_by), masker.value("free_text", d.note)) == \
+                ((v.get("resolved_by") or "").strip(), note):
+            return True
+    return False
 
 
 def snapshot_lookup(con, at: date | None):

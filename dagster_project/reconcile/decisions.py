@@ -3,6 +3,8 @@ default `decisions/` beside the taxonomy), meant to live under version control.
 
   reconciliation.csv   one row per resolution recorded with `itam reconcile resolve`
   signoffs.csv         one row per pack signed with `itam reconcile sign-off`
+  waivers.csv          one row per quarantined row released with `itam reconcile waive` (read by
+                       ingestion, dagster_project/ingest/quarantine.py; issue 17.4)
 
   chain.json           the chain's head: number of rows, hash of the last one (and its HMAC)
 
@@ -11,7 +13,7 @@ Builds never write here: the build reads both files into schema `decisions` of t
 the same exception supersedes an earlier one; nothing is ever rewritten, so the file is the audit
 trail (docs/decisions/reconciliation-decisions-store.md).
 
-Tamper evidence (docs/decisions/decisions-hash-chain.md): the rows of both files form one chain in
+Tamper evidence (docs/decisions/decisions-hash-chain.md): the rows of the three files form one chain in
 the order they were recorded (`seq`). Each row carries the hash of the row before (`prev_hash`)
 and its own (`row_hash` = sha256 of its fields and prev_hash); a sign-off also records the chain
 head it signed after (`chain_head`) and, when ITAM_DECISIONS_KEY is set, an HMAC of its own hash
@@ -33,11 +35,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from dagster_project.ingest.quarantine import WAIVER_COLUMNS, WAIVERS_FILE
 from dagster_project.reconcile.quarter import Quarter
 
 RESOLUTIONS_FILE = "reconciliation.csv"
 SIGNOFFS_FILE = "signoffs.csv"
-FILES = (RESOLUTIONS_FILE, SIGNOFFS_FILE)
+FILES = (RESOLUTIONS_FILE, SIGNOFFS_FILE)  # what the decision marts read (content_hash)
 
 RESOLUTION_ACTIONS = ("fixed_in_source", "accepted_risk", "false_positive", "retire")
 RESOLUTION_COLUMNS = ("exception_id", "as_of_date", "resolution_action", "resolved_by", "resolved_at",
@@ -122,6 +125,10 @@ class DecisionsStore:
     @property
     def signoffs_path(self) -> Path:
         return self.folder / SIGNOFFS_FILE
+
+    @property
+    def waivers_path(self) -> Path:
+        return self.folder / WAIVERS_FILE
 
     # ----------------------------------------------------------------------------- hashing
 
@@ -233,12 +240,18 @@ class DecisionsStore:
         chain (no chain columns): its rows are then ordered by time, resolutions first."""
         res_chained, res = self._raw(self.resolutions_path, RESOLUTION_COLUMNS, CHAIN_COLUMNS)
         sig_chained, sig = self._raw(self.signoffs_path, SIGNOFF_COLUMNS, SIGNOFF_CHAIN_COLUMNS)
+        wai_chained, wai = self._raw(self.waivers_path, WAIVER_COLUMNS, CHAIN_COLUMNS)
         rows = [ChainRow("resolution", RESOLUTIONS_FILE, line, r) for line, r in res] + \
-               [ChainRow("signoff", SIGNOFFS_FILE, line, r) for line, r in sig]
-        legacy = not (res_chained and sig_chained)
+               [ChainRow("signoff", SIGNOFFS_FILE, line, r) for line, r in sig] + \
+               [ChainRow("waiver", WAIVERS_FILE, line, r) for line, r in wai]
+        self.unchained = [f for f, chained, got in ((RESOLUTIONS_FILE, res_chained, res),
+                                                     (SIGNOFFS_FILE, sig_chained, sig),
+                                                     (WAIVERS_FILE, wai_chained, wai)) if not chained and got]
+        legacy = not (res_chained and sig_chained and wai_chained)
         if legacy:
-            rows.sort(key=lambda c: (c.values.get("resolved_at") or c.values.get("signed_at") or "",
-                                     c.kind != "resolution", c.line))
+            order = {"resolution": 0, "signoff": 1, "waiver": 2}
+            rows.sort(key=lambda c: (c.values.get("resolved_at") or c.values.get("signed_at")
+                                     or c.values.get("waived_at") or "", order[c.kind], c.line))
         else:
             rows.sort(key=lambda c: (_int(c.values.get("seq")), c.kind, c.line))
         return legacy, rows
@@ -265,10 +278,12 @@ class DecisionsStore:
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
-    def _write_all(self, res: list[dict[str, str]], sig: list[dict[str, str]], head: dict) -> None:
-        """Rewrite both files and the head, each to a temporary file renamed into place."""
+    def _write_all(self, res: list[dict[str, str]], sig: list[dict[str, str]], head: dict,
+                   wai: list[dict[str, str]] = ()) -> None:
+        """Rewrite the files and the head, each to a temporary file renamed into place."""
         for path, columns, rows in ((self.resolutions_path, (*RESOLUTION_COLUMNS, *CHAIN_COLUMNS), res),
-                                    (self.signoffs_path, (*SIGNOFF_COLUMNS, *SIGNOFF_CHAIN_COLUMNS), sig)):
+                                    (self.signoffs_path, (*SIGNOFF_COLUMNS, *SIGNOFF_CHAIN_COLUMNS), sig),
+                                    (self.waivers_path, (*WAIVER_COLUMNS, *CHAIN_COLUMNS), list(wai))):
             if not rows and not path.exists():
                 continue
             buf = io.StringIO(newline="")
@@ -287,6 +302,9 @@ class DecisionsStore:
             self.signoffs()
             legacy, rows = self.chain_rows()
             head = self.read_head() or {}
+            if legacy and head:  # rows written by hand into a chained store: never chain them silently
+                raise DecisionsError(f"the decisions chain is broken ({', '.join(self.unchained)} has rows outside "
+                                     "the chain); nothing was recorded: run `itam reconcile verify`")
             if legacy:
                 prev, chained = GENESIS, []
                 for i, c in enumerate(rows, start=1):
@@ -311,7 +329,8 @@ class DecisionsStore:
             head.update({"rows": len(chained), "head": prev,
                          "head_hmac": hmac.new(key, prev.encode(), hashlib.sha256).hexdigest() if key else ""})
             self._write_all([v for k, v in chained if k == "resolution"],
-                            [v for k, v in chained if k == "signoff"], head)
+                            [v for k, v in chained if k == "signoff"], head,
+                            [v for k, v in chained if k == "waiver"])
             return added
 
     # ----------------------------------------------------------------------------- writing
@@ -338,6 +357,21 @@ class DecisionsStore:
     def add_resolution(self, **kwargs) -> dict[str, str]:
         return self.add_resolutions([self.resolution_row(**kwargs)])[0]
 
+    def add_waiver(self, *, quarantine_key: str, waived_by: str, reason: str,
+                   waived_at: datetime | None = None) -> dict[str, str]:
+        """Record that a quarantined row (`<file>#<row_number>`, as audit.quarantine lists it) may be
+        loaded, by whom and why (issue 17.4): a chained row like a resolution, so a changed or
+        deleted waiver fails `verify` (issue 17.6 item 2)."""
+        file, sep, num = (quarantine_key or "").strip().rpartition("#")
+        if not sep or not file or not num.isdigit():
+            raise ValueError(f"'{quarantine_key}' is not <file>#<row_number> (copy file and row_number from "
+                             "audit.quarantine, e.g. procurement/2026-09-30/purchase_lines.csv#7)")
+        if not (reason or "").strip():
+            raise ValueError("the reason is empty: say why the row may be loaded")
+        row = {"quarantine_key": f"{file}#{int(num)}", "waived_by": normalise_email(waived_by),
+               "waived_at": _timestamp(waived_at or utc_now()), "reason": " ".join(reason.split())}
+        return self._append_chained([("waiver", row)])[0]
+
     def add_signoff(self, *, quarter: str, as_of_date: date, pack_sha256: str, signed_by: str,
                     exceptions_listed: int, open_at_signoff: int, note: str = "",
                     signed_at: datetime | None = None) -> dict[str, str]:
@@ -355,7 +389,7 @@ class DecisionsStore:
 
 @dataclass(frozen=True)
 class ChainRow:
-    kind: str                 # resolution | signoff
+    kind: str                 # resolution | signoff | waiver
     file: str
     line: int
     values: dict[str, str]
@@ -382,7 +416,7 @@ def _int(text: str | None) -> int:
 
 
 def _columns(kind: str) -> tuple[str, ...]:
-    return RESOLUTION_COLUMNS if kind == "resolution" else SIGNOFF_COLUMNS
+    return {"resolution": RESOLUTION_COLUMNS, "waiver": WAIVER_COLUMNS}.get(kind, SIGNOFF_COLUMNS)
 
 
 def row_hash(kind: str, values: dict[str, str], seq: int, prev_hash: str) -> str:
@@ -418,8 +452,10 @@ def verify_chain(store: "DecisionsStore", key: bytes | str | None = "store") -> 
     if legacy:
         report.legacy = True
         if head is not None:
-            report.problems.append(f"{HEAD_FILE} exists but a decisions file has no chain columns: the file was "
-                                   "replaced by an unchained copy")
+            files = ", ".join(getattr(store, "unchained", [])) or "a decisions file"
+            report.problems.append(f"{HEAD_FILE} exists but {files} has rows without chain columns: the file was "
+                                   "replaced by an unchained copy or written by hand (record waivers with "
+                                   "`itam reconcile waive`)")
         else:
             report.notes.append("the store predates the hash chain (legacy format): it is chained on the next "
                                 "decision recorded; until then it is not tamper-evident")
@@ -481,6 +517,8 @@ def _summary(c: ChainRow) -> str:
     v = c.values
     if c.kind == "resolution":
         return f"{v.get('exception_id')} {v.get('resolution_action')} by {v.get('resolved_by')}"
+    if c.kind == "waiver":
+        return f"waiver of {v.get('quarantine_key')} by {v.get('waived_by')}"
     return f"sign-off of {v.get('quarter')} by {v.get('signed_by')}"
 
 

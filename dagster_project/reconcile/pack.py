@@ -196,9 +196,10 @@ def _signoff_state(con, quarter: str) -> str:
 
 
 def write_pack(con, snap: QuarterSnapshot, out: Path, *, resolutions_sha256: str,
-               warehouse: Path | None = None, force: bool = False, protected=()) -> dict:
+               warehouse: Path | None = None, force: bool = False, protected=(), masker=None) -> dict:
     """Write the pack of `snap` into `out` (created; only pack files may already be there, and they
-    are replaced only with `force` or when the new pack is the same). Returns the manifest."""
+    are replaced only with `force` or when the new pack is the same). Returns the manifest.
+    `masker` (governance/privacy.Masker): personal data as the reader may see it; None = clear."""
     from dagster_project.outputs import OutputError, check_target, csv_bytes, write_file
 
     out = Path(out)
@@ -224,6 +225,11 @@ def write_pack(con, snap: QuarterSnapshot, out: Path, *, resolutions_sha256: str
         [snap.quarter]).fetchall()
     build = con.execute("select build_id from audit.builds order by finished_at desc nulls last limit 1").fetchone()
     build_id = build[0] if build else None
+    personal = "clear"
+    if masker is not None and masker.masks_anything:  # issue 17.6: the pack is shared with controllers
+        exceptions = masker.rows(EXCEPTION_COLUMNS, exceptions)
+        drift = masker.rows(DRIFT_COLUMNS, drift)
+        personal = "masked"
 
     csvs = {
         SUMMARY_CSV: (csv_bytes(SUMMARY_COLUMNS, summary), len(summary)),
@@ -242,6 +248,7 @@ def write_pack(con, snap: QuarterSnapshot, out: Path, *, resolutions_sha256: str
         "build_id": build_id,
         "resolutions_sha256": resolutions_sha256,
         "totals": totals,
+        "personal_data": personal,  # masked per taxonomy/privacy.yaml, or clear (--unmasked with a role)
         "files": {name: {"sha256": sha256_bytes(data), "bytes": len(data), "rows": rows}
                   for name, (data, rows) in sorted(csvs.items())},
     }

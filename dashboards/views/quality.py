@@ -126,7 +126,7 @@ if built("audit.loads", "Loads", "export_date", "rows_quarantined"):
     st.caption(f"Files exported on {f.as_of}; the whole estate (loads are per file, not per asset).")
     show_table(loads, f"loads_{f.as_of}")
     if has("audit.quarantine", "reason"):
-        q = query("select source, entity, file, row_number, column_name, value, reason from audit.quarantine "
+        q = query("select source, entity, file, row_number, column_name, value as quarantined_value, reason from audit.quarantine "
                   "where export_date = ? order by source, entity, file, row_number", [f.as_of])
         if not q.empty:
             with st.expander(f"Quarantined rows ({len(q):,})"):
