@@ -282,10 +282,11 @@ def sign_off(args) -> int:
     return 0
 
 
-def _resolvers(folder: Path, store: DecisionsStore, manifest: dict) -> set[str]:
+def _resolvers(folder: Path, store: DecisionsStore, manifest: dict, until=None) -> set[str]:
     """Who resolved the exceptions the pack lists: the resolution in force at the pack's snapshot
     of each exception in its exceptions.csv, from the decisions store (the pack's resolved_by
-    column may be masked, issue 17.6), plus any e-mail the column shows."""
+    column may be masked, issue 17.6), plus any e-mail the column shows. `until`: only decisions
+    recorded by then (the sign-off's time, for `verify`)."""
     import csv
 
     path = folder / "exceptions.csv"
@@ -298,7 +299,7 @@ def _resolvers(folder: Path, store: DecisionsStore, manifest: dict) -> set[str]:
     as_of = date.fromisoformat(manifest["as_of_date"])
     in_force: dict[str, tuple] = {}
     for r in store.resolutions():
-        if r.exception_id in listed and r.as_of_date <= as_of:
+        if r.exception_id in listed and r.as_of_date <= as_of and (until is None or r.resolved_at <= until):
             key = (r.resolved_at, r.row)
             if r.exception_id not in in_force or key > in_force[r.exception_id][0]:
                 in_force[r.exception_id] = (key, r.resolved_by)
@@ -342,7 +343,7 @@ def verify(args) -> int:
         raise CliError(f"pack {folder} is not the one signed for {quarter}: it hashes to "
                        f"{manifest['pack_sha256'][:16]}…, {last.signed_by} signed {last.pack_sha256[:16]}… "
                        f"at {last.signed_at:%Y-%m-%d %H:%M} UTC")
-    if last.signed_by in _resolvers(folder) and _four_eyes(args):
+    if last.signed_by in _resolvers(folder, store, manifest, until=last.signed_at) and _four_eyes(args):
         raise CliError(f"{quarter} was signed by {last.signed_by}, who resolved exceptions listed in the pack "
                        "(policy signer_must_differ_from_resolvers)")
     print(f"pack {folder} is intact ({n} files match the manifest) and is the {quarter} pack "
