@@ -21,7 +21,7 @@ def auth_configured() -> bool:
     """An [auth] section in the secrets Streamlit loaded."""
     try:
         return "auth" in st.secrets
-    except Exception:  # no secrets.toml at all
+    except Exception:  # noqa: BLE001 - no secrets.toml at all: no login configured
         return False
 
 
@@ -29,7 +29,7 @@ def viewer_email() -> str | None:
     """The logged-in viewer's e-mail, None when nobody is logged in (or no login is configured)."""
     try:
         info = st.user.to_dict()
-    except Exception:
+    except Exception:  # noqa: BLE001 - outside a script run: nobody
         return None
     if info.get("is_logged_in") is not True:
         return None

@@ -16,9 +16,8 @@ from types import SimpleNamespace
 import duckdb
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import REPO, SMALL_LANDING
+from streamlit.testing.v1 import AppTest
 
 AS_OF = "2026-09-30"
 PREV = "2026-06-30"

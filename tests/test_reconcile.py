@@ -579,3 +579,109 @@ def test_formula_payloads_and_control_characters_through_the_pack(rec, tmp_path)
     texts = {c.value for c in cells if isinstance(c.value, str)}
     assert {"'" + p for p in PAYLOADS} <= texts and "bell\\x07host\\x1b" in texts
     assert {c.value for c in cells if c.data_type == "n" and c.value is not None} >= {7, 3}  # numbers stay numbers
+
+
+# ---------------------------------------------------------------------- personal data (17.6)
+
+def test_pack_masks_personal_data_unless_unmasked_with_a_role(rec, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from dagster_project.governance.privacy import pseudonym
+
+    q3 = rec.packs / "2026Q3"
+    assert manifest(q3)["personal_data"] == "masked"
+    rows = read_csv(q3 / "exceptions.csv")
+    decided = {r["problem_key"]: r for r in rows if r["resolution_action"]}
+    # resolved by hannah.asset@example.com (staff: initials); details and notes hashed
+    assert {k: (r["resolution_action"], r["resolved_by"]) for k, r in decided.items()} == {
+        "serial:S1": ("fixed_in_source", "H.A."), "serial:S2": ("accepted_risk", "H.A."),
+        "serial:U1": ("false_positive", "H.A.")}
+    assert decided["serial:S2"]["note"] == pseudonym("air-gapped server, no agent by design") == \
+        "anon-" + hmac_hex("air-gapped server, no agent by design")
+    clear = dict(rec.w.rows("select exception_id, detail from marts.fct_reconciliation_quarters where quarter = '2026Q3'"))
+    assert all(r["detail"] == (pseudonym(clear[r["exception_id"]]) if clear[r["exception_id"]] else "") for r in rows)
+    drift = [r for r in read_csv(q3 / "drift.csv") if r["attribute"] == "assigned_user"]
+    assert [(r["old_value"], r["new_value"]) for r in drift] == [("", "anon-7e3a3e10ab")]  # erin@example.com
+    assert "in_use" in [r["new_value"] for r in read_csv(q3 / "drift.csv") if r["attribute"] == "lifecycle_state"]
+    wb = load_workbook(q3 / "reconciliation.xlsx")
+    header = [c.value for c in wb["ghost_ci"][1]]
+    cells = {r[header.index("problem_key")]: r for r in wb["ghost_ci"].iter_rows(min_row=2, values_only=True)}
+    assert cells["serial:S2"][header.index("resolved_by")] == "H.A."
+    assert cells["serial:S2"][header.index("note")] == decided["serial:S2"]["note"]
+    # the masked pack's worked copy imports without a new decision (shown as masked = unchanged)
+    decisions, wh = tmp_path / "decisions", tmp_path / "warehouse.duckdb"
+    shutil.copytree(rec.decisions, decisions)
+    shutil.copyfile(rec.wh, wh)
+    again = itam("reconcile", "resolve", "--from", q3 / "exceptions.csv", "--warehouse", wh, "--decisions", decisions)
+    assert again.rc == 0 and "0 accepted, 3 unchanged, 0 rejected" in again.out, again.out + again.err
+
+    data = ["--landing", LANDING, "--warehouse", wh, "--decisions", decisions]
+    monkeypatch.delenv("ITAM_ROLES", raising=False)
+    refused = itam("reconcile", "--quarter", "2026Q3", *data, "--out", tmp_path / "p0", "--unmasked")
+    assert refused.rc == 2 and "--unmasked needs a role: set ITAM_ROLES" in refused.err
+    assert not (tmp_path / "p0").exists()
+    monkeypatch.setenv("ITAM_ROLES", "auditor")  # sees who decided, nothing else
+    r = itam("reconcile", "--quarter", "2026Q3", *data, "--out", tmp_path / "p1", "--unmasked")
+    assert r.rc == 0, r.err
+    rows = {x["problem_key"]: x for x in read_csv(tmp_path / "p1" / "exceptions.csv")}
+    assert rows["serial:S2"]["resolved_by"] == "hannah.asset@example.com"
+    assert rows["serial:S2"]["note"] == decided["serial:S2"]["note"]
+    monkeypatch.setenv("ITAM_ROLES", "privacy_officer")
+    r = itam("reconcile", "--quarter", "2026Q3", *data, "--out", tmp_path / "p2", "--unmasked")
+    assert r.rc == 0 and "warning: personal data in clear" in r.out, r.err
+    assert manifest(tmp_path / "p2")["personal_data"] == "clear"
+    rows = {x["problem_key"]: x for x in read_csv(tmp_path / "p2" / "exceptions.csv")}
+    assert rows["serial:S2"]["note"] == "air-gapped server, no agent by design"
+    assert [r["new_value"] for r in read_csv(tmp_path / "p2" / "drift.csv")
+            if r["attribute"] == "assigned_user"] == ["erin@example.com"]
+
+
+def hmac_hex(text: str) -> str:
+    import hmac
+
+    return hmac.new(b"itam-personal-data", text.lower().encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def test_waivers_are_in_the_chain_and_a_tampered_waiver_fails_verify(rec, tmp_path):
+    from dagster_project.ingest.quarantine import read_waivers
+
+    decisions = tmp_path / "decisions"
+    shutil.copytree(rec.decisions, decisions)
+    key = "procurement/2026-09-30/purchase_lines.csv#7"
+    r = itam("reconcile", "waive", key, "--by", "CFO@example.com", "--reason", "mainframe purchase confirmed",
+             "--decisions", decisions)
+    assert r.rc == 0 and f"waiver of {key} by cfo@example.com recorded" in r.out, r.err
+    bad_key = itam("reconcile", "waive", "purchase_lines.csv", "--by", "cfo@example.com", "--reason", "x",
+                   "--decisions", decisions)
+    assert bad_key.rc == 1 and "is not <file>#<row_number>" in bad_key.err
+    seq = read_csv(decisions / "waivers.csv")[0]["seq"]
+    ok = itam("reconcile", "verify", "--pack", rec.packs / "2026Q3", "--decisions", decisions)
+    assert ok.rc == 0 and f"decisions chain intact ({seq} rows" in ok.out, ok.err
+    # ingestion reads the chained file as before
+    assert [(w.key, w.waived_by, w.reason) for w in read_waivers(decisions)] == \
+        [(key, "cfo@example.com", "mainframe purchase confirmed")]
+
+    cases = {
+        "reason": lambda t: t.replace("mainframe purchase confirmed", "anything goes"),
+        "key": lambda t: t.replace("#7", "#8"),
+        "deleted": lambda t: t.splitlines(keepends=True)[0],
+        "added by hand": lambda t: t + "procurement/2026-09-30/purchase_lines.csv#9,eve@example.com,2026-10-01,why,,,\n",
+    }
+    expect = {"reason": f"waivers.csv:2 (seq {seq}): the row was changed after it was recorded",
+              "key": f"waivers.csv:2 (seq {seq}): the row was changed",
+              "deleted": f"chain.json records {seq} rows",
+              "added by hand": "waivers.csv:3 (seq ?): expected seq 1"}
+    for case, change in cases.items():
+        copy = tmp_path / case.replace(" ", "_")
+        shutil.copytree(decisions, copy)
+        (copy / "waivers.csv").write_text(change((copy / "waivers.csv").read_text()))
+        bad = itam("reconcile", "verify", "--pack", rec.packs / "2026Q3", "--decisions", copy)
+        assert bad.rc == 1 and expect[case] in bad.err, (case, bad.err)
+    # a waivers file written by hand without the chain, next to a chained store
+    legacy = tmp_path / "legacy"
+    shutil.copytree(rec.decisions, legacy)
+    (legacy / "waivers.csv").write_text(f"quarantine_key,waived_by,waived_at,reason\n{key},eve@example.com,2026-10-01,x\n")
+    bad = itam("reconcile", "verify", "--pack", rec.packs / "2026Q3", "--decisions", legacy)
+    assert bad.rc == 1 and "waivers.csv has rows without chain columns" in bad.err, bad.err
+    refused = itam("reconcile", "waive", key, "--by", "cfo@example.com", "--reason", "x", "--decisions", legacy)
+    assert refused.rc == 1 and "chain is broken (waivers.csv has rows outside the chain)" in refused.err

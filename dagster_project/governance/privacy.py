@@ -19,15 +19,27 @@ import fnmatch
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, Sequence
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, field_validator
 
-from dagster_project.contract import PERSONAL_BY_COLUMN, PERSONAL_CLASSES, PersonalColumn
-from dagster_project.governance.model import (FILE_MODELS, Ident, Problem, TaxonomyError, _read_yaml,
-                                              _schema_problems, _Strict)
+from dagster_project.contract import (
+    PERSONAL_BY_COLUMN,
+    PERSONAL_CLASSES,
+    PersonalColumn,
+)
+from dagster_project.governance.model import (
+    FILE_MODELS,
+    Ident,
+    Problem,
+    TaxonomyError,
+    _read_yaml,
+    _schema_problems,
+    _Strict,
+)
 
 PRIVACY = "privacy.yaml"
 MODES = ("hash", "initials")
@@ -161,7 +173,7 @@ class Masker:
     key: bytes | None = field(default=None, repr=False)
 
     @classmethod
-    def for_viewer(cls, policy: PrivacyPolicy, roles: Sequence[str] = (), key: str | bytes | None = None) -> "Masker":
+    def for_viewer(cls, policy: PrivacyPolicy, roles: Sequence[str] = (), key: str | bytes | None = None) -> Masker:
         return cls(policy, frozenset(roles), key.encode() if isinstance(key, str) else key)
 
     def is_clear(self, kind: str) -> bool:
@@ -215,6 +227,8 @@ class Masker:
 
     def frame(self, df):
         """A pandas DataFrame with its personal columns masked (a copy; the input is untouched)."""
+        import pandas as pd
+
         hits = self.personal([str(c) for c in df.columns])
         if not hits:
             return df
@@ -222,7 +236,7 @@ class Masker:
         for i, p in hits:
             col = out.columns[i]
             s = out[col].astype(object)
-            masked = s.map(lambda v: None if v is None or v != v else self._cell(p, v))
+            masked = s.map(lambda v, p=p: None if v is None or pd.isna(v) else self._cell(p, v))
             if p.when and p.when[0] in out.columns:
                 applies = out[p.when[0]].isin(p.when[1])
                 masked = masked.where(applies, s)

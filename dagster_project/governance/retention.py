@@ -26,7 +26,7 @@ import secrets
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dagster_project.contract import ENTITY_BY_NAME, PERSONAL_BY_COLUMN, PersonalColumn
@@ -220,7 +220,7 @@ def purge(settings: Settings, older_than_days: int, *, dry_run: bool = False, wa
                           "versions_dropped": 0}
                 if dry_run:
                     return result
-                now = datetime.now(timezone.utc).replace(tzinfo=None)
+                now = datetime.now(UTC).replace(tzinfo=None)
                 con.execute(f"create table if not exists {AUDIT_TABLE} (purge_id VARCHAR, purged_at TIMESTAMP, "
                             "older_than_days INTEGER, cutoff_date DATE, table_name VARCHAR, column_name VARCHAR, "
                             "rows_purged BIGINT)")
