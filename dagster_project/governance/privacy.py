@@ -204,6 +204,11 @@ class Masker:
             return value[:m.start(1)] + str(self.value(p.kind, m.group(1))) + value[m.end(1):]
         return self.value(p.kind, value)
 
+    def column_value(self, column: str, value):
+        """One value of a column (by name) as this viewer sees it."""
+        p = PERSONAL_BY_COLUMN.get(column)
+        return value if p is None else self._cell(p, value)
+
     def personal(self, columns: Sequence[str]) -> list[tuple[int, PersonalColumn]]:
         return [(i, PERSONAL_BY_COLUMN[c]) for i, c in enumerate(columns)
                 if c in PERSONAL_BY_COLUMN and PERSONAL_BY_COLUMN[c].anywhere

@@ -108,10 +108,12 @@ def _h(x) -> str:
     return fmt.MISSING if fmt.is_missing(x) else escape(str(x))
 
 
-def quality_report_html(con, title: str = "Data-quality report") -> str:
+def quality_report_html(con, title: str = "Data-quality report", masker=None) -> str:
     """The report of a warehouse connection (read-only is enough): per source and entity, the
     pass rate of every export validated, then every expectation of the latest export with its
-    severity, counts and a sample of failing keys. Failures first within an entity."""
+    severity, counts and a sample of failing keys. Failures first within an entity. `masker`
+    (governance/privacy.Masker, issue 17.6): the sample of an expectation on a personal column
+    as the reader may see it."""
     from dagster_project import formatting as fmt
 
     have = {r[0] for r in con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()}
@@ -160,10 +162,14 @@ def quality_report_html(con, title: str = "Data-quality report") -> str:
             "<span class=fail>failed</span>" if sev == "error" else "<span class=warn>warning</span>")
         parts.append(f"<tr><td>{word}</td><td>{_h(exp)}</td><td>{_h(etype)}</td><td>{_h(col)}</td><td>{_h(sev)}</td>"
                      f"<td class=n>{fmt.count(rc)}</td><td class=n>{fmt.count(rf)}</td>"
-                     f"<td>{_h(err) if err else _h(sample) if sample else ''}</td></tr>")
+                     f"<td>{_h(err) if err else _h(_masked(masker, col, sample)) if sample else ''}</td></tr>")
     if current is not None:
         parts.append("</table>")
     return _page(title, "\n".join(parts))
+
+
+def _masked(masker, column: str | None, text: str) -> str:
+    return text if masker is None or not column else masker.column_value(column, text)
 
 
 def _page(title: str, body: str) -> str:

@@ -11,6 +11,7 @@ from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
 from dashboards.tiles import scope_note
 from dashboards.ui import built, header, no_match, num, pct
+from dashboards.viewer import masker
 
 WORST = 5  # series drawn on their own; the others are summed into one line
 
@@ -43,8 +44,8 @@ def report_html() -> bytes:
     from dagster_project.quality.datadocs import quality_report_html
 
     con = duckdb.connect(str(warehouse_path()), read_only=True)
-    try:
-        return quality_report_html(con).encode("utf-8")
+    try:  # personal data masked as on the pages (issue 17.6)
+        return quality_report_html(con, masker=masker()).encode("utf-8")
     finally:
         con.close()
 
