@@ -121,6 +121,9 @@ def _print_pack(manifest: dict, out: Path) -> None:
           f"{t['resolved']} resolved; {t['counts_as_open']} count as open "
           f"({t['accepted_risk']} accepted risk, {t['false_positive']} false positive, {t['fix_pending']} fix pending)")
     print(f"  pack {out} (pack_sha256 {manifest['pack_sha256']})")
+    if manifest.get("personal_data") == "masked":
+        print("  personal data masked (taxonomy/privacy.yaml); --unmasked with ITAM_ROLES naming a granted role "
+              "writes it in clear")
     for name, meta in manifest["files"].items():
         print(f"    {name}: {meta['rows']} rows, sha256 {meta['sha256'][:16]}…")
 
