@@ -435,7 +435,10 @@ def test_bulk_resolve_round_trip_without_full_build(rec, tmp_path, monkeypatch):
 
     # The same pack again is not an overwrite; a different one needs --force.
     assert itam("reconcile", "--quarter", "2026Q3", "--landing", LANDING, "--warehouse", wh,
-                "--decisions", decisions, "--out", out).rc == 0
+                "--decisions", decisions, "--out", out, "--unmasked").rc == 0
+    masked = itam("reconcile", "--quarter", "2026Q3", "--landing", LANDING, "--warehouse", wh,
+                  "--decisions", decisions, "--out", out)  # the masked pack is another pack
+    assert masked.rc == 1 and "pass --force" in masked.out + masked.err
     # Four eyes: who resolved exceptions in the pack cannot sign it.
     refused = itam("reconcile", "sign-off", "--quarter", "2026Q3", "--by", "ivan.asset@example.com",
                    "--pack", out, "--decisions", decisions)
@@ -602,7 +605,9 @@ def test_pack_masks_personal_data_unless_unmasked_with_a_role(rec, tmp_path, mon
     clear = dict(rec.w.rows("select exception_id, detail from marts.fct_reconciliation_quarters where quarter = '2026Q3'"))
     assert all(r["detail"] == (pseudonym(clear[r["exception_id"]]) if clear[r["exception_id"]] else "") for r in rows)
     drift = [r for r in read_csv(q3 / "drift.csv") if r["attribute"] == "assigned_user"]
-    assert [(r["old_value"], r["new_value"]) for r in drift] == [("", "anon-7e3a3e10ab")]  # erin@example.com
+    assert sorted((r["old_value"], r["new_value"]) for r in drift) == [
+        ("", "anon-7e3a3e10ab"),                   # L4: unassigned -> erin@example.com
+        ("anon-d9e87e4857", "anon-3aedcb975e")]    # alice@example.com -> bob@example.com
     assert "in_use" in [r["new_value"] for r in read_csv(q3 / "drift.csv") if r["attribute"] == "lifecycle_state"]
     wb = load_workbook(q3 / "reconciliation.xlsx")
     header = [c.value for c in wb["ghost_ci"][1]]
@@ -633,8 +638,8 @@ def test_pack_masks_personal_data_unless_unmasked_with_a_role(rec, tmp_path, mon
     assert manifest(tmp_path / "p2")["personal_data"] == "clear"
     rows = {x["problem_key"]: x for x in read_csv(tmp_path / "p2" / "exceptions.csv")}
     assert rows["serial:S2"]["note"] == "air-gapped server, no agent by design"
-    assert [r["new_value"] for r in read_csv(tmp_path / "p2" / "drift.csv")
-            if r["attribute"] == "assigned_user"] == ["erin@example.com"]
+    assert sorted(r["new_value"] for r in read_csv(tmp_path / "p2" / "drift.csv")
+                  if r["attribute"] == "assigned_user") == ["bob@example.com", "erin@example.com"]
 
 
 def hmac_hex(text: str) -> str:
