@@ -153,7 +153,10 @@ def _governance_hash(con, inputs: dict[tuple[str, str], str]) -> str:
     tables = [r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'taxonomy' order by 1").fetchall()]
     for t in tables:
+        # taxonomy.meta says when the files were loaded: that is not governance content.
         digest = con.execute(
+            f"select coalesce(string_agg(h, '' order by h), '') from (select md5(x::varchar) as h "
+            f"from (select * exclude (loaded_at) from taxonomy.\"{t}\") x)" if t == "meta" else
             f"select coalesce(string_agg(md5(x::varchar), '' order by md5(x::varchar)), '') from taxonomy.\"{t}\" x"
         ).fetchone()[0]
         h.update(f"taxonomy.{t}:{hashlib.md5(digest.encode()).hexdigest()}\n".encode())
