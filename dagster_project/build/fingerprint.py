@@ -168,7 +168,9 @@ def _governance_hash(con, inputs: dict[tuple[str, str], str]) -> str:
 
 def snapshot_dates(con, as_of: str | None) -> list[str]:
     """The as-of dates the models compute (dbt's int_as_of_dates: every export date of a
-    snapshot source up to as-of, plus as-of itself; default as-of = the latest export date)."""
+    snapshot source up to as-of, plus as-of itself). Taken over every non-reference raw table, a
+    superset of int_export_dates' entities: a date dbt does not compute is planned harmlessly
+    (its filter matches nothing), while a date missing here would never be computed."""
     from dagster_project.contract import ENTITIES
 
     parts = [f"select distinct _export_date as d from raw.{e.name}" for e in ENTITIES if e.source != "reference"
