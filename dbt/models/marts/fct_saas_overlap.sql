@@ -28,7 +28,7 @@ usage as (
     select
         u.as_of_date, u.product_norm,
         first(u.app_name order by u.last_observed_at desc, u.app_name) as app_name,
-        arg_max(u.vendor, u.last_observed_at) filter (where u.vendor is not null) as vendor,
+        first(u.vendor order by u.last_observed_at desc, u.vendor) filter (where u.vendor is not null) as vendor,
         count(*) filter (where coalesce(u.license_assigned, false)) as assigned_seats,
         count(*) filter (
             where u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
