@@ -5,17 +5,12 @@
    (first build, `--full-refresh`, dbt run by hand) every date is recomputed. #}
 
 {% macro planned_snapshot_filter(column='as_of_date') -%}
-    {%- if is_incremental() -%} {{ planned_dates_predicate(column) }}
-    {%- else -%} true
-    {%- endif -%}
-{%- endmacro %}
-
-{# `column in (the planned dates)`; true when the build did not pass a plan (every date). #}
-{% macro planned_dates_predicate(column='as_of_date') -%}
     {%- set dates = var('snapshot_dates', none) -%}
-    {%- if dates is none -%} true
-    {%- elif dates | length == 0 -%} false
-    {%- else -%} {{ column }} in ({% for d in dates %}date '{{ d }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- if is_incremental() and dates is not none -%}
+        {%- if dates | length == 0 -%} false
+        {%- else -%} {{ column }} in ({% for d in dates %}date '{{ d }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        {%- endif -%}
+    {%- else -%} true
     {%- endif -%}
 {%- endmacro %}
 
@@ -33,28 +28,6 @@
    model does not keep its old ones (delete+insert only deletes the dates it inserts). #}
 {% macro delete_planned_snapshots() -%}
     {%- if is_incremental() and var('snapshot_dates', none) is not none -%}
-        delete from {{ this }} where {{ planned_dates_predicate() }}
-    {%- endif -%}
-{%- endmacro %}
-
-{# dbt's generic tests read the tested model through this macro (dbt core's default, plus one
-   thing): in a build that recomputes only some snapshots, a test of an incremental snapshot model
-   checks those dates only; the kept ones passed when they were built and have not changed. #}
-{% macro get_where_subquery(relation) -%}
-    {%- set where = config.get('where', '') -%}
-    {%- set attached = model.get('attached_node') if execute else none -%}
-    {%- set parent = graph.nodes.get(attached) if attached else none -%}
-    {%- if var('snapshot_dates', none) is not none and parent is not none
-          and parent.config.materialized == 'incremental' and parent.alias == relation.identifier -%}
-        {%- set narrow = planned_dates_predicate() -%}
-        {%- set where = '(' ~ where ~ ') and ' ~ narrow if where else narrow -%}
-    {%- endif -%}
-    {%- if where -%}
-        {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
-        {%- endset -%}
-        {%- do return(filtered) -%}
-    {%- else -%}
-        {%- do return(relation) -%}
+        delete from {{ this }} where {{ planned_snapshot_filter() }}
     {%- endif -%}
 {%- endmacro %}
