@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from dagster_project.build.fingerprint import SNAPSHOT_LOG_PREFIX
+
 STAGES = ("workspace", "ingest", "governance", "quality", "dbt", "publish")
 
 
@@ -140,6 +142,9 @@ class BuildWatcher:
             self._finish_bar()
             self.say(line)
         ev = entry.dagster_event
+        if ev is None and text.startswith(SNAPSHOT_LOG_PREFIX) and not self.verbose:
+            self._finish_bar()  # why dbt recomputes what it does (build/fingerprint.py)
+            self.say(f"  {text.rstrip()}")
         if ev is None or not ev.step_key:
             return
         st = self.stages[stage_of(ev.step_key)]

@@ -51,12 +51,13 @@ class ItamResource(ConfigurableResource):
             dagster_home=Path(self.dagster_home) if self.dagster_home else None,
         )
 
-    def dbt_vars(self) -> dict:
+    def dbt_vars(self, extra: dict | None = None) -> dict:
         """What dbt needs, as --vars: dbt/profiles.yml reads the file and limits from these
-        (falling back to env_var for `dbt build` run by hand), the models read as_of."""
+        (falling back to env_var for `dbt build` run by hand), the models read as_of, and the
+        incremental snapshot models the dates to recompute (`extra`: SnapshotPlan.dbt_vars())."""
         s = self.settings
         return {"as_of": s.as_of or "", "build_db": str(s.build_db), "memory_limit": s.memory_limit,
-                "threads": str(s.threads)}
+                "threads": str(s.threads), **(extra or {})}
 
 
 class WarehouseLockResource(ConfigurableResource):

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
+from dagster_project.build.fingerprint import PENDING_INPUTS_TABLE, collect_inputs, write_inputs
 from dagster_project.build.keys import EXPECTATION_RESULTS_KEY, LOADS_KEY, WORKSPACE_KEY, raw_key
 from dagster_project.build.resource import ItamResource, WarehouseLockResource
 from dagster_project.contract import ENTITIES
@@ -45,6 +46,9 @@ def warehouse_workspace(context: AssetExecutionContext, itam: ItamResource,
         # every landing file no entity claims (unknown source, ignored names) gets its audit.loads row
         if s.landing.is_dir():
             record_unclaimed(con, discover_files(s.landing), log=context.log.debug)
+        # What this build reads, taken before ingest starts; becomes audit.build_inputs once dbt
+        # succeeded (fingerprint.py), which is what a later no-op build compares against.
+        write_inputs(con, collect_inputs(s), PENDING_INPUTS_TABLE)
         con.execute(f"create or replace table {BUILD_IDENTITY} (build_id varchar, started_at timestamp)")
         con.execute(f"insert into {BUILD_IDENTITY} values (?, ?)",
                     [context.run.run_id, datetime.now(timezone.utc).replace(tzinfo=None)])

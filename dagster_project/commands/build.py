@@ -77,6 +77,9 @@ def run(args) -> int:
     settings = settings_from_args(args)
     require_landing(settings)
     outcome = build_or_fail(settings, verbose=args.verbose, wait_seconds=args.wait)
+    if outcome.unchanged:  # the runner said "nothing new, published file unchanged"
+        print(f"{outcome.published} as of {outcome.as_of}, checked in {outcome.seconds} s")
+        return outcome.exit_code
     warned = f" with {len(outcome.warnings)} warning(s)" if outcome.warnings else ""
     print(f"published {outcome.published} as of {outcome.as_of} in {outcome.seconds} s{warned}")
     print_summary(settings.warehouse)

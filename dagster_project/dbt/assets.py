@@ -7,9 +7,18 @@ from typing import Any, Mapping
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dagster_project.build.fingerprint import (
+    PENDING_INPUTS_TABLE,
+    SNAPSHOT_LOG_PREFIX,
+    collect_inputs,
+    plan_snapshots,
+    read_inputs,
+    record_snapshots,
+)
 from dagster_project.build.keys import dbt_key
 from dagster_project.build.resource import ItamResource
 from dagster_project.dbt.project import dbt_project, ensure_manifest
+from dagster_project.warehouse import connect
 
 
 class ItamTranslator(DagsterDbtTranslator):
@@ -51,13 +60,26 @@ ensure_manifest()
 def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, itam: ItamResource):
     s = itam.settings
     s.logs_dir.mkdir(parents=True, exist_ok=True)
-    yield from dbt.cli(
-        # No colour codes in the files the build writes (its log, dbt.log next to the warehouse).
-        ["build", "--vars", json.dumps(itam.dbt_vars()), "--log-path", str(s.logs_dir),
-         "--no-use-colors", "--no-use-colors-file"],
-        context=context,
-        target_path=dbt_project.target_path,
-    ).stream()
+    # Which snapshots to recompute (issue 15.2): the fingerprints stored by the build that made
+    # this file against this build's inputs. The connection is closed before dbt opens the file.
+    con = connect(s.build_db, settings=s)
+    try:
+        plan = plan_snapshots(con, s, read_inputs(con, PENDING_INPUTS_TABLE) or collect_inputs(s))
+    finally:
+        con.close()
+    context.log.info(SNAPSHOT_LOG_PREFIX + plan.summary())
+    args = ["build", "--vars", json.dumps(itam.dbt_vars(plan.dbt_vars())), "--log-path", str(s.logs_dir),
+            # No colour codes in the files the build writes (its log, dbt.log next to the warehouse).
+            "--no-use-colors", "--no-use-colors-file"]
+    if plan.full_refresh:
+        args.append("--full-refresh")
+    yield from dbt.cli(args, context=context, target_path=dbt_project.target_path).stream()
+    # dbt succeeded (a failure raised above): these snapshots now match their fingerprints.
+    con = connect(s.build_db, settings=s)
+    try:
+        record_snapshots(con, plan, context.run.run_id)
+    finally:
+        con.close()
 
 
 MART_KEYS = [k for k in itam_dbt_assets.keys if k.path[0] == "marts"]

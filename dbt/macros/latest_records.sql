@@ -2,7 +2,7 @@
    exported on or before it counts, and a key exported again takes its latest version. #}
 {% macro latest_records(model, key_sql) -%}
     select d.as_of_date, r.*
-    from {{ ref('int_as_of_dates') }} d
+    from {{ snapshot_dates() }} d
     join {{ ref(model) }} r on r.export_date <= d.as_of_date
     qualify row_number() over (
         partition by d.as_of_date, {{ key_sql }}

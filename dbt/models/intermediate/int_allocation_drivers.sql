@@ -16,7 +16,7 @@ devices as (
         trim(cost_center) as cost_center,
         count(*) as devices,
         count(distinct coalesce(assigned_user, last_user)) as users
-    from {{ ref('int_asset_governance') }}
+    from {{ snapshot_ref('int_asset_governance') }}
     where asset_kind = 'device'
       and lifecycle_state in ('in_use', 'in_repair')
       and nullif(trim(cost_center), '') is not null
@@ -24,14 +24,14 @@ devices as (
 ),
 seats as (
     select as_of_date, trim(cost_center) as cost_center, sum(quantity) as seats
-    from {{ ref('int_license_entitlements') }}
+    from {{ snapshot_ref('int_license_entitlements') }}
     where is_active and license_metric in ('user', 'subscription')
       and nullif(trim(cost_center), '') is not null
     group by all
 ),
 cloud as (
     select as_of_date, period, cost_center, round(sum(billed_cost_rc), 2) as spend
-    from {{ ref('int_cloud_costs') }}
+    from {{ snapshot_ref('int_cloud_costs') }}
     where allocation_method in ('tag_rule', 'attribute_rule')
     group by all
 ),

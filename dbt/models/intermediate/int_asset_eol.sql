@@ -9,7 +9,7 @@ with devices as (
         as_of_date, asset_id,
         nullif(trim(concat_ws(' ', os_name, os_version)), '') as os_text,
         nullif(trim(concat_ws(' ', manufacturer, model)), '') as model_text
-    from {{ ref('int_device_assets') }}
+    from {{ snapshot_ref('int_device_assets') }}
 ),
 os_texts as (
     select os_text as text, {{ eol_product_case('os_text', 'os') }} as m
@@ -41,5 +41,5 @@ select
     c.eol_flag,
     c.eol_due_date
 from matched m
-left join {{ ref('int_eol_cycles') }} c
+left join {{ snapshot_ref('int_eol_cycles') }} c
     on c.as_of_date = m.as_of_date and c.product = m.m.product and c.cycle = m.m.cycle

@@ -5,7 +5,7 @@ with classified as (
     select
         a.*,
         {{ classification_rule_case('a') }} as classification_rule
-    from {{ ref('int_assets') }} a
+    from {{ snapshot_ref('int_assets') }} a
 ),
 with_class as (
     select c.*, r.class_id as asset_class

@@ -4,7 +4,7 @@
 -- serial-numbered devices), or founds a cluster of its own keyed by that attribute.
 -- The cluster key (anchor) gives the stable asset_id; every record keeps the rule that placed it.
 with recs as (
-    select * from {{ ref('int_match_records') }}
+    select * from {{ snapshot_ref('int_match_records') }}
 ),
 
 -- Pass 1: serial numbers (and cloud instance ids, which are a cloud resource's serial).

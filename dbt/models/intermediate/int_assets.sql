@@ -3,7 +3,7 @@
 -- classification rules read.
 with saas_cost_centers as (
     select as_of_date, product_norm, arg_max(cost_center, purchase_date) as cost_center
-    from {{ ref('int_license_entitlements') }}
+    from {{ snapshot_ref('int_license_entitlements') }}
     group by all
 )
 select
@@ -19,7 +19,7 @@ select
     in_cmdb, in_discovery, in_procurement, in_fixed_assets, seen_in_window,
     last_seen_at, warranty_end, order_date, purchase_cost, acquisition_cost, match_rules,
     device_type, chassis_type
-from {{ ref('int_device_assets') }}
+from {{ snapshot_ref('int_device_assets') }}
 
 union all
 
@@ -40,7 +40,7 @@ select
     false, false, true, false, false,
     null, null, purchase_date, unit_cost_rc, null, 'entitlement_id',
     null, null
-from {{ ref('int_license_entitlements') }}
+from {{ snapshot_ref('int_license_entitlements') }}
 
 union all
 
@@ -49,10 +49,12 @@ select
     'AS-' || substr(md5('saas:' || u.product_norm), 1, 12),
     'saas_app',
     'saas_app',
-    arg_max(u.app_name, u.last_observed_at),
+    -- latest observation; ties broken by value, so every build (incremental or not) agrees
+    first(u.app_name order by u.last_observed_at desc, u.app_name),
     null, null, null, null, null,
     'saas',
-    arg_max(u.vendor, u.last_observed_at) filter (where u.vendor is not null), arg_max(u.app_name, u.last_observed_at), null, null,
+    first(u.vendor order by u.last_observed_at desc, u.vendor) filter (where u.vendor is not null),
+    first(u.app_name order by u.last_observed_at desc, u.app_name), null, null,
     null, null,
     min(c.cost_center), null,
     'in_use',
@@ -60,6 +62,6 @@ select
     false, true, false, false, true,
     max(u.last_active_at), null, null, null, null, 'app_name',
     null, null
-from {{ ref('int_saas_usage') }} u
+from {{ snapshot_ref('int_saas_usage') }} u
 left join saas_cost_centers c on c.as_of_date = u.as_of_date and c.product_norm = u.product_norm
 group by u.as_of_date, u.product_norm

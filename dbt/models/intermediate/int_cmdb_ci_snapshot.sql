@@ -5,7 +5,7 @@ with cmdb_exports as (
 ),
 latest as (
     select d.as_of_date, max(e.export_date) as export_date
-    from {{ ref('int_as_of_dates') }} d
+    from {{ snapshot_dates() }} d
     join cmdb_exports e on e.export_date <= d.as_of_date
     group by d.as_of_date
 )

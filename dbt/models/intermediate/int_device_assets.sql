@@ -2,7 +2,7 @@
 -- with each attribute taken from the source that governs it: CMDB first for what the CMDB
 -- governs, discovery for what is observed, procurement and the register for money.
 with m as (
-    select * from {{ ref('int_asset_matching') }}
+    select * from {{ snapshot_ref('int_asset_matching') }}
 ),
 cmdb as (
     select
@@ -24,7 +24,7 @@ cmdb as (
         max(c.warranty_end) as warranty_end,
         max(c.updated_at) as cmdb_updated_at
     from m
-    join {{ ref('int_cmdb_ci_snapshot') }} c
+    join {{ snapshot_ref('int_cmdb_ci_snapshot') }} c
         on c.as_of_date = m.as_of_date and m.record_id = 'cmdb:' || c.ci_id
     group by all
 ),
@@ -54,7 +54,7 @@ disc as (
         arg_max(d.memory_mb, d.last_seen_at) filter (where d.memory_mb is not null) as memory_mb,
         arg_max(d.firmware, d.last_seen_at) filter (where d.firmware is not null) as firmware
     from m
-    join {{ ref('int_discovery_devices') }} d
+    join {{ snapshot_ref('int_discovery_devices') }} d
         on d.as_of_date = m.as_of_date and d.record_id = m.record_id
     group by all
 ),
@@ -70,7 +70,7 @@ po as (
         arg_min(p.manufacturer, p.order_date) filter (where p.manufacturer is not null) as manufacturer,
         arg_min(p.model, p.order_date) filter (where p.model is not null) as model
     from m
-    join {{ ref('int_purchase_lines') }} p
+    join {{ snapshot_ref('int_purchase_lines') }} p
         on p.as_of_date = m.as_of_date
        and m.record_id = p.match_record_id
     group by all
@@ -88,7 +88,7 @@ fa as (
         max(f.disposal_date) as disposal_date,
         min(f.cost_center) as cost_center
     from m
-    join {{ ref('int_fixed_assets') }} f
+    join {{ snapshot_ref('int_fixed_assets') }} f
         on f.as_of_date = m.as_of_date and m.record_id = 'fa:' || f.asset_tag
     group by all
 ),

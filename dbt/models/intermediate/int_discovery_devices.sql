@@ -10,7 +10,7 @@ with obs as (
         {{ normalise_mac('o.mac_address') }} as mac_norm,
         nullif(lower(trim(o.cloud_instance_id)), '') as cloud_id_norm,
         {{ normalise_email('o.last_logged_on_user') }} as last_user_norm
-    from {{ ref('int_as_of_dates') }} d
+    from {{ snapshot_dates() }} d
     join {{ ref('stg_discovery__devices') }} o
         on o.export_date <= d.as_of_date
        and o.observed_at < d.as_of_date + interval 1 day

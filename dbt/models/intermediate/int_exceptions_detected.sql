@@ -2,10 +2,10 @@
 -- built from the asset's matching anchor (serial, tag, hostname...) and never from row order, so
 -- the same problem has the same exception_id in every quarter (docs/marts.md).
 with d as (
-    select * from {{ ref('int_device_assets') }}
+    select * from {{ snapshot_ref('int_device_assets') }}
 ),
 g as (
-    select * from {{ ref('int_asset_governance') }}
+    select * from {{ snapshot_ref('int_asset_governance') }}
 ),
 p as (
     select * from {{ ref('int_policy') }}
@@ -109,10 +109,10 @@ found as (
         || ', export ' || strftime(t.to_export_date, '%Y-%m-%d') || '); taxonomy/lifecycle.yaml does not allow '
         || t.from_state || ' -> ' || t.to_state
     from {{ ref('int_lifecycle_transitions') }} t
-    join {{ ref('int_cmdb_ci_snapshot') }} s
+    join {{ snapshot_ref('int_cmdb_ci_snapshot') }} s
         on s.ci_id = t.ci_id and s.export_date >= t.to_export_date
        and (t.current_until is null or s.export_date < t.current_until)
-    join {{ ref('int_asset_matching') }} m
+    join {{ snapshot_ref('int_asset_matching') }} m
         on m.as_of_date = s.as_of_date and m.record_id = 'cmdb:' || t.ci_id
     where not t.valid
 
@@ -126,11 +126,11 @@ found as (
         i.product_raw_name || coalesce(' ' || i.version, '') || ' (' || i.publisher_name || ') installed on '
         || coalesce(i.hostname_norm, '?') || ', last seen ' || strftime(i.last_observed_at, '%Y-%m-%d')
         || ': rule ' || m.rule_id || ', ' || m.reason
-    from {{ ref('int_software_installs') }} i
+    from {{ snapshot_ref('int_software_installs') }} i
     join (
         select n.publisher_name, n.product_raw_name, n.product_name,
             arg_min(r.rule_id, r.rule_id) as rule_id, arg_min(r.reason, r.rule_id) as reason
-        from (select distinct publisher_name, product_raw_name, product_name from {{ ref('int_software_installs') }}) n
+        from (select distinct publisher_name, product_raw_name, product_name from {{ snapshot_ref('int_software_installs') }}) n
         join {{ ref('stg_taxonomy__unauthorised_software') }} r
             on regexp_matches(coalesce(n.publisher_name, ''), r.publisher_pattern, 'i')
            and (regexp_matches(coalesce(n.product_raw_name, ''), r.product_pattern, 'i')

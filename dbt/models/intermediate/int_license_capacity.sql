@@ -12,7 +12,7 @@
 -- latest at all; a product only granted by bundles: the latest bundle's), in cents; it is a subscription (annual price per unit) when that purchase has a
 -- term end, else perpetual (one-time price, plus an annual support fee of maintenance_pct).
 with grants as (
-    select * from {{ ref('int_license_grants') }}
+    select * from {{ snapshot_ref('int_license_grants') }}
 ),
 rules as (
     select {{ normalise_name('publisher') }} as publisher_norm, {{ normalise_name('product') }} as product_norm,
@@ -22,7 +22,7 @@ rules as (
 ),
 items as (
     select as_of_date, publisher_norm, product_norm, install_year, install_major, core_units
-    from {{ ref('int_license_items') }}
+    from {{ snapshot_ref('int_license_items') }}
 ),
 metric_units as (
     select m.license_metric, i.*,

@@ -5,10 +5,10 @@
 -- Readers that share license cost over consumers (fct_asset_tco) use license_metric and units;
 -- consumer_key is the asset_id for matched devices.
 with cov as (
-    select * from {{ ref('int_license_coverage') }}
+    select * from {{ snapshot_ref('int_license_coverage') }}
 ),
 prod as (
-    select as_of_date, publisher_norm, product_norm, true_up_metric from {{ ref('int_license_product_position') }}
+    select as_of_date, publisher_norm, product_norm, true_up_metric from {{ snapshot_ref('int_license_product_position') }}
 )
 select
     c.as_of_date, c.publisher_norm, c.product_norm,

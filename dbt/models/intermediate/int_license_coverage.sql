@@ -16,11 +16,11 @@ with items as (
     select
         c.*,
         case when c.covered_by_host then 'core' end as covered_metric
-    from {{ ref('int_license_items') }} c
+    from {{ snapshot_ref('int_license_items') }} c
 ),
 cap as (
     select as_of_date, publisher_norm, product_norm, license_metric, capacity
-    from {{ ref('int_license_capacity') }}
+    from {{ snapshot_ref('int_license_capacity') }}
 ),
 metric_order as (
     select license_metric, position from {{ ref('stg_taxonomy__license_metric_order') }}

@@ -7,7 +7,7 @@
 -- of its own (price_unit_cost NULL): the money stays on the bundle's row, so it is never counted
 -- twice. granted_by names the bundle product (NULL = the entitlement's own product).
 with ent as (
-    select * from {{ ref('int_license_entitlements') }}
+    select * from {{ snapshot_ref('int_license_entitlements') }}
 ),
 settings as (
     select * from {{ ref('stg_taxonomy__license_settings') }}

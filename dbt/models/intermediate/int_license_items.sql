@@ -25,7 +25,7 @@ products as (
         bool_or(g.license_metric in ('user', 'subscription')) as has_seat_grants,
         coalesce(max(r.vm_min_cores), 0) as vm_min_cores,
         coalesce(bool_or(r.core_factor), false) as uses_core_factor
-    from {{ ref('int_license_grants') }} g
+    from {{ snapshot_ref('int_license_grants') }} g
     left join {{ ref('stg_taxonomy__license_products') }} r
         on {{ normalise_name('r.publisher') }} = g.publisher_norm and {{ normalise_name('r.product') }} = g.product_norm
     group by all
@@ -41,12 +41,12 @@ installs as (
             try_cast(nullif(regexp_extract(i.version, '^\s*((19|20)[0-9]{2})([^0-9]|$)', 1), '') as integer)
         ) as install_year,
         try_cast(nullif(regexp_extract(i.version, '^\s*[vV]?([0-9]+)', 1), '') as integer) as install_major
-    from {{ ref('int_software_installs') }} i
+    from {{ snapshot_ref('int_software_installs') }} i
     where i.in_window
 ),
 devices as (
     select as_of_date, asset_id, coalesce(assigned_user, last_user) as user_email, cores, processor, cost_center
-    from {{ ref('int_device_assets') }}
+    from {{ snapshot_ref('int_device_assets') }}
 ),
 device_items as (
     select
@@ -74,7 +74,7 @@ factors as (
     group by all
 ),
 vm as (
-    select * from {{ ref('int_license_vm_hosts') }}
+    select * from {{ snapshot_ref('int_license_vm_hosts') }}
 ),
 device_rows as (
     select
@@ -121,7 +121,7 @@ seat_rows as (
         u.user_email as user_key,
         'saas_usage' as basis
     from products p
-    join {{ ref('int_saas_usage') }} u on u.as_of_date = p.as_of_date and u.product_norm = p.product_norm
+    join {{ snapshot_ref('int_saas_usage') }} u on u.as_of_date = p.as_of_date and u.product_norm = p.product_norm
     cross join pol
     where p.has_seat_grants
       and u.in_latest_export

@@ -9,16 +9,16 @@
 --   true_up_units      the same over items in use only: the shortfall after reharvesting every
 --                      reclaimable license (coverage spends licenses on active items first)
 with cov as (
-    select * from {{ ref('int_license_coverage') }}
+    select * from {{ snapshot_ref('int_license_coverage') }}
 ),
 cap as (
-    select * from {{ ref('int_license_capacity') }}
+    select * from {{ snapshot_ref('int_license_capacity') }}
 ),
 names as (
     select as_of_date, publisher_norm, product_norm,
         arg_max(publisher_name, (granted_by is null, purchase_date)) as publisher,
         arg_max(product_name, (granted_by is null, purchase_date)) as product
-    from {{ ref('int_license_grants') }}
+    from {{ snapshot_ref('int_license_grants') }}
     group by all
 ),
 tmetric as (

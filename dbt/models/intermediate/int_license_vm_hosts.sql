@@ -6,7 +6,7 @@
 -- e.g. GLPI's virtual machine list), resolved by serial, else hostname.
 with latest_export as (
     select d.as_of_date, max(r.export_date) as export_date
-    from {{ ref('int_as_of_dates') }} d
+    from {{ snapshot_dates() }} d
     join {{ ref('stg_cmdb__ci_relationships') }} r on r.export_date <= d.as_of_date
     group by all
 ),
@@ -22,7 +22,7 @@ rel as (
         on lower(trim(t.relationship_type)) = lower(trim(r.relationship_type))
 ),
 records as (
-    select distinct as_of_date, record_id, asset_id from {{ ref('int_asset_matching') }}
+    select distinct as_of_date, record_id, asset_id from {{ snapshot_ref('int_asset_matching') }}
     where record_id like 'cmdb:%'
 ),
 cmdb_pairs as (
@@ -38,7 +38,7 @@ discovered as (
         {{ normalise_hostname('v.hostname') }} as vm_hostname,
         {{ normalise_serial('v.runs_on') }} as host_serial,
         {{ normalise_hostname('v.runs_on') }} as host_hostname
-    from {{ ref('int_as_of_dates') }} d
+    from {{ snapshot_dates() }} d
     join {{ ref('stg_discovery__devices') }} v
         on v.export_date <= d.as_of_date and v.observed_at < d.as_of_date + interval 1 day
     where v.runs_on is not null
@@ -47,11 +47,11 @@ discovered as (
         order by v.observed_at desc) = 1
 ),
 by_serial as (
-    select distinct as_of_date, serial_norm, asset_id from {{ ref('int_asset_matching') }} where serial_norm is not null
+    select distinct as_of_date, serial_norm, asset_id from {{ snapshot_ref('int_asset_matching') }} where serial_norm is not null
 ),
 by_host as (
     select as_of_date, hostname_norm, arg_max(asset_id, seen_at) as asset_id
-    from {{ ref('int_asset_matching') }}
+    from {{ snapshot_ref('int_asset_matching') }}
     where hostname_norm is not null and in_window
     group by all
 ),

@@ -9,7 +9,7 @@ select
     as_of_date, 'cmdb:' || ci_id as record_id, 'cmdb' as record_source,
     serial_norm, tag_norm, hostname_norm, cast(null as varchar) as mac_norm,
     cast(null as varchar) as cloud_id_norm, updated_at as seen_at, true as in_window
-from {{ ref('int_cmdb_ci_snapshot') }}
+from {{ snapshot_ref('int_cmdb_ci_snapshot') }}
 
 union all
 
@@ -17,7 +17,7 @@ select
     d.as_of_date, d.record_id, 'discovery', d.serial_norm, cast(null as varchar), d.hostname_norm,
     d.mac_norm, d.cloud_id_norm, d.last_seen_at,
     d.last_seen_at >= d.as_of_date - to_days(cast(s.stale_days as integer))
-from {{ ref('int_discovery_devices') }} d
+from {{ snapshot_ref('int_discovery_devices') }} d
 left join stale s on s.discovery_source = d.discovery_source
 
 union all
@@ -29,7 +29,7 @@ select
     as_of_date, match_record_id, 'procurement',
     serial_norm, tag_norm, cast(null as varchar), cast(null as varchar),
     cast(null as varchar), cast(order_date as timestamp), true
-from {{ ref('int_purchase_lines') }}
+from {{ snapshot_ref('int_purchase_lines') }}
 where category = 'hardware' and (serial_norm is not null or tag_norm is not null)
 
 union all
@@ -37,4 +37,4 @@ union all
 select
     as_of_date, 'fa:' || asset_tag, 'fixed_assets', serial_norm, tag_norm, cast(null as varchar),
     cast(null as varchar), cast(null as varchar), cast(in_service_date as timestamp), true
-from {{ ref('int_fixed_assets') }}
+from {{ snapshot_ref('int_fixed_assets') }}

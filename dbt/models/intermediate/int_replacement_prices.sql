@@ -8,17 +8,17 @@ with lines as (
         p.as_of_date, p.po_number, p.po_line, p.order_date, p.unit_cost_rc,
         p.model, {{ normalise_name('p.model') }} as model_norm,
         p.match_record_id as record_id
-    from {{ ref('int_purchase_lines') }} p
+    from {{ snapshot_ref('int_purchase_lines') }} p
     where p.category = 'hardware' and p.unit_cost_rc > 0
 ),
 gov as (
     select as_of_date, asset_id, asset_class, {{ normalise_name('model') }} as model_norm
-    from {{ ref('int_asset_governance') }}
+    from {{ snapshot_ref('int_asset_governance') }}
     where applies_to = 'device'
 ),
 matched_class as (
     select m.as_of_date, m.record_id, g.asset_class
-    from {{ ref('int_asset_matching') }} m
+    from {{ snapshot_ref('int_asset_matching') }} m
     join gov g using (as_of_date, asset_id)
     where m.record_source = 'procurement'
 ),

@@ -4,7 +4,7 @@
 -- are read from the CI's extra fields by their declared (lower-case) names.
 with retired as (
     select as_of_date, ci_id, lifecycle_state, extra_fields
-    from {{ ref('int_cmdb_ci_snapshot') }}
+    from {{ snapshot_ref('int_cmdb_ci_snapshot') }}
     where lifecycle_state in ('retired', 'disposed')
 ),
 checked as (
@@ -27,6 +27,6 @@ select
     coalesce(list(c.field_name order by c.field_name) filter (where c.evidence is null), [])
         as missing_evidence
 from checked c
-join {{ ref('int_asset_matching') }} m
+join {{ snapshot_ref('int_asset_matching') }} m
     on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
 group by all

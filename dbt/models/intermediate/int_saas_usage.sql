@@ -14,7 +14,7 @@ select
     max(u.last_active_at) as last_active_at,
     max(u.observed_at) as last_observed_at,
     max(u.export_date) as last_export_date
-from {{ ref('int_as_of_dates') }} d
+from {{ snapshot_dates() }} d
 join {{ ref('stg_discovery__saas_usage') }} u
     on u.export_date <= d.as_of_date
    and u.observed_at < d.as_of_date + interval 1 day

@@ -18,7 +18,7 @@ obs as (
         {{ normalise_hostname('s.hostname') }} as hostname_norm,
         pn.name_norm as publisher_raw_norm,
         rn.name_norm as product_raw_norm
-    from {{ ref('int_as_of_dates') }} d
+    from {{ snapshot_dates() }} d
     join {{ ref('stg_discovery__software_installs') }} s
         on s.export_date <= d.as_of_date
        and s.observed_at < d.as_of_date + interval 1 day
@@ -71,7 +71,7 @@ package_confirmations as (
     select d.as_of_date,
         coalesce({{ normalise_serial('o.serial_number') }}, {{ normalise_hostname('o.hostname') }}) as device_key,
         max(o.observed_at) as confirmed_at
-    from {{ ref('int_as_of_dates') }} d
+    from {{ snapshot_dates() }} d
     join {{ ref('stg_discovery__devices') }} o
         on o.export_date <= d.as_of_date
        and o.observed_at < d.as_of_date + interval 1 day
@@ -89,11 +89,11 @@ seen as (
 -- The device each install belongs to: by serial, else by hostname among current records.
 by_serial as (
     select distinct as_of_date, serial_norm, asset_id
-    from {{ ref('int_asset_matching') }} where serial_norm is not null
+    from {{ snapshot_ref('int_asset_matching') }} where serial_norm is not null
 ),
 by_host as (
     select as_of_date, hostname_norm, arg_max(asset_id, seen_at) as asset_id
-    from {{ ref('int_asset_matching') }}
+    from {{ snapshot_ref('int_asset_matching') }}
     where hostname_norm is not null and in_window
     group by all
 )

@@ -10,8 +10,8 @@
 -- snapshot (the per-year figure); period = order month or GL period.
 with assets as (
     select g.as_of_date, g.asset_id, g.asset_kind, g.class_path, g.lifecycle_state, d.po_number
-    from {{ ref('int_asset_governance') }} g
-    left join {{ ref('int_device_assets') }} d using (as_of_date, asset_id)
+    from {{ snapshot_ref('int_asset_governance') }} g
+    left join {{ snapshot_ref('int_device_assets') }} d using (as_of_date, asset_id)
 ),
 device_pos as (
     select as_of_date, asset_id, po_number from assets where asset_kind = 'device' and po_number is not null
@@ -19,14 +19,14 @@ device_pos as (
 device_contracts as (
     select distinct d.as_of_date, d.asset_id, p.contract_id
     from device_pos d
-    join {{ ref('int_purchase_lines') }} p on p.as_of_date = d.as_of_date and p.po_number = d.po_number
+    join {{ snapshot_ref('int_purchase_lines') }} p on p.as_of_date = d.as_of_date and p.po_number = d.po_number
     where p.category = 'hardware' and p.contract_id is not null
 ),
 service_lines as (
     select as_of_date, po_number, po_line, contract_id, {{ to_cents('line_cost_rc') }} as pool_cents,
         order_period as period,
         order_date >= {{ window_start('as_of_date') }} as in_window
-    from {{ ref('int_purchase_lines') }}
+    from {{ snapshot_ref('int_purchase_lines') }}
     where category = 'service' and order_date <= as_of_date
 ),
 service_links as (
@@ -49,7 +49,7 @@ gl_rule_hits as (
     select g.as_of_date, g.journal_id, g.line_no, g.amount_cents as pool_cents, g.period,
         g.period >= strftime({{ window_start('g.as_of_date') }}, '%Y-%m') as in_window,
         arg_min(r.class_id, r.position) as class_id
-    from {{ ref('int_gl_lines') }} g
+    from {{ snapshot_ref('int_gl_lines') }} g
     join {{ ref('stg_taxonomy__maintenance_gl_rules') }} r
         on (r.account_category is null or regexp_matches(coalesce(g.account_category, ''), r.account_category, 'i'))
        and (r.gl_account is null or regexp_matches(coalesce(g.gl_account, ''), r.gl_account, 'i'))

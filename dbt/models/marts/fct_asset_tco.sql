@@ -24,8 +24,8 @@ assets as (
         d.acquisition_cost as register_cost, d.in_service_date, d.useful_life_months as register_life,
         d.depreciation_method as register_method, d.disposal_date,
         d.purchase_cost, d.order_date, d.po_number, d.cloud_instance_id
-    from {{ ref('int_asset_governance') }} g
-    left join {{ ref('int_device_assets') }} d using (as_of_date, asset_id)
+    from {{ snapshot_ref('int_asset_governance') }} g
+    left join {{ snapshot_ref('int_device_assets') }} d using (as_of_date, asset_id)
 ),
 -- Hardware: cost, life and method from the register row, else the purchase line and the class.
 hardware as (
@@ -93,7 +93,7 @@ hardware_cost as (
 maintenance as (
     select as_of_date, asset_id, sum(allocated_cents) as cents,
         sum(allocated_cents) filter (where in_window) as cents_12m
-    from {{ ref('int_tco_maintenance') }}
+    from {{ snapshot_ref('int_tco_maintenance') }}
     group by all
 ),
 -- Licenses: cost to date per entitlement. Perpetual: quantity x unit cost once purchased. With a
@@ -112,7 +112,7 @@ entitlements as (
              else {{ service_months('e.purchase_date', 'e.as_of_date') }} end as months,
         e.purchase_date <= e.as_of_date as is_purchased,
         e.unit_cost_rc
-    from {{ ref('int_license_entitlements') }} e
+    from {{ snapshot_ref('int_license_entitlements') }} e
 ),
 entitlement_cost as (
     select e.*,
@@ -155,7 +155,7 @@ product_pools as (
 ),
 consumers as (
     select c.as_of_date, c.publisher_norm, c.product_norm, c.license_metric, c.units, a.asset_id
-    from {{ ref('int_license_consumers') }} c
+    from {{ snapshot_ref('int_license_consumers') }} c
     left join assets a on a.as_of_date = c.as_of_date and a.asset_id = c.consumer_key
     where c.license_metric in ('device', 'core')
 ),
@@ -223,7 +223,7 @@ cloud as (
         sum(c.billed_cost_rc) as spend,
         coalesce(sum(c.billed_cost_rc) filter (where c.charge_period_start >= {{ window_start('a.as_of_date') }}), 0) as spend_12m
     from assets a
-    join {{ ref('int_cloud_costs') }} c
+    join {{ snapshot_ref('int_cloud_costs') }} c
         on c.as_of_date = a.as_of_date and c.resource_key = {{ normalise_cloud_resource('a.cloud_instance_id') }}
     where a.cloud_instance_id is not null
     group by all

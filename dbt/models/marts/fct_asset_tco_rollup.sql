@@ -12,7 +12,7 @@ select
     count(*) as assets,
     {% for m in money %}cast(coalesce(sum({{ m }}), 0) as decimal(18, 2)) as {{ m }},
     {% endfor %}min(currency) as currency
-from {{ ref('fct_asset_tco') }}
+from {{ snapshot_ref('fct_asset_tco') }}
 group by all
 {% if not loop.last %}union all{% endif %}
 {% endfor %}

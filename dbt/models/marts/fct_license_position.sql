@@ -11,7 +11,7 @@
 --   reharvest_value  perpetual licenses reusable instead of bought (one-time), never a saving
 --   shelfware_cost_per_year  entitlements paid for but unassigned, per year
 with p as (
-    select * from {{ ref('int_license_product_position') }}
+    select * from {{ snapshot_ref('int_license_product_position') }}
 ),
 detail as (
     select as_of_date, publisher_norm, product_norm,
@@ -20,12 +20,12 @@ detail as (
         -- the true-up metric's row: unused units, and a bundle's seats used through its components
         sum(unused) filter (where is_true_up_metric) as unused_t,
         sum(used_by_components) filter (where is_true_up_metric) as used_by_components
-    from {{ ref('fct_license_position_detail') }}
+    from {{ snapshot_ref('fct_license_position_detail') }}
     group by all
 ),
 rc as (
     select as_of_date, publisher_norm, product_norm, sum(reharvest_value) as reharvest_value
-    from {{ ref('fct_license_reclamation') }}
+    from {{ snapshot_ref('fct_license_reclamation') }}
     group by all
 ),
 pol as (

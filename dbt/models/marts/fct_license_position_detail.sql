@@ -4,7 +4,7 @@
 -- consumption they cover in the declared order (int_license_coverage: each item once), what is
 -- left unused, and the money per metric. Money in the reporting currency.
 with cap as (
-    select * from {{ ref('int_license_capacity') }}
+    select * from {{ snapshot_ref('int_license_capacity') }}
 ),
 cov as (
     select
@@ -13,14 +13,14 @@ cov as (
         count(*) as items_covered,
         count(*) filter (where covered_by_host) as vms_covered_by_host,
         sum(held_units) filter (where holder_reclaimable) as reclaimable
-    from {{ ref('int_license_coverage') }}
+    from {{ snapshot_ref('int_license_coverage') }}
     where covered_metric is not null
     group by all
 ),
 prod as (
     select as_of_date, publisher_norm, product_norm, publisher, product, true_up_metric, true_up_units,
         uncovered_units, shortfall_units
-    from {{ ref('int_license_product_position') }}
+    from {{ snapshot_ref('int_license_product_position') }}
 ),
 -- The true-up metric's unused units first go to consumption it cannot cover whole (a device
 -- needing more cores than are left): they are allocated, not unused.
@@ -52,7 +52,7 @@ bundle_use as (
     from (
         select as_of_date, publisher_norm, product_norm, license_metric, bundle_publisher_norm, bundle_product_norm,
             sum(quantity) as units
-        from {{ ref('int_license_grants') }}
+        from {{ snapshot_ref('int_license_grants') }}
         where is_active and granted_by is not null
         group by all
     ) g

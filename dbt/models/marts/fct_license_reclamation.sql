@@ -6,13 +6,13 @@
 -- fct_license_position's (dbt test assert_license_money_matches_reclamation). Money in the
 -- reporting currency.
 with cov as (
-    select * from {{ ref('int_license_coverage') }}
+    select * from {{ snapshot_ref('int_license_coverage') }}
 ),
 prod as (
-    select * from {{ ref('int_license_product_position') }}
+    select * from {{ snapshot_ref('int_license_product_position') }}
 ),
 cap as (
-    select * from {{ ref('int_license_capacity') }}
+    select * from {{ snapshot_ref('int_license_capacity') }}
 ),
 holders as (
     select c.*, c.covered_metric as licence_metric, c.held_units as units

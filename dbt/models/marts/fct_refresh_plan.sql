@@ -31,8 +31,8 @@ assets as (
         case when d.in_service_date is not null then 'in_service_date'
              when d.order_date is not null then 'order_date' end as service_start_basis,
         {{ normalise_name('g.model') }} as model_norm
-    from {{ ref('int_asset_governance') }} g
-    join {{ ref('int_device_assets') }} d using (as_of_date, asset_id)
+    from {{ snapshot_ref('int_asset_governance') }} g
+    join {{ snapshot_ref('int_device_assets') }} d using (as_of_date, asset_id)
     where g.applies_to = 'device'
       and coalesce(g.lifecycle_state, '') not in ('retired', 'disposed')
 ),
@@ -46,7 +46,7 @@ eol as (
         arg_min(eol_product, (eol_due_date, basis)) as eol_product,
         arg_min(eol_cycle, (eol_due_date, basis)) as eol_cycle,
         arg_min(eol_date, (eol_due_date, basis)) as eol_date
-    from {{ ref('int_asset_eol') }}
+    from {{ snapshot_ref('int_asset_eol') }}
     where eol_due_date is not null
     group by all
 ),
@@ -178,7 +178,7 @@ planned as (
     left join scheduled sc using (as_of_date, asset_id)
 ),
 prices as (
-    select * from {{ ref('int_replacement_prices') }}
+    select * from {{ snapshot_ref('int_replacement_prices') }}
 )
 select
     p.as_of_date,

@@ -21,5 +21,5 @@ select
     count(*) filter (where due_status = 'backlog') as assets_backlog,
     count(*) filter (where due_status = 'newly_due') as assets_newly_due,
     cast(coalesce(sum(planned_cost), 0) as decimal(18, 2)) as planned_cost
-from {{ ref('fct_refresh_plan') }}
+from {{ snapshot_ref('fct_refresh_plan') }}
 group by as_of_date, planned_quarter, cost_center

@@ -28,12 +28,12 @@ usage as (
     select
         u.as_of_date, u.product_norm,
         first(u.app_name order by u.last_observed_at desc, u.app_name) as app_name,
-        arg_max(u.vendor, u.last_observed_at) filter (where u.vendor is not null) as vendor,
+        first(u.vendor order by u.last_observed_at desc, u.vendor) filter (where u.vendor is not null) as vendor,
         count(*) filter (where coalesce(u.license_assigned, false)) as assigned_seats,
         count(*) filter (
             where u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
         ) as active_users
-    from {{ ref('int_saas_usage') }} u
+    from {{ snapshot_ref('int_saas_usage') }} u
     cross join pol
     where u.in_latest_export
     group by all
@@ -46,7 +46,7 @@ paid as (
         sum(quantity) as paid_seats,
         -- unit_cost of a subscription is the annual price per seat (docs/marts.md)
         sum(quantity * unit_cost_rc) as annual_cost
-    from {{ ref('int_license_entitlements') }}
+    from {{ snapshot_ref('int_license_entitlements') }}
     where is_active
     group by all
 ),

@@ -13,7 +13,7 @@ with devices as (
     select as_of_date, asset_id,
         nullif(trim(concat_ws(' ', manufacturer, firmware)), '') as firmware_text,
         firmware
-    from {{ ref('int_device_assets') }}
+    from {{ snapshot_ref('int_device_assets') }}
     where firmware is not null
 ),
 firmware_texts as (
@@ -23,7 +23,7 @@ firmware_texts as (
 installs as (
     select as_of_date, asset_id, publisher_name, product_name, version,
         nullif(trim(concat_ws(' ', product_name, version)), '') as software_text
-    from {{ ref('int_software_installs') }}
+    from {{ snapshot_ref('int_software_installs') }}
     where in_window and asset_id is not null
 ),
 software_texts as (
@@ -33,7 +33,7 @@ software_texts as (
 matched as (
     select as_of_date, asset_id, basis, matched_text, eol_rule, eol_product, eol_cycle,
         cast(null as varchar) as publisher, cast(null as varchar) as product, cast(null as varchar) as version
-    from {{ ref('int_asset_eol') }}
+    from {{ snapshot_ref('int_asset_eol') }}
     union all
     select d.as_of_date, d.asset_id, 'firmware', d.firmware_text, t.m.rule_id, t.m.product, t.m.cycle,
         null, null, d.firmware
@@ -55,7 +55,7 @@ dated as (
         cast(m.as_of_date + to_months(pol.eol_horizon_months) as date) as horizon_end
     from matched m
     cross join {{ ref('int_policy') }} pol
-    left join {{ ref('int_eol_cycles') }} c
+    left join {{ snapshot_ref('int_eol_cycles') }} c
         on c.as_of_date = m.as_of_date and c.product = m.eol_product and c.cycle = m.eol_cycle
 )
 select
@@ -87,4 +87,4 @@ select
     end as eol_status,
     case when d.eol_date is not null then cast(datediff('day', d.as_of_date, d.eol_date) as integer) end as days_to_eol
 from dated d
-join {{ ref('int_asset_governance') }} g on g.as_of_date = d.as_of_date and g.asset_id = d.asset_id
+join {{ snapshot_ref('int_asset_governance') }} g on g.as_of_date = d.as_of_date and g.asset_id = d.asset_id

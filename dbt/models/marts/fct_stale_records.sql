@@ -28,13 +28,13 @@ class_windows as (
 ),
 assets as (
     select as_of_date, asset_id, asset_class, lifecycle_state, seen_in_window, last_seen_at
-    from {{ ref('int_asset_governance') }}
+    from {{ snapshot_ref('int_asset_governance') }}
 ),
 matching as (
-    select as_of_date, record_id, asset_id from {{ ref('int_asset_matching') }}
+    select as_of_date, record_id, asset_id from {{ snapshot_ref('int_asset_matching') }}
 ),
 disc as (
-    select * from {{ ref('int_discovery_devices') }}
+    select * from {{ snapshot_ref('int_discovery_devices') }}
 ),
 
 -- Export feeds: per (landing source, entity) delivered up to the date, the newest export.
@@ -44,7 +44,7 @@ export_feeds as (
         cast(max(l.export_date) as timestamp) as last_seen,
         w.stale_days,
         'export_stale_window_days.' || l.source as rule
-    from {{ ref('int_as_of_dates') }} d
+    from {{ snapshot_dates() }} d
     join {{ ref('stg_audit__loads') }} l on l.status = 'loaded' and l.export_date <= d.as_of_date
     join {{ ref('stg_taxonomy__export_stale_windows') }} w on w.source = l.source
     group by d.as_of_date, l.source, l.entity, w.stale_days
@@ -155,7 +155,7 @@ ci_records as (
         coalesce(ce.silent, false) as export_silent,
         coalesce(src.all_silent, cls.all_silent, false) as discovery_all_silent,
         coalesce(src.sources, cls.sources) as discovery_sources
-    from {{ ref('int_cmdb_ci_snapshot') }} c
+    from {{ snapshot_ref('int_cmdb_ci_snapshot') }} c
     left join matching m on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
     left join assets a on a.as_of_date = c.as_of_date and a.asset_id = m.asset_id
     left join source_windows sw on sw.source = 'cmdb'

@@ -19,7 +19,7 @@ with pol as (
 gl as (
     select as_of_date, period, account_category as cost_category,
         sum(amount_rc) as gl_amount, count(*) as gl_lines
-    from {{ ref('int_gl_lines') }}
+    from {{ snapshot_ref('int_gl_lines') }}
     where period <= strftime(as_of_date, '%Y-%m')
     group by all
 ),
@@ -29,15 +29,15 @@ periods as (
 devices as (
     select t.as_of_date, strftime(coalesce(d.order_date, t.in_service_date), '%Y-%m') as period,
         'hardware' as cost_category, t.acquisition_cost as amount
-    from {{ ref('fct_asset_tco') }} t
-    left join {{ ref('int_device_assets') }} d using (as_of_date, asset_id)
+    from {{ snapshot_ref('fct_asset_tco') }} t
+    left join {{ snapshot_ref('int_device_assets') }} d using (as_of_date, asset_id)
     where t.asset_kind = 'device' and t.acquisition_cost <> 0
 ),
 entitlements as (
     select as_of_date, license_metric, quantity, unit_cost_rc, purchase_date,
         coalesce(term_start, purchase_date) as term_start, term_end,
         term_end is not null or license_metric = 'subscription' as is_term
-    from {{ ref('int_license_entitlements') }}
+    from {{ snapshot_ref('int_license_entitlements') }}
     where purchase_date <= as_of_date
 ),
 software as (
@@ -55,12 +55,12 @@ saas as (
     where e.is_term
 ),
 maintenance as (
-    select as_of_date, period, 'maintenance', amount from {{ ref('int_tco_maintenance') }}
+    select as_of_date, period, 'maintenance', amount from {{ snapshot_ref('int_tco_maintenance') }}
 ),
 cloud as (
     select a.as_of_date, strftime(c.charge_period_start, '%Y-%m'), 'cloud', c.billed_cost_rc
-    from {{ ref('int_device_assets') }} a
-    join {{ ref('int_cloud_costs') }} c
+    from {{ snapshot_ref('int_device_assets') }} a
+    join {{ snapshot_ref('int_cloud_costs') }} c
         on c.as_of_date = a.as_of_date and c.resource_key = {{ normalise_cloud_resource('a.cloud_instance_id') }}
     where a.cloud_instance_id is not null
 ),
@@ -83,7 +83,7 @@ joined as (
         list_contains(pol.tco_gl_scope, c.cost_category) as in_tco_scope,
         pol.tco_gl_tolerance_pct, pol.reporting_currency
     from periods p
-    cross join (select distinct account_category as cost_category from {{ ref('int_gl_lines') }}
+    cross join (select distinct account_category as cost_category from {{ snapshot_ref('int_gl_lines') }}
                 union select unnest(tco_gl_scope) from pol) c
     cross join pol
     left join gl g using (as_of_date, period, cost_category)

@@ -13,7 +13,7 @@ with pol as (
     select * from {{ ref('int_policy') }}
 ),
 gov as (
-    select * from {{ ref('int_asset_governance') }}
+    select * from {{ snapshot_ref('int_asset_governance') }}
     where coalesce(lifecycle_state, '') not in ('retired', 'disposed')
 ),
 -- Entitlements with the asset id int_assets gives them ('entitlement:' || entitlement_id).
@@ -21,19 +21,19 @@ ent as (
     select
         e.*,
         'AS-' || substr(md5('entitlement:' || e.entitlement_id), 1, 12) as asset_id
-    from {{ ref('int_license_entitlements') }} e
+    from {{ snapshot_ref('int_license_entitlements') }} e
 ),
 ent_assets as (
     select e.as_of_date, e.asset_id, e.publisher_norm, e.product_norm, e.license_metric,
         e.is_active, e.quantity, e.purchase_date, e.entitlement_id, g.asset_class, g.cost_center
     from ent e
-    join {{ ref('int_asset_governance') }} g using (as_of_date, asset_id)
+    join {{ snapshot_ref('int_asset_governance') }} g using (as_of_date, asset_id)
 ),
 position as (
     -- per metric (issue 13: fct_license_position is one row per product, its metrics pooled)
     select as_of_date, publisher_norm, product_norm, license_metric,
         consumption, active_consumption_90d
-    from {{ ref('fct_license_position_detail') }}
+    from {{ snapshot_ref('fct_license_position_detail') }}
 ),
 -- Where a product's use is reported: use has no budget of its own, so it is shared among the
 -- class × cost centers owning the product's entitlements in force, in proportion to the seats
@@ -99,7 +99,7 @@ unpaid_saas as (
               and (u.last_active_at is null
                    or u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer)))
         ) as seats_active
-    from {{ ref('int_saas_usage') }} u
+    from {{ snapshot_ref('int_saas_usage') }} u
     cross join pol
     join gov g
         on g.as_of_date = u.as_of_date
