@@ -88,10 +88,8 @@ def floor(settings, started: float) -> int:
                                dagster_home=None)
     full.warehouse.parent.mkdir(parents=True)
     outcome, build_s, build_mb = _fresh_build(full, "build")
-    for step, secs in sorted(outcome.step_seconds.items(), key=lambda kv: -kv[1]):
-        if secs >= 0.5:
-            print(f"  step {step:40s} {secs:8.1f} s")
-    _dbt_model_times()
+    _stages(outcome.step_seconds, build_s)
+    _dbt_model_times(full.logs_dir)
     print(f"build         {build_s:8.1f} s   empty warehouse; peak RSS (build process tree) {build_mb:,.0f} MB")
 
     f = run_child(full.landing, full.warehouse, ItamResource.from_settings(full).dbt_vars(),
@@ -125,19 +123,37 @@ def floor(settings, started: float) -> int:
     return 0
 
 
-def _dbt_model_times(top: int = 8) -> None:
-    """The slowest dbt models of the build just run (dbt's own target/run_results.json)."""
-    from dagster_project.dbt.project import dbt_project
+def _stages(step_seconds: dict[str, float], build_s: float) -> None:
+    """Where the build's time went: Dagster's steps summed by stage (the stages `itam build`
+    prints), the rest being Dagster's own work between steps."""
+    from dagster_project.build.progress import stage_of
 
-    path = Path(dbt_project.target_path) / "run_results.json"
-    if not path.exists():
+    stages: dict[str, float] = {}
+    for step, secs in step_seconds.items():
+        stages[stage_of(step)] = stages.get(stage_of(step), 0.0) + secs
+    for stage, secs in sorted(stages.items(), key=lambda kv: -kv[1]):
+        print(f"  stage {stage:39s} {secs:8.1f} s")
+    print(f"  {'outside any step (Dagster run, definitions)':45s} {build_s - sum(stages.values()):8.1f} s")
+
+
+def _dbt_model_times(logs_dir: Path, top: int = 8) -> None:
+    """The slowest dbt models of the build just run, from its own dbt.log next to the warehouse
+    (JSON lines; dbt/target/run_results.json is shared by every build of the checkout)."""
+    events = []
+    # dbt rotates its log (dbt.log.1, ...): read the rotated parts first, oldest first.
+    for path in sorted(logs_dir.glob("dbt.log*"), key=lambda p: p.stat().st_mtime):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"NodeFinished"' in line:
+                events.append(json.loads(line))
+    if not events:
         return
-    results = json.loads(path.read_text())["results"]
-    models = [(r["unique_id"].split(".")[-1], r["execution_time"]) for r in results
-              if r["unique_id"].startswith("model.")]
-    tests = sum(r["execution_time"] for r in results if r["unique_id"].startswith("test."))
+    last = events[-1]["info"]["invocation_id"]
+    results = [e["data"]["run_result"] | {"uid": e["data"]["node_info"]["unique_id"]}
+               for e in events if e["info"]["invocation_id"] == last]
+    models = [(r["uid"].split(".")[-1], r["execution_time"]) for r in results if r["uid"].startswith("model.")]
+    tests = sum(r["execution_time"] for r in results if r["uid"].startswith("test."))
     print(f"  dbt: {len(models)} models {sum(s for _, s in models):.1f} s, tests {tests:.1f} s "
-          "(sum of node times, run_results.json)")
+          "(sum of dbt's node times, 4 at a time)")
     for name, secs in sorted(models, key=lambda kv: -kv[1])[:top]:
         print(f"  dbt model {name:39s} {secs:8.1f} s")
 
