@@ -140,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--floor", action="store_true",
                    help="also replay the landing files and the compiled dbt models in plain DuckDB (the floor) "
                         "and print build, floor, ratio, peak memory and the two rebuilds (no-op, one new export)")
+    p.add_argument("--no-rebuilds", action="store_true",
+                   help="with --floor: skip the no-op and one-new-export rebuilds (three more builds)")
     p.set_defaults(func="dagster_project.commands.bench:run")
 
     p = sub.add_parser("taxonomy", help="check or report the declared governance model",

@@ -76,7 +76,7 @@ def _incremental_models() -> int:
     return sum(1 for n in nodes if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental")
 
 
-def floor(settings, started: float) -> int:
+def floor(settings, started: float, rebuilds: bool = True) -> int:
     """Build, floor and ratio in one run, in a folder of the bench's own beside --warehouse
     (cleared first, so the build starts from an empty warehouse)."""
     from dagster_project.bench.floor import run_child
@@ -105,9 +105,12 @@ def floor(settings, started: float) -> int:
     ratio = build_s / f["floor_s"] if f["floor_s"] else float("nan")
     print(f"ratio         {ratio:8.2f} ×  build ÷ floor")
 
+    if not rebuilds:
+        print("rebuilds skipped (--no-rebuilds)")
+        return 0
     n_incr = _incremental_models()
     mode = (f"{n_incr} incremental models" if n_incr else
-            "no incremental models on this branch: rebuilds recompute every snapshot")
+            "no incremental models in the dbt project: rebuilds recompute every snapshot")
     _, noop_s, noop_mb = _fresh_build(full, "no-op rebuild")
     print(f"rebuild, nothing new      {noop_s:8.1f} s   peak RSS {noop_mb:,.0f} MB ({mode})")
     prev = dataclasses.replace(full, landing=work / "landing-before-last",
@@ -188,7 +191,7 @@ def run(args) -> int:
         _generate(settings, args)
         print(f"generate      {time.perf_counter() - t0:8.1f} s")
         try:
-            return floor(settings, t0)
+            return floor(settings, t0, rebuilds=not args.no_rebuilds)
         except RuntimeError as exc:
             from dagster_project.cli import CliError
 
