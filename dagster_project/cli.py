@@ -135,12 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="generate, build and print time, rows and peak memory per stage",
                        epilog="  itam bench --devices 10000 --landing data/bench/landing --warehouse data/bench/warehouse.duckdb\n"
+                              "  itam bench --devices 10000 --floor --landing data/bench/landing --warehouse data/bench/warehouse.duckdb\n"
                               "  itam bench --dashboards --warehouse data/warehouse.duckdb")
     _data_args(p)
     p.add_argument("--devices", type=int, default=10000, help="number of devices to generate")
     p.add_argument("--seed", type=int, default=42, help="random seed of the generated exports")
     p.add_argument("--dashboards", action="store_true",
                    help="only time each dashboard page's queries on the existing --warehouse (no generate/build)")
+    p.add_argument("--floor", action="store_true",
+                   help="also replay the landing files and the compiled dbt models in plain DuckDB (the floor) "
+                        "and print build, floor, ratio, peak memory and the two rebuilds (no-op, one new export)")
+    p.add_argument("--no-rebuilds", action="store_true",
+                   help="with --floor: skip the no-op and one-new-export rebuilds (three more builds)")
     p.set_defaults(func="dagster_project.commands.bench:run")
 
     p = sub.add_parser("taxonomy", help="check or report the declared governance model",

@@ -10,55 +10,57 @@ with names as materialized (
         select distinct product from {{ ref('stg_discovery__software_installs') }}
     )
 ),
-obs as (
+-- Every install row is typed, normalised and named once, then spread over the snapshot dates
+-- that can see it: the per-row work does not repeat for each snapshot.
+installs as materialized (
     select
-        d.as_of_date,
         s.*,
         {{ normalise_serial('s.serial_number') }} as serial_norm,
         {{ normalise_hostname('s.hostname') }} as hostname_norm,
         pn.name_norm as publisher_raw_norm,
         rn.name_norm as product_raw_norm
-    from {{ snapshot_dates() }} d
-    join {{ ref('stg_discovery__software_installs') }} s
-        on s.export_date <= d.as_of_date
-       and s.observed_at < d.as_of_date + interval 1 day
+    from {{ ref('stg_discovery__software_installs') }} s
     left join names pn on pn.name = s.publisher
     left join names rn on rn.name = s.product
 ),
 named as (
     select
-        o.*,
-        coalesce(pub.publisher_norm, o.publisher_raw_norm) as publisher_norm,
-        coalesce(pub.publisher, trim(o.publisher)) as publisher_name
-    from obs o
-    left join {{ ref('int_publishers') }} pub on pub.alias_norm = o.publisher_raw_norm
+        i.*,
+        coalesce(pub.publisher_norm, i.publisher_raw_norm) as publisher_norm,
+        coalesce(pub.publisher, trim(i.publisher)) as publisher_name
+    from installs i
+    left join {{ ref('int_publishers') }} pub on pub.alias_norm = i.publisher_raw_norm
 ),
-canon as (
+canon as materialized (
     select
         n.*,
         coalesce(pr.product_norm, n.product_raw_norm) as product_norm,
-        coalesce(pr.product, trim(n.product)) as product_name
+        coalesce(pr.product, trim(n.product)) as product_name,
+        coalesce(n.serial_norm, n.hostname_norm) as device_key,
+        trim(n.product) as product_trimmed
     from named n
     left join {{ ref('int_products') }} pr
         on pr.publisher_norm = n.publisher_norm and pr.alias_norm = n.product_raw_norm
 ),
 latest as (
     select
-        as_of_date, publisher_norm, product_norm,
-        coalesce(serial_norm, hostname_norm) as device_key,
-        arg_max(discovery_source, observed_at) as discovery_source,
-        arg_max(publisher_name, observed_at) as publisher_name,
-        arg_max(product_name, observed_at) as product_name,
+        d.as_of_date, c.publisher_norm, c.product_norm, c.device_key,
+        arg_max(c.discovery_source, c.observed_at) as discovery_source,
+        arg_max(c.publisher_name, c.observed_at) as publisher_name,
+        arg_max(c.product_name, c.observed_at) as product_name,
         -- The name as installed ("SQL Server 2022 Enterprise"): carries the release for version rights.
-        arg_max(trim(product), observed_at) as product_raw_name,
-        arg_max(serial_norm, observed_at) filter (where serial_norm is not null) as serial_norm,
-        arg_max(hostname_norm, observed_at) as hostname_norm,
-        arg_max(version, observed_at) filter (where version is not null) as version,
-        min(install_date) as install_date,
-        max(last_used_at) as last_used_at,
-        max(observed_at) as last_observed_at
-    from canon
-    group by all
+        arg_max(c.product_trimmed, c.observed_at) as product_raw_name,
+        arg_max(c.serial_norm, c.observed_at) filter (where c.serial_norm is not null) as serial_norm,
+        arg_max(c.hostname_norm, c.observed_at) as hostname_norm,
+        arg_max(c.version, c.observed_at) filter (where c.version is not null) as version,
+        min(c.install_date) as install_date,
+        max(c.last_used_at) as last_used_at,
+        max(c.observed_at) as last_observed_at
+    from {{ snapshot_dates() }} d
+    join canon c
+        on c.export_date <= d.as_of_date
+       and c.observed_at < d.as_of_date + interval 1 day
+    group by d.as_of_date, c.publisher_norm, c.product_norm, c.device_key
 ),
 -- Partial inventories (issue 14.3) carry only what changed: one that does not list packages
 -- confirms the list unchanged, so the installs of the device's latest package list count as
