@@ -394,6 +394,11 @@ def test_focus_rows_with_and_without_tags(fin):
     assert sum(r[5] for r in rows) == D("46.35")
 
 
+def _blank(v):
+    """The FOCUS mapping's null_values."""
+    return None if v in ("", "NULL") else v
+
+
 @pytest.mark.skipif(not FOCUS_SAMPLE.exists(), reason="the real FOCUS sample is not in ../shared/realdata")
 def test_real_focus_sample_is_placed_and_nothing_dropped(fin):
     # The public FOCUS 1.0 sample (1,000 rows, 2024-09, USD x 0.92). Raw money is DECIMAL(18,4), so
@@ -410,8 +415,7 @@ def test_real_focus_sample_is_placed_and_nothing_dropped(fin):
             else:
                 place = ("UNALLOCATED", "unmatched")
             methods[place[1]] += 1
-            blank = lambda v: None if v in ("", "NULL") else v  # the mapping's null_values
-            key = place + tuple(blank(r[c]) for c in ("ProviderName", "BillingAccountId", "SubAccountId",
+            key = place + tuple(_blank(r[c]) for c in ("ProviderName", "BillingAccountId", "SubAccountId",
                                                        "ChargeCategory"))
             expected[key] += D(r["BilledCost"]).quantize(D("0.0001"), ROUND_HALF_UP) * D("0.92")
     per_method: dict[tuple, Decimal] = defaultdict(Decimal)

@@ -104,7 +104,9 @@ def test_subscription_seats_shared_by_the_owning_cost_centers(wh):
     # Shared by owned seats, 10/30 each: assigned 4 / 3 = 1.333 -> 1.33, 1.33, and the largest
     # owner (tie: first cost center, CC-A) takes the remainder 4 - 2.66 = 1.34; active 3 / 3 = 1.00.
     # utilisation = 100 * 1.00 / 10 = 10.00 % everywhere. Each entitlement is active (Zoom is used).
-    seats = lambda assigned: (1, 1, 0, Decimal("10.00"), Decimal(assigned), Decimal("1.00"), "seats", Decimal("10.00"))
+    def seats(assigned):
+        return (1, 1, 0, Decimal("10.00"), Decimal(assigned), Decimal("1.00"), "seats", Decimal("10.00"))
+
     assert util(wh, "subscription", "CC-A") == [seats("1.34")]
     assert util(wh, "subscription", "CC-B") == [seats("1.33")]
     assert util(wh, "subscription", "CC-C") == [seats("1.33")]

@@ -352,9 +352,12 @@ def software_installs(w: World, e: int) -> tuple[pa.Table, dict]:
     # per-pair spellings
     pub_names, pub_off, prod_names, prod_off, ver_names, ver_off = [], [], [], [], [], []
     for s in C.SOFTWARE:
-        pub_off.append(len(pub_names)); pub_names.extend(s.publishers)
-        prod_off.append(len(prod_names)); prod_names.extend(s.names)
-        ver_off.append(len(ver_names)); ver_names.extend(s.versions)
+        pub_off.append(len(pub_names))
+        pub_names.extend(s.publishers)
+        prod_off.append(len(prod_names))
+        prod_names.extend(s.names)
+        ver_off.append(len(ver_names))
+        ver_names.extend(s.versions)
     n_pub = np.array([len(s.publishers) for s in C.SOFTWARE])
     n_prod = np.array([len(s.names) for s in C.SOFTWARE])
     n_ver = np.array([len(s.versions) for s in C.SOFTWARE])

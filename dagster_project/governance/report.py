@@ -120,7 +120,7 @@ def build_document(t: Taxonomy) -> list:
                           "the class must carry."),)))
     rows = []
     for c in classes.values():
-        def val(attr, text):
+        def val(attr, text, c=c):  # bound now: called within this iteration only
             src = c.inherited.get(attr)
             return Span(text, "inherited", f"inherited from {src}") if src else text
         rows.append((
