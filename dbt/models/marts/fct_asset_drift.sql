@@ -139,7 +139,9 @@ set_diff as (
         case
             when not bool_or(side = 'old') then 'added'
             when not bool_or(side = 'new') then 'removed'
-            when min(item_version) filter (where side = 'old') is distinct from min(item_version) filter (where side = 'new')
+            -- the whole condition in brackets: sqlfluff's DuckDB grammar cannot parse IS DISTINCT FROM
+            -- directly after WHEN
+            when (min(item_version) filter (where side = 'old') is distinct from min(item_version) filter (where side = 'new'))
                 then 'updated'
         end as change
     from side_items
@@ -160,7 +162,8 @@ set_changes as (
     group by all
 ),
 changes as (
-    {% for attribute in ['assigned_user', 'accountable_owner', 'owner_function', 'location', 'lifecycle_state', 'cost_center'] %}
+    {% for attribute in ['assigned_user', 'accountable_owner', 'owner_function', 'location', 'lifecycle_state',
+                         'cost_center'] %}
     select *, '{{ attribute }}' as attribute, old_{{ attribute }} as old_value, new_{{ attribute }} as new_value
     from both_sides
     where old_{{ attribute }} is distinct from new_{{ attribute }}
@@ -194,7 +197,7 @@ from changes
 union all
 
 select
-    x.to_as_of_date, x.from_as_of_date, x.to_as_of_date, x.from_quarter, x.to_quarter,
+    x.to_as_of_date as as_of_date, x.from_as_of_date, x.to_as_of_date, x.from_quarter, x.to_quarter,
     x.is_consecutive_snapshot, x.is_quarter_comparison,
     x.asset_id, a.asset_kind, a.asset_class, a.asset_name, a.serial_number, a.hostname,
     x.attribute, x.old_value, x.new_value,

@@ -39,7 +39,7 @@ receivers as (
     from driver_dates dd
     join {{ ref('int_allocation_drivers') }} w on w.as_of_date = dd.driver_date and w.period is null
     union all
-    select dd.as_of_date, dd.period, dd.as_of_date, w.driver, w.cost_center, w.driver_value, w.weight
+    select dd.as_of_date, dd.period, dd.as_of_date as driver_date, w.driver, w.cost_center, w.driver_value, w.weight
     from driver_dates dd
     join {{ ref('int_allocation_drivers') }} w on w.as_of_date = dd.as_of_date and w.period = dd.period
 ),
@@ -70,7 +70,7 @@ rows as (
         'allocated', driver, driver_date, driver_value, driver_total, 0, allocated_cents
     from split
     union all
-    select p.as_of_date, p.period, p.cost_center, p.cost_category, p.cost_center,
+    select p.as_of_date, p.period, p.cost_center, p.cost_category, p.cost_center as source_cost_center,
         case when s.source_cost_center is null then 'not_spread' else 'spread_out' end,
         p.driver, s.driver_date, null, s.driver_total, p.cents,
         case when s.source_cost_center is null then p.cents else 0 end

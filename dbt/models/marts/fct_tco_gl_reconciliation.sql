@@ -84,7 +84,7 @@ joined as (
         pol.tco_gl_tolerance_pct, pol.reporting_currency
     from periods p
     cross join (select distinct account_category as cost_category from {{ ref('int_gl_lines') }}
-                union select unnest(tco_gl_scope) from pol) c
+                union select unnest(scope.tco_gl_scope) from pol as scope) c
     cross join pol
     left join gl g using (as_of_date, period, cost_category)
     left join tco t using (as_of_date, period, cost_category)
