@@ -702,7 +702,8 @@ def test_formula_payloads_through_the_dashboard_downloads():
     (lambda p: p.update(tco_gl_scope=["hardware", "travel"]), "tco_gl_scope", "travel"),
 ])
 def test_finance_policy_validation(tmp_path, mutate, where, fragment):
-    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
+    from dagster_project.governance.problems import TaxonomyError
 
     d = tmp_path / "taxonomy"
     shutil.copytree(REPO / "taxonomy", d)
@@ -717,7 +718,7 @@ def test_finance_policy_validation(tmp_path, mutate, where, fragment):
 
 def test_finance_policy_is_optional():
     # An older policies.yaml without the finance keys still loads: nothing shared, no rules.
-    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
 
     t = load_taxonomy(REPO / "tests" / "fixtures" / "taxonomy" / "minimal")
     assert t.policies.shared_cost_centers == {} and t.policies.cloud_cost_rules == []

@@ -286,7 +286,7 @@ def test_publisher_and_product_spellings_follow_the_taxonomy():
         if app.name in apps:
             assert C.SAAS_CATEGORY[app.name] == next(c for c, names in norm["saas_categories"].items() if app.name in names)
     # every spelling of one SaaS vendor reads as one publisher (else its entitlements split)
-    from dagster_project.governance.model import normalise_name
+    from dagster_project.governance.names import normalise_name
 
     canon = {normalise_name(a): normalise_name(c) for c, names in norm["publisher_aliases"].items() for a in (c, *names)}
     for app in C.SAAS_APPS:
@@ -315,7 +315,7 @@ def test_generated_os_and_models_map_to_the_cycles_the_generator_declares():
     # The generator's own table of which endoflife.date cycle each OS / model is (it lists the
     # expected refresh cases from it) must be what the shipped taxonomy rules say, for the OS text
     # with its version and with the version left blank (the agent does that on some devices).
-    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
 
     rules = load_taxonomy(REPO / "taxonomy").normalisation.eol_products
     cycles = {(c.product, c.cycle) for c in C.EOL_CYCLES}

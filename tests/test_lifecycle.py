@@ -47,7 +47,7 @@ EXAMPLE_OS_FAMILY = """
 def wh(tmp_path_factory) -> Warehouse:
     if not (REALDATA / "endoflife-date").is_dir():
         pytest.skip(f"real endoflife.date sample not found at {REALDATA}")
-    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
     from dagster_project.mappings import import_native
 
     root = tmp_path_factory.mktemp("lifecycle")
@@ -316,7 +316,7 @@ def test_shipped_eol_rules_name_real_endoflife_cycles(tmp_path):
         pytest.skip(f"real endoflife.date sample not found at {REALDATA}")
     import duckdb
 
-    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
     from dagster_project.mappings import import_native
 
     import_native(None, [REALDATA / "endoflife-date"], tmp_path, date(2026, 6, 30), log=lambda m: None)

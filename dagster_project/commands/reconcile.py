@@ -276,7 +276,8 @@ def _resolvers(folder: Path) -> set[str]:
 
 def _four_eyes(args) -> bool:
     """policies.yaml signer_must_differ_from_resolvers of the taxonomy in use (default true)."""
-    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
+    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.settings import Settings
 
     folder = getattr(args, "taxonomy", None) or Settings.from_env().taxonomy

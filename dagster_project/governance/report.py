@@ -12,9 +12,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project.governance.model import (
-    CLOUD_RULE_CONDITIONS, IMPLICIT_FX_FROM, PATTERN_CONDITIONS, Taxonomy, TaxonomyError, load_taxonomy,
-)
+from dagster_project.governance.loading import load_taxonomy
+from dagster_project.governance.problems import TaxonomyError
+from dagster_project.governance.schema import CLOUD_RULE_CONDITIONS, PATTERN_CONDITIONS
+from dagster_project.governance.taxonomy import IMPLICIT_FX_FROM, Taxonomy
 
 
 # ---------------------------------------------------------------------------------------------
