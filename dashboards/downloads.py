@@ -30,7 +30,8 @@ def show_table(df: pd.DataFrame, name: str, *, caption: str | None = None, colum
     Shown as a person reads it (dashboards.ui: labels, money with the currency, names first);
     the downloads hold the table's own columns and values. An empty table is one line of text,
     with no buttons (there is nothing to download)."""
-    from dashboards.ui import column_config as readable_config, is_text, readable
+    from dashboards.ui import column_config as readable_config
+    from dashboards.ui import is_text, readable
 
     if df.empty:
         st.caption(empty)

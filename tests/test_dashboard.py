@@ -15,9 +15,9 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import REPO, Warehouse
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO, Warehouse
 from dagster_project import formatting as fmt
 
 IN_SERVICE = ("select count(*) from marts.dim_asset where as_of_date = ? "

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REALDATA, REPO, Warehouse, build, make_settings
 
 FIXTURE = REPO / "tests" / "fixtures" / "landing_finance"
@@ -498,8 +497,8 @@ def test_export_csv_with_sidecar(fin, tmp_path, capsys):
 
 
 def test_export_xlsx_and_parquet(fin, tmp_path, capsys):
-    from openpyxl import load_workbook
     import pyarrow.parquet as pq
+    from openpyxl import load_workbook
 
     assert export(fin, tmp_path, "2026-09", "xlsx", capsys)[0] == 0
     wb = load_workbook(tmp_path / "cost-allocation-2026-09.xlsx")

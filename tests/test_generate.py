@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from dagster_project.contract import CONTRACT_ENTITIES, ENTITY_BY_NAME
-from dagster_project.generate import generate_landing
 from dagster_project.generate import catalog as C
+from dagster_project.generate import generate_landing
 
 REPO = Path(__file__).resolve().parents[1]
 DEVICES = 120
@@ -438,7 +438,7 @@ def reference_exceptions(root: Path, dates: list[str], as_of: str) -> dict[str, 
           arg_max(model, t) filter (where model is not null) model,
           max(t) >= date '{as_of}' - to_days({STALE}) inw
         from k group by src, dkey""")
-    con.execute(f"""create table fa as select * from fixed_assets
+    con.execute("""create table fa as select * from fixed_assets
         qualify row_number() over (partition by asset_tag order by export_date desc) = 1""")
     con.execute(f"""create table recs as
         select 'cmdb:'||ci_id rid, 'cmdb' rsrc, serial, tag, host, null mac, null cloud, upd seen, true inw from ci

@@ -18,8 +18,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from conftest import REPO, Warehouse, built_warehouse
+
 from dagster_project.governance.loading import load_taxonomy
 from dagster_project.governance.problems import TaxonomyError
 

@@ -21,10 +21,8 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
 from conftest import REALDATA, REPO, Warehouse, build, make_settings
 
 FIXTURE = REPO / "tests" / "fixtures" / "landing_lifecycle"

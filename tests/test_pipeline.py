@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SMALL_LANDING, Warehouse, build, make_settings
 
 LAST = "2026-09-30"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import REALDATA, REPO, Warehouse, build, make_settings
+
 from dagster_project.contract import ENTITY_BY_NAME
 
 QUALITY_LANDING = REPO / "tests" / "fixtures" / "landing_quality"

@@ -11,9 +11,9 @@ import pytest
 from dagster_project.governance.loading import content_hash, load_taxonomy
 from dagster_project.governance.names import normalise_name
 from dagster_project.governance.problems import TaxonomyError
+from dagster_project.governance.report import check_command, render_report, report_command
 from dagster_project.governance.schema import FILES
 from dagster_project.governance.tables import TABLES, write_taxonomy_tables
-from dagster_project.governance.report import check_command, render_report, report_command
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "taxonomy"

@@ -33,8 +33,8 @@ def dashboards(warehouse) -> int:
 
 
 def run(args) -> int:
-    from dagster_project.generate import generate_landing
     from dagster_project.build.runner import run_build
+    from dagster_project.generate import generate_landing
 
     settings = settings_from_args(args)
     if args.dashboards:

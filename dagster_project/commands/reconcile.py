@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dagster_project.cli import CliError
 from dagster_project.commands.build import build_or_fail, require_landing, settings_from_args
-from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS, DecisionsError, DecisionsStore, normalise_email
 from dagster_project.outputs import protected_paths
+from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS, DecisionsError, DecisionsStore, normalise_email
 from dagster_project.reconcile.quarter import Quarter
 
 DEFAULT_PACKS = Path("data/reconciliation")

@@ -9,8 +9,7 @@ import pyarrow as pa
 from dagster_project.contract import ENTITY_BY_NAME
 from dagster_project.generate import arrowkit as ak
 from dagster_project.generate import catalog as C
-from dagster_project.generate.world import (
-    DAY, DISPOSED, LIVE, RETIRED, STATES, World, add_months_days)
+from dagster_project.generate.world import DAY, DISPOSED, LIVE, RETIRED, STATES, World, add_months_days
 
 DOMAIN = ".corp.example.com"
 

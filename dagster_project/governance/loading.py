@@ -43,7 +43,7 @@ from dagster_project.governance.validation import (
 from dagster_project.governance.yaml_reader import read_yaml
 
 
-def _load_licensing(directory: Path, contents: dict, rx: "Regex", out: list[Problem]) -> LicensingFile:
+def _load_licensing(directory: Path, contents: dict, rx: Regex, out: list[Problem]) -> LicensingFile:
     """licensing.yaml (issue 13) is optional: absent, the defaults of LicensingFile apply."""
     if contents.get(LICENSING) is None:
         return LicensingFile()

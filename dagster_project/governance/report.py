@@ -17,7 +17,6 @@ from dagster_project.governance.problems import TaxonomyError
 from dagster_project.governance.schema import CLOUD_RULE_CONDITIONS, PATTERN_CONDITIONS
 from dagster_project.governance.taxonomy import IMPLICIT_FX_FROM, Taxonomy
 
-
 # ---------------------------------------------------------------------------------------------
 # Document blocks
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 `write_taxonomy_tables`, which replaces them all in one transaction."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -92,7 +92,7 @@ def write_taxonomy_tables(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy) ->
                 con.executemany(f"insert into {SCHEMA}.{table} values ({marks})", [list(r) for r in rows[table]])
         con.execute(f"create table {SCHEMA}.{META_TABLE} (loaded_at TIMESTAMP, content_hash VARCHAR)")
         con.execute(f"insert into {SCHEMA}.{META_TABLE} values (?, ?)",
-                    [datetime.now(timezone.utc).replace(tzinfo=None), taxonomy.content_hash])
+                    [datetime.now(UTC).replace(tzinfo=None), taxonomy.content_hash])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

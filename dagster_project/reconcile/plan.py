@@ -21,7 +21,6 @@ from dagster_project.reconcile.decisions import DecisionsStore
 from dagster_project.reconcile.quarter import Quarter
 from dagster_project.settings import Settings
 
-
 DECISIONS_CHANGED = "decisions changed since the last build"
 
 
