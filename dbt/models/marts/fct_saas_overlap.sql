@@ -7,40 +7,54 @@
 with pol as (
     select * from {{ ref('int_policy') }}
 ),
+
 aliases as (
-    select alias_norm, min(product_norm) as product_norm
+    select
+        alias_norm,
+        min(product_norm) as product_norm
     from {{ ref('int_products') }}
     group by alias_norm
 ),
+
 categories as (
     select
         coalesce(a.product_norm, c.app_norm) as product_norm,
         min(c.function_category) as function_category,
         min(c.app_name) as category_app_name
     from (
-        select {{ normalise_name('app_name') }} as app_norm, app_name, function_category
+        select
+            {{ normalise_name('app_name') }} as app_norm,
+            app_name,
+            function_category
         from {{ ref('stg_taxonomy__saas_categories') }}
-    ) c
-    left join aliases a on a.alias_norm = c.app_norm
+    ) as c
+    left join aliases as a on c.app_norm = a.alias_norm
     group by all
 ),
+
 usage as (
     select
-        u.as_of_date, u.product_norm,
-        first(u.app_name order by u.last_observed_at desc, u.app_name) as app_name,
+        u.as_of_date,
+        u.product_norm,
+        first(
+            u.app_name
+            order by u.last_observed_at desc, u.app_name asc
+        ) as app_name,
         arg_max(u.vendor, u.last_observed_at) filter (where u.vendor is not null) as vendor,
         count(*) filter (where coalesce(u.license_assigned, false)) as assigned_seats,
         count(*) filter (
             where u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
         ) as active_users
-    from {{ ref('int_saas_usage') }} u
+    from {{ ref('int_saas_usage') }} as u
     cross join pol
     where u.in_latest_export
     group by all
 ),
+
 paid as (
     select
-        as_of_date, product_norm,
+        as_of_date,
+        product_norm,
         arg_max(product_name, purchase_date) as product_name,
         arg_max(publisher_name, purchase_date) as publisher_name,
         sum(quantity) as paid_seats,
@@ -50,13 +64,20 @@ paid as (
     where is_active
     group by all
 ),
+
 apps as (
-    select as_of_date, product_norm from usage
+    select
+        as_of_date,
+        product_norm
+    from usage
     union
-    select p.as_of_date, p.product_norm
-    from paid p
-    join categories c using (product_norm)
+    select
+        p.as_of_date,
+        p.product_norm
+    from paid as p
+    inner join categories using (product_norm)
 ),
+
 joined as (
     select
         a.as_of_date,
@@ -69,21 +90,30 @@ joined as (
         coalesce(u.active_users, 0) as active_users,
         coalesce(p.annual_cost, 0) as annual_cost,
         coalesce(p.annual_cost, 0) > 0 as is_paid
-    from apps a
-    left join usage u using (as_of_date, product_norm)
-    left join paid p using (as_of_date, product_norm)
-    left join categories c using (product_norm)
+    from apps as a
+    left join usage as u using (as_of_date, product_norm)
+    left join paid as p using (as_of_date, product_norm)
+    left join categories as c using (product_norm)
 ),
+
 per_category as (
     select
         *,
         case when function_category is not null then count(*) over cat end as apps_in_category,
-        case when function_category is not null then count(*) filter (where is_paid) over cat end as paid_apps_in_category,
-        case when function_category is not null
-             then string_agg(app_name, ', ' order by app_name) filter (where is_paid) over cat end as paid_apps
+        case when function_category is not null then count(*) filter (where is_paid) over cat end
+            as paid_apps_in_category,
+        case
+            when function_category is not null
+                then string_agg(
+                    app_name, ', '
+                    order by app_name
+                ) filter (where is_paid
+                ) over cat
+        end as paid_apps
     from joined
     window cat as (partition by as_of_date, function_category)
 )
+
 select
     c.as_of_date,
     c.app_name,
@@ -102,5 +132,5 @@ select
     coalesce(c.is_paid and c.paid_apps_in_category > 1, false) as overlap_flag,
     case when c.is_paid and c.paid_apps_in_category > 1 then c.paid_apps end as overlapping_apps,
     c.product_norm
-from per_category c
+from per_category as c
 cross join pol
