@@ -15,7 +15,7 @@ with usage as (
         max(u.observed_at) as last_observed_at,
         max(u.export_date) as last_export_date
     from {{ ref('int_as_of_dates') }} as d
-        join {{ ref('stg_discovery__saas_usage') }} as u
+    inner join {{ ref('stg_discovery__saas_usage') }} as u
         on
             d.as_of_date >= u.export_date
             and u.observed_at < d.as_of_date + interval 1 day

@@ -102,7 +102,7 @@ disc_both as (
             ,
             o.{{ attribute }} as old_{{ attribute }}, n.{{ attribute }} as new_{{ attribute }}
     
-            {%- endfor %}
+        {%- endfor %}
     from pairs as p
     inner join disc as o on p.from_as_of_date = o.as_of_date
     inner join disc as n on p.to_as_of_date = n.as_of_date and o.asset_id = n.asset_id

@@ -88,8 +88,8 @@ from (
         c.value,
         c.prior_as_of_date,
         c.prior_value,
-        cast ((c.value - c.prior_value) as decimal(18, 2)) as change,
-        cast (round(100.0 * (c.value - c.prior_value) / nullif(abs(c.prior_value), 0), 2) as decimal(18, 2))
+        cast((c.value - c.prior_value) as decimal(18, 2)) as change,
+        cast(round(100.0 * (c.value - c.prior_value) / nullif(abs(c.prior_value), 0), 2) as decimal(18, 2))
             as change_pct,
         case
             when c.prior_value is null or c.value is null then 'new'
