@@ -103,7 +103,8 @@ candidates as (
             and regexp_matches(t.tag_key, r.tag_key, 'i')
             and (r.tag_value is null or regexp_matches(t.tag_value, r.tag_value, 'i'))
     left join known_cost_centers as k on c.as_of_date = k.as_of_date and k.code_upper = upper(t.tag_value)
-    where                                         {{ attribute_conditions }}
+    -- (noqa below: sqlfluff fix pads the rendered multi-line condition more on every pass)
+    where {{ attribute_conditions }}  -- noqa: LT02
         and (r.cost_center is not null or k.cost_center is not null)
     union all
     -- rules on the charge's attributes only
