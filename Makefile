@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo build test bench dashboard dagster clean
+.PHONY: install demo build test lint bench dashboard dagster clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,11 @@ demo: install  ## sample data -> full build -> summary -> dashboards on http://1
 build: install
 	$(VENV)/bin/itam build --landing data/landing --warehouse data/warehouse.duckdb || [ $$? -eq 3 ]
 
-test: install  ## the whole test suite (.ci/run calls this)
+test: install  ## the whole test suite, lint included (.ci/run calls this)
 	$(PY) -m pytest -q
+
+lint: install  ## ruff and sqlfluff alone (docs/decisions/lint.md); `ruff check --fix .` and `sqlfluff fix dbt/models` fix
+	$(PY) -m pytest -q tests/test_lint.py
 
 bench: install  ## figures at 10,000 devices; BENCH_DEVICES=100000 for the large run
 	$(VENV)/bin/itam bench --devices $${BENCH_DEVICES:-10000} --landing data/bench/landing --warehouse data/bench/warehouse.duckdb

@@ -31,7 +31,7 @@ class Quarter:
     number: int
 
     @classmethod
-    def parse(cls, text: str) -> "Quarter":
+    def parse(cls, text: str) -> Quarter:
         """'2026Q3' (also '2026-Q3', '2026q3'); ValueError naming the accepted forms otherwise."""
         p = Period.parse(text, quarter_only=True)
         return cls(p.year, p.quarter)
@@ -66,7 +66,7 @@ class Period:
     month: int | None = None     # set for a month
 
     @classmethod
-    def parse(cls, text: str, *, quarter_only: bool = False) -> "Period":
+    def parse(cls, text: str, *, quarter_only: bool = False) -> Period:
         raw = text if isinstance(text, str) else ""
         m = _QUARTER.match(raw)
         if m:

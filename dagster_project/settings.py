@@ -63,7 +63,7 @@ class Settings:
         return self.warehouse.parent / "logs"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         env = os.environ
         build_file = env.get("ITAM_BUILD_DB")
         home = env.get("ITAM_DAGSTER_HOME") or env.get("DAGSTER_HOME")

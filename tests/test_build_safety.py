@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SMALL_LANDING, Warehouse
 
 PY = sys.executable
@@ -264,8 +263,8 @@ def test_publish_refuses_a_build_file_another_build_wrote(tmp_path):
     """Publish renames only a build file stamped with its own run id (17.1); the published file
     stays as it was, and a rollback with nothing kept says where it looked."""
     import duckdb
-
     from conftest import make_settings
+
     from dagster_project.build.publish import PublishError, publish, rollback
 
     settings = make_settings(tmp_path, tmp_path / "warehouse.duckdb")

@@ -15,9 +15,9 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import REPO, Warehouse
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO, Warehouse
 from dagster_project import formatting as fmt
 
 IN_SERVICE = ("select count(*) from marts.dim_asset where as_of_date = ? "
@@ -429,7 +429,7 @@ def silent_warehouse(tmp_path_factory) -> Warehouse:
     shutil.copytree(SMALL_LANDING, landing)
     devices = landing / "discovery" / "2026-09-30" / "devices.csv"
     lines = devices.read_text().splitlines(keepends=True)
-    devices.write_text("".join(l for l in lines if f",{SILENT_LANDING_DROPS}," not in l))
+    devices.write_text("".join(ln for ln in lines if f",{SILENT_LANDING_DROPS}," not in ln))
     return built_warehouse(landing, root / "warehouse.duckdb")
 
 

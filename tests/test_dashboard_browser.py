@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from cdp import Chromium, find_chromium
 from conftest import REPO
 

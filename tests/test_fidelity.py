@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REALDATA, REPO, Warehouse, build, make_settings
 
 DECLARATIONS = REPO / "tests" / "fixtures" / "fidelity" / "realdata.yaml"

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REALDATA, REPO, Warehouse, build, make_settings
 
 FIXTURE = REPO / "tests" / "fixtures" / "landing_finance"
@@ -394,6 +393,11 @@ def test_focus_rows_with_and_without_tags(fin):
     assert sum(r[5] for r in rows) == D("46.35")
 
 
+def _blank(v):
+    """The FOCUS mapping's null_values."""
+    return None if v in ("", "NULL") else v
+
+
 @pytest.mark.skipif(not FOCUS_SAMPLE.exists(), reason="the real FOCUS sample is not in ../shared/realdata")
 def test_real_focus_sample_is_placed_and_nothing_dropped(fin):
     # The public FOCUS 1.0 sample (1,000 rows, 2024-09, USD x 0.92). Raw money is DECIMAL(18,4), so
@@ -410,8 +414,7 @@ def test_real_focus_sample_is_placed_and_nothing_dropped(fin):
             else:
                 place = ("UNALLOCATED", "unmatched")
             methods[place[1]] += 1
-            blank = lambda v: None if v in ("", "NULL") else v  # the mapping's null_values
-            key = place + tuple(blank(r[c]) for c in ("ProviderName", "BillingAccountId", "SubAccountId",
+            key = place + tuple(_blank(r[c]) for c in ("ProviderName", "BillingAccountId", "SubAccountId",
                                                        "ChargeCategory"))
             expected[key] += D(r["BilledCost"]).quantize(D("0.0001"), ROUND_HALF_UP) * D("0.92")
     per_method: dict[tuple, Decimal] = defaultdict(Decimal)
@@ -494,8 +497,8 @@ def test_export_csv_with_sidecar(fin, tmp_path, capsys):
 
 
 def test_export_xlsx_and_parquet(fin, tmp_path, capsys):
-    from openpyxl import load_workbook
     import pyarrow.parquet as pq
+    from openpyxl import load_workbook
 
     assert export(fin, tmp_path, "2026-09", "xlsx", capsys)[0] == 0
     wb = load_workbook(tmp_path / "cost-allocation-2026-09.xlsx")
@@ -698,7 +701,8 @@ def test_formula_payloads_through_the_dashboard_downloads():
     (lambda p: p.update(tco_gl_scope=["hardware", "travel"]), "tco_gl_scope", "travel"),
 ])
 def test_finance_policy_validation(tmp_path, mutate, where, fragment):
-    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
+    from dagster_project.governance.problems import TaxonomyError
 
     d = tmp_path / "taxonomy"
     shutil.copytree(REPO / "taxonomy", d)
@@ -713,7 +717,7 @@ def test_finance_policy_validation(tmp_path, mutate, where, fragment):
 
 def test_finance_policy_is_optional():
     # An older policies.yaml without the finance keys still loads: nothing shared, no rules.
-    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
 
     t = load_taxonomy(REPO / "tests" / "fixtures" / "taxonomy" / "minimal")
     assert t.policies.shared_cost_centers == {} and t.policies.cloud_cost_rules == []

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from dagster_project.contract import CONTRACT_ENTITIES, ENTITY_BY_NAME
-from dagster_project.generate import generate_landing
 from dagster_project.generate import catalog as C
+from dagster_project.generate import generate_landing
 
 REPO = Path(__file__).resolve().parents[1]
 DEVICES = 120
@@ -286,7 +286,7 @@ def test_publisher_and_product_spellings_follow_the_taxonomy():
         if app.name in apps:
             assert C.SAAS_CATEGORY[app.name] == next(c for c, names in norm["saas_categories"].items() if app.name in names)
     # every spelling of one SaaS vendor reads as one publisher (else its entitlements split)
-    from dagster_project.governance.model import normalise_name
+    from dagster_project.governance.names import normalise_name
 
     canon = {normalise_name(a): normalise_name(c) for c, names in norm["publisher_aliases"].items() for a in (c, *names)}
     for app in C.SAAS_APPS:
@@ -315,7 +315,7 @@ def test_generated_os_and_models_map_to_the_cycles_the_generator_declares():
     # The generator's own table of which endoflife.date cycle each OS / model is (it lists the
     # expected refresh cases from it) must be what the shipped taxonomy rules say, for the OS text
     # with its version and with the version left blank (the agent does that on some devices).
-    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
 
     rules = load_taxonomy(REPO / "taxonomy").normalisation.eol_products
     cycles = {(c.product, c.cycle) for c in C.EOL_CYCLES}
@@ -438,7 +438,7 @@ def reference_exceptions(root: Path, dates: list[str], as_of: str) -> dict[str, 
           arg_max(model, t) filter (where model is not null) model,
           max(t) >= date '{as_of}' - to_days({STALE}) inw
         from k group by src, dkey""")
-    con.execute(f"""create table fa as select * from fixed_assets
+    con.execute("""create table fa as select * from fixed_assets
         qualify row_number() over (partition by asset_tag order by export_date desc) = 1""")
     con.execute(f"""create table recs as
         select 'cmdb:'||ci_id rid, 'cmdb' rsrc, serial, tag, host, null mac, null cloud, upd seen, true inw from ci

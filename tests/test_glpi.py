@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import REALDATA, built_warehouse
+
 from dagster_project.mappings import import_native
 
 FIX = Path(__file__).parent / "fixtures" / "glpi"

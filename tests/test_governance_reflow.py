@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 import yaml
-
 from conftest import REPO, SMALL_LANDING, Warehouse, built_warehouse
 
 Q3 = "2026-09-30"

@@ -14,7 +14,6 @@ import pytest
 
 from dagster_project.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS
 from dagster_project.ingest import discover_files, ensure_schemas, ingest_entity, ingest_landing
-from dagster_project.ingest import readers
 
 PARIS = ZoneInfo("Europe/Paris")
 PL_HEADER = "po_number,po_line,order_date,vendor,category,description,quantity,unit_cost,currency,cost_center"

@@ -18,9 +18,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from conftest import REPO, Warehouse, built_warehouse
-from dagster_project.governance.model import TaxonomyError, load_taxonomy
+
+from dagster_project.governance.loading import load_taxonomy
+from dagster_project.governance.problems import TaxonomyError
 
 LANDING = REPO / "tests" / "fixtures" / "landing_licensing"
 Q3, Q2 = "2026-09-30", "2026-06-30"

@@ -21,10 +21,8 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
 from conftest import REALDATA, REPO, Warehouse, build, make_settings
 
 FIXTURE = REPO / "tests" / "fixtures" / "landing_lifecycle"
@@ -47,7 +45,7 @@ EXAMPLE_OS_FAMILY = """
 def wh(tmp_path_factory) -> Warehouse:
     if not (REALDATA / "endoflife-date").is_dir():
         pytest.skip(f"real endoflife.date sample not found at {REALDATA}")
-    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
     from dagster_project.mappings import import_native
 
     root = tmp_path_factory.mktemp("lifecycle")
@@ -104,7 +102,9 @@ def test_subscription_seats_shared_by_the_owning_cost_centers(wh):
     # Shared by owned seats, 10/30 each: assigned 4 / 3 = 1.333 -> 1.33, 1.33, and the largest
     # owner (tie: first cost center, CC-A) takes the remainder 4 - 2.66 = 1.34; active 3 / 3 = 1.00.
     # utilisation = 100 * 1.00 / 10 = 10.00 % everywhere. Each entitlement is active (Zoom is used).
-    seats = lambda assigned: (1, 1, 0, Decimal("10.00"), Decimal(assigned), Decimal("1.00"), "seats", Decimal("10.00"))
+    def seats(assigned):
+        return (1, 1, 0, Decimal("10.00"), Decimal(assigned), Decimal("1.00"), "seats", Decimal("10.00"))
+
     assert util(wh, "subscription", "CC-A") == [seats("1.34")]
     assert util(wh, "subscription", "CC-B") == [seats("1.33")]
     assert util(wh, "subscription", "CC-C") == [seats("1.33")]
@@ -314,7 +314,7 @@ def test_shipped_eol_rules_name_real_endoflife_cycles(tmp_path):
         pytest.skip(f"real endoflife.date sample not found at {REALDATA}")
     import duckdb
 
-    from dagster_project.governance.model import load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
     from dagster_project.mappings import import_native
 
     import_native(None, [REALDATA / "endoflife-date"], tmp_path, date(2026, 6, 30), log=lambda m: None)

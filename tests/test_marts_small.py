@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 Q3, Q2 = "2026-09-30", "2026-06-30"
 
 

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SMALL_LANDING, Warehouse, build, make_settings
 
 LAST = "2026-09-30"
@@ -30,6 +29,16 @@ def generated(tmp_path_factory):
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def published_copy(small_warehouse: Warehouse, tmp_path: Path) -> tuple[Path, Path]:
+    """The small landing and a copy of its published warehouse (the session's small_warehouse, a
+    good build of exactly that landing), so a test of a failing second build needs no first build
+    of its own. Loads are keyed on the file's path inside the landing, so the copy's are the same."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    shutil.copytree(SMALL_LANDING, landing)
+    shutil.copyfile(small_warehouse.path, warehouse)
+    return landing, warehouse
 
 
 def test_every_planted_exception_is_found(generated):
@@ -133,12 +142,9 @@ def test_rebuild_is_idempotent(generated, tmp_path):
     assert wh.one("select count(*) from audit.builds") == 2
 
 
-def test_broken_taxonomy_fails_and_keeps_the_published_file(tmp_path):
-    # First a good build, then the same warehouse with a taxonomy whose class has a bad parent.
-    warehouse = tmp_path / "warehouse.duckdb"
-    landing = tmp_path / "landing"
-    shutil.copytree(SMALL_LANDING, landing)
-    assert build(make_settings(landing, warehouse)).success
+def test_broken_taxonomy_fails_and_keeps_the_published_file(small_warehouse, tmp_path):
+    # A good build (published), then the same warehouse with a taxonomy whose class has a bad parent.
+    landing, warehouse = published_copy(small_warehouse, tmp_path)
     published = sha(warehouse)
 
     taxonomy = tmp_path / "taxonomy"
@@ -157,12 +163,9 @@ def test_broken_taxonomy_fails_and_keeps_the_published_file(tmp_path):
     assert sha(warehouse) == published
 
 
-def test_failing_blocking_dbt_test_keeps_the_published_file(tmp_path):
+def test_failing_blocking_dbt_test_keeps_the_published_file(small_warehouse, tmp_path):
     # A purchase in a currency the policy has no rate for must stop the publish and say so.
-    warehouse = tmp_path / "warehouse.duckdb"
-    landing = tmp_path / "landing"
-    shutil.copytree(SMALL_LANDING, landing)
-    assert build(make_settings(landing, warehouse)).success
+    landing, warehouse = published_copy(small_warehouse, tmp_path)
     published = sha(warehouse)
 
     new = landing / "procurement" / "2026-12-31"

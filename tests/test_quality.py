@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import REALDATA, REPO, Warehouse, build, make_settings
+
 from dagster_project.contract import ENTITY_BY_NAME
 
 QUALITY_LANDING = REPO / "tests" / "fixtures" / "landing_quality"
@@ -297,7 +297,8 @@ def test_broken_suite_files_become_one_failing_blocking_check(tmp_path):
 
 
 def test_stale_window_policies_are_validated(tmp_path):
-    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
+    from dagster_project.governance.problems import TaxonomyError
 
     taxonomy = tmp_path / "taxonomy"
     shutil.copytree(REPO / "taxonomy", taxonomy)

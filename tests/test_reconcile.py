@@ -31,7 +31,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from conftest import REPO, Warehouse
 
 LANDING = REPO / "tests" / "fixtures" / "landing_reconcile"

@@ -5,14 +5,13 @@ import json
 import os
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from test_ingest import con, landing, quiet, rows, write  # noqa: F401  (fixtures and helpers)
 
 from dagster_project.ingest import ingest_entity, ingest_landing
 from dagster_project.ingest.quarantine import WaiverError, read_waivers
 from dagster_project.ingest.rules import RulesError, load_rules
-from test_ingest import con, landing, quiet, rows, write  # noqa: F401  (fixtures and helpers)
 
 PL = "po_number,po_line,order_date,vendor,category,description,quantity,unit_cost,currency,cost_center"
 CI = "ci_id,ci_class,name,status,updated_at"

@@ -8,10 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.governance.model import (
-    FILES, TABLES, TaxonomyError, content_hash, load_taxonomy, normalise_name, write_taxonomy_tables,
-)
+from dagster_project.governance.loading import content_hash, load_taxonomy
+from dagster_project.governance.names import normalise_name
+from dagster_project.governance.problems import TaxonomyError
 from dagster_project.governance.report import check_command, render_report, report_command
+from dagster_project.governance.schema import FILES
+from dagster_project.governance.tables import TABLES, write_taxonomy_tables
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "taxonomy"
@@ -106,7 +108,9 @@ def test_table_counts(con):
 
 
 def test_table_values(con, shipped):
-    one = lambda sql, *p: con.execute(sql, list(p)).fetchone()
+    def one(sql, *p):
+        return con.execute(sql, list(p)).fetchone()
+
     assert one("select parent_class_id, label, class_path, depth, lifecycle_tracking, useful_life_months, "
                "refresh_cycle_months, depreciation_method, capitalise, required_fields "
                "from taxonomy.asset_classes where class_id = 'laptop'") == (
@@ -224,8 +228,8 @@ def test_missing_folder(tmp_path):
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
     problems = problems_after(tmp_path, ("policies.yaml", "reclaim_window_days: 90", "reclaim_window_days: [90"))
-    line = next(i for i, l in enumerate((SHIPPED / "policies.yaml").read_text().splitlines(), 1)
-                if l.startswith("reclaim_window_days"))
+    line = next(i for i, ln in enumerate((SHIPPED / "policies.yaml").read_text().splitlines(), 1)
+                if ln.startswith("reclaim_window_days"))
     assert_problem(problems, "policies.yaml: line 21, column 1", "YAML syntax error",
                    f"flow sequence starts at line {line})")
 

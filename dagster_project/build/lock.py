@@ -14,7 +14,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 _HELD: dict[str, list] = {}  # lock path -> [fd, depth]
@@ -84,7 +84,7 @@ def acquire(warehouse: Path, wait_seconds: float = 0.0, say=lambda m: None) -> N
             "which is no longer running; its unpublished build file is discarded")
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps({"pid": os.getpid(),
-                              "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}).encode(), 0)
+                              "started_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode(), 0)
     os.fsync(fd)
     _HELD[key] = [fd, 1]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from dagster_project.build.fingerprint import SNAPSHOT_LOG_PREFIX
 
@@ -63,7 +63,7 @@ def _describe(st: Stage) -> str:
 
 
 class _Sink:
-    def __init__(self, watcher: "BuildWatcher"):
+    def __init__(self, watcher: BuildWatcher):
         self.w = watcher
 
     def write(self, text: str) -> int:
@@ -134,7 +134,7 @@ class BuildWatcher:
     def _handle(self, entry):
         from dagster import DagsterEventType
 
-        ts = datetime.fromtimestamp(entry.timestamp, timezone.utc).strftime("%H:%M:%S")
+        ts = datetime.fromtimestamp(entry.timestamp, UTC).strftime("%H:%M:%S")
         text = entry.message or (entry.dagster_event.message if entry.dagster_event else "") or ""
         line = f"{ts} {entry.level if isinstance(entry.level, str) else ''}{entry.step_key or '-'}: {text}".rstrip()
         self._log.write(line + "\n")

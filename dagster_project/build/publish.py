@@ -4,7 +4,7 @@ only if it carries this build's id, fsynced before and after; the replaced versi
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
@@ -50,7 +50,7 @@ def _keep_version(target: Path, keep: int) -> None:
     kept = sorted(folder.glob("*.duckdb"))
     if kept and os.path.samefile(kept[-1], target):  # a build killed after this step kept it already
         return
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     kept = folder / f"{stamp}.duckdb"
     try:
         os.link(target, kept)  # same inode: no copy, and the rename below cannot touch it
@@ -79,7 +79,7 @@ def publish(settings: Settings, run_id: str) -> dict:
         con.execute(
             "insert into audit.builds (build_id, as_of_date, started_at, finished_at, status, detail) "
             "values (?, ?, ?, ?, 'published', ?)",
-            [run_id, as_of, None, datetime.now(timezone.utc).replace(tzinfo=None), str(target)],
+            [run_id, as_of, None, datetime.now(UTC).replace(tzinfo=None), str(target)],
         )
         con.execute("checkpoint")
     finally:

@@ -6,7 +6,6 @@ environment; dbt gets its vars (as-of date, build file, memory, threads) from `d
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
@@ -21,18 +20,18 @@ class ItamResource(ConfigurableResource):
     landing: str
     warehouse: str
     taxonomy: str
-    as_of: Optional[str] = None
+    as_of: str | None = None
     memory_limit: str = "4GB"
     threads: int = 2
     decisions: str
     expectations: str
     mappings: str
-    build_file: Optional[str] = None
+    build_file: str | None = None
     keep_versions: int = 3
-    dagster_home: Optional[str] = None
+    dagster_home: str | None = None
 
     @classmethod
-    def from_settings(cls, s: Settings) -> "ItamResource":
+    def from_settings(cls, s: Settings) -> ItamResource:
         return cls(
             landing=str(s.landing), warehouse=str(s.warehouse), taxonomy=str(s.taxonomy),
             as_of=s.as_of, memory_limit=s.memory_limit, threads=s.threads,

@@ -9,10 +9,10 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from dagster_project.build import lock
 from dagster_project.build.fingerprint import NOTHING_NEW, unchanged_since_published
@@ -179,7 +179,7 @@ def _run_locked(settings: Settings, outcome: BuildOutcome, progress, verbose, tt
     run_id = make_new_run_id()
     real_stdout = sys.stdout
     outcome.run_id = run_id
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     outcome.log_file = settings.logs_dir / f"build-{stamp}-{run_id[:8]}.log"
     instance = open_instance(settings.instance_dir)
     try:

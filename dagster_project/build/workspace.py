@@ -7,7 +7,7 @@ Great Expectations check on them): dbt's stg_audit__* models depend on them, whi
 "checks write results" before "fct_data_quality reads them" (issue 15.1)."""
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
@@ -51,7 +51,7 @@ def warehouse_workspace(context: AssetExecutionContext, itam: ItamResource,
         write_inputs(con, collect_inputs(s), PENDING_INPUTS_TABLE)
         con.execute(f"create or replace table {BUILD_IDENTITY} (build_id varchar, started_at timestamp)")
         con.execute(f"insert into {BUILD_IDENTITY} values (?, ?)",
-                    [context.run.run_id, datetime.now(timezone.utc).replace(tzinfo=None)])
+                    [context.run.run_id, datetime.now(UTC).replace(tzinfo=None)])
     finally:
         con.close()
     return MaterializeResult(metadata={"build_file": str(build), "from_published": s.warehouse.exists(),

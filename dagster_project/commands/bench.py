@@ -179,8 +179,8 @@ def _generate(settings, args) -> None:
 
 
 def run(args) -> int:
-    from dagster_project.generate import generate_landing
     from dagster_project.build.runner import run_build
+    from dagster_project.generate import generate_landing
 
     settings = settings_from_args(args)
     if args.dashboards:

@@ -64,7 +64,8 @@ def _index(out: Path, warehouse: Path) -> None:
 
 
 def write_docs(warehouse: Path, out: Path, taxonomy: Path) -> Path:
-    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
+    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.governance.report import render_report
     from dagster_project.quality.datadocs import write_quality_report
 

@@ -12,8 +12,18 @@ from decimal import Decimal
 from pathlib import Path
 
 from dagster_project.cli import CliError
-from dagster_project.outputs import (DATE_FORMAT, OutputError, check_target, csv_bytes, key_value_sheet,
-                                     money_format, new_workbook, table_sheet, workbook_bytes, write_file)
+from dagster_project.outputs import (
+    DATE_FORMAT,
+    OutputError,
+    check_target,
+    csv_bytes,
+    key_value_sheet,
+    money_format,
+    new_workbook,
+    table_sheet,
+    workbook_bytes,
+    write_file,
+)
 from dagster_project.period import Period
 
 MART = "marts.fct_cost_allocation"

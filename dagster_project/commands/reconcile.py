@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dagster_project.cli import CliError
 from dagster_project.commands.build import build_or_fail, export_masker, require_landing, settings_from_args
-from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS, DecisionsError, DecisionsStore, normalise_email
 from dagster_project.outputs import protected_paths
+from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS, DecisionsError, DecisionsStore, normalise_email
 from dagster_project.reconcile.quarter import Quarter
 
 DEFAULT_PACKS = Path("data/reconciliation")
@@ -311,7 +311,8 @@ def _resolvers(folder: Path, store: DecisionsStore, manifest: dict, until=None) 
 
 def _four_eyes(args) -> bool:
     """policies.yaml signer_must_differ_from_resolvers of the taxonomy in use (default true)."""
-    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
+    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.settings import Settings
 
     folder = getattr(args, "taxonomy", None) or Settings.from_env().taxonomy

@@ -2,7 +2,8 @@
 checks (error = blocking). dbt gets everything it needs as --vars built from the settings resource."""
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets

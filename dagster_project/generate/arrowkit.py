@@ -2,7 +2,7 @@
 dates and timestamps from integer days/seconds, money from integer cents, and the mess masks."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa

@@ -9,8 +9,7 @@ import pyarrow as pa
 from dagster_project.contract import ENTITY_BY_NAME
 from dagster_project.generate import arrowkit as ak
 from dagster_project.generate import catalog as C
-from dagster_project.generate.world import (
-    DAY, DISPOSED, LIVE, RETIRED, STATES, World, add_months_days)
+from dagster_project.generate.world import DAY, DISPOSED, LIVE, RETIRED, STATES, World, add_months_days
 
 DOMAIN = ".corp.example.com"
 
@@ -352,9 +351,12 @@ def software_installs(w: World, e: int) -> tuple[pa.Table, dict]:
     # per-pair spellings
     pub_names, pub_off, prod_names, prod_off, ver_names, ver_off = [], [], [], [], [], []
     for s in C.SOFTWARE:
-        pub_off.append(len(pub_names)); pub_names.extend(s.publishers)
-        prod_off.append(len(prod_names)); prod_names.extend(s.names)
-        ver_off.append(len(ver_names)); ver_names.extend(s.versions)
+        pub_off.append(len(pub_names))
+        pub_names.extend(s.publishers)
+        prod_off.append(len(prod_names))
+        prod_names.extend(s.names)
+        ver_off.append(len(ver_names))
+        ver_names.extend(s.versions)
     n_pub = np.array([len(s.publishers) for s in C.SOFTWARE])
     n_prod = np.array([len(s.names) for s in C.SOFTWARE])
     n_ver = np.array([len(s.versions) for s in C.SOFTWARE])

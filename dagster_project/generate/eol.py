@@ -4,7 +4,7 @@ end_of_life (manifest other.end_of_life). Reference data is a few dozen rows; th
 is a handful of numpy operations per export."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -13,7 +13,16 @@ from dagster_project.generate import arrowkit as ak
 from dagster_project.generate import catalog as C
 from dagster_project.generate.entities import agent_os_version_blank
 from dagster_project.generate.world import (
-    AGENT_CLASSES, BIG, IN_REPAIR, IN_STOCK, IN_USE, PLANNED, UNMANAGED, World, add_months_days)
+    AGENT_CLASSES,
+    BIG,
+    IN_REPAIR,
+    IN_STOCK,
+    IN_USE,
+    PLANNED,
+    UNMANAGED,
+    World,
+    add_months_days,
+)
 
 LIVE_STATES = (PLANNED, IN_STOCK, IN_USE, IN_REPAIR)
 

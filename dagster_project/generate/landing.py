@@ -3,19 +3,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from dagster_project.contract import CONTRACT_ENTITIES, ENTITY_BY_NAME
 from dagster_project.generate import catalog as C
-from dagster_project.generate import eol
 from dagster_project.generate import entities as ent
-from dagster_project.generate import ledger
-from dagster_project.generate.world import (
-    DAY, IN_USE, STATES, World, build_world, export_dates)
+from dagster_project.generate import eol, ledger
+from dagster_project.generate.world import DAY, IN_USE, STATES, World, build_world, export_dates
 from dagster_project.generate.writer import Malformed, Style, Writer
 
 MANIFEST_DIR = "_generator"

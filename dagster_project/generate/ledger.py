@@ -11,10 +11,18 @@ import pyarrow as pa
 
 from dagster_project.generate import arrowkit as ak
 from dagster_project.generate import catalog as C
-from dagster_project.generate.entities import (
-    cloud_account_id, email, fa_serial_blank, serial_display)
+from dagster_project.generate.entities import cloud_account_id, email, fa_serial_blank, serial_display
 from dagster_project.generate.world import (
-    BIG, DAY, LIVE, PND, RETIRED_SEG, World, add_months_days, fx_rates, month_start)
+    BIG,
+    DAY,
+    LIVE,
+    PND,
+    RETIRED_SEG,
+    World,
+    add_months_days,
+    fx_rates,
+    month_start,
+)
 
 CUR = {c: i for i, c in enumerate(C.CURRENCIES)}
 
@@ -48,7 +56,7 @@ class Entitlement:
 
 def consumption(w: World) -> dict[str, dict]:
     """Consumption of each licensed product at the last export, as the generator knows it."""
-    from dagster_project.generate.entities import software_installs, saas_usage
+    from dagster_project.generate.entities import saas_usage, software_installs
 
     e = len(w.dates) - 1
     st = w.states[e]

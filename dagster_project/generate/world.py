@@ -348,7 +348,7 @@ def _model_index(name: str) -> int:
 
 def _plant(w: World) -> None:
     """Choose the planted devices and force the attributes their case needs."""
-    h, k, idx = w.h, w.k, np.arange(w.n)
+    h, k = w.h, w.k
     d0, endd = w.dates[0], w.end
     pool = (w.seg == LIVE) & (w.cls == C.LAPTOP) & (w.user0 >= 0)
     ordered = h.order("planted.pool", np.flatnonzero(pool))

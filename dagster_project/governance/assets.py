@@ -2,12 +2,14 @@
 
 from dagster import AssetExecutionContext, AssetSpec, Failure, MaterializeResult, multi_asset
 
-from dagster_project.governance.model import TABLES, TaxonomyError, load_taxonomy, write_taxonomy_tables
 from dagster_project.build.keys import WORKSPACE_KEY, taxonomy_key
 from dagster_project.build.resource import ItamResource
+from dagster_project.governance.loading import load_taxonomy
+from dagster_project.governance.problems import TaxonomyError
+from dagster_project.governance.tables import TABLES, write_taxonomy_tables
 from dagster_project.warehouse import connect
 
-# Every table the model writes (model.TABLES), so a new taxonomy table is an asset without a second list.
+# Every table the model writes (tables.TABLES), so a new taxonomy table is an asset without a second list.
 TAXONOMY_TABLES = tuple(TABLES)
 
 

@@ -31,15 +31,10 @@ from dagster_project.contract import (
     PERSONAL_CLASSES,
     PersonalColumn,
 )
-from dagster_project.governance.model import (
-    FILE_MODELS,
-    Ident,
-    Problem,
-    TaxonomyError,
-    _read_yaml,
-    _schema_problems,
-    _Strict,
-)
+from dagster_project.governance.problems import Problem, TaxonomyError
+from dagster_project.governance.schema import FILE_MODELS, Ident, _Strict
+from dagster_project.governance.schema_errors import schema_problems
+from dagster_project.governance.yaml_reader import read_yaml
 
 PRIVACY = "privacy.yaml"
 MODES = ("hash", "initials")
@@ -114,13 +109,13 @@ def load_privacy(directory: Path | str) -> PrivacyPolicy:
         raise TaxonomyError([Problem(PRIVACY, "(file)", f"file not found in {path.parent}",
                                      "restore privacy.yaml (how personal data is masked, who sees it in "
                                      "clear, how long it is kept; docs/taxonomy.md)")])
-    data = _read_yaml(path, path.read_bytes(), problems)
+    data = read_yaml(path, path.read_bytes(), problems)
     if data is None or problems:
         raise TaxonomyError(problems or [Problem(PRIVACY, "(file)", "empty", "write classes, roles, retention")])
     try:
         model = PrivacyFile.model_validate(data)
     except ValidationError as exc:
-        raise TaxonomyError(_schema_problems(PRIVACY, data, exc)) from None
+        raise TaxonomyError(schema_problems(PRIVACY, data, exc)) from None
     for name in PERSONAL_CLASSES:
         if name not in model.classes:
             problems.append(Problem(PRIVACY, "classes", f"class '{name}' has no policy (the contract declares "

@@ -12,10 +12,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project.governance.model import (
-    CLOUD_RULE_CONDITIONS, IMPLICIT_FX_FROM, PATTERN_CONDITIONS, Taxonomy, TaxonomyError, load_taxonomy,
-)
-
+from dagster_project.governance.loading import load_taxonomy
+from dagster_project.governance.problems import TaxonomyError
+from dagster_project.governance.schema import CLOUD_RULE_CONDITIONS, PATTERN_CONDITIONS
+from dagster_project.governance.taxonomy import IMPLICIT_FX_FROM, Taxonomy
 
 # ---------------------------------------------------------------------------------------------
 # Document blocks
@@ -120,7 +120,7 @@ def build_document(t: Taxonomy) -> list:
                           "the class must carry."),)))
     rows = []
     for c in classes.values():
-        def val(attr, text):
+        def val(attr, text, c=c):  # bound now: called within this iteration only
             src = c.inherited.get(attr)
             return Span(text, "inherited", f"inherited from {src}") if src else text
         rows.append((

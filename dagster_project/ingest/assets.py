@@ -25,7 +25,8 @@ __all__ = ["WORKSPACE_KEY", "raw_key", "raw_assets"]
 
 @lru_cache(maxsize=8)
 def _max_quarantined_pct(taxonomy: Path, stamp: float) -> float:
-    from dagster_project.governance.model import TaxonomyError, load_taxonomy
+    from dagster_project.governance.loading import load_taxonomy
+    from dagster_project.governance.problems import TaxonomyError
 
     try:
         return float(load_taxonomy(taxonomy).policies.max_quarantined_pct)

@@ -16,18 +16,18 @@ import hashlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pyarrow as pa
 
 from dagster_project.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS, Entity
 from dagster_project.ingest.discover import LandingFile, LandingProblem, LandingScan, discover_files
-from dagster_project.ingest.readers import FileRejected, Staged, stage_file
 from dagster_project.ingest.quarantine import apply_waivers, read_waivers, supersede
+from dagster_project.ingest.readers import FileRejected, Staged, stage_file
 from dagster_project.ingest.rules import IngestRules, load_rules
 from dagster_project.ingest.validate import file_queries, ident, range_statements, record_json
 
@@ -74,7 +74,7 @@ class IngestReport:
     rejections: list[str] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)
     rows_released: int = 0       # quarantined rows released by a waiver in this run
-    by_entity: dict[str, "IngestReport"] = field(default_factory=dict)
+    by_entity: dict[str, IngestReport] = field(default_factory=dict)
 
     def add(self, o: FileOutcome) -> None:
         self.files.append(o)
@@ -147,7 +147,7 @@ def load_id_for(rel: str, content_hash: str | None) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 _stage_counter = itertools.count()

@@ -410,7 +410,7 @@ def stage_json(con, path: Path, data: bytes, name: str) -> Staged:
         f"SELECT k, t, clash, CAST(obj AS VARCHAR) FROM {raw} "
         f"WHERE obj IS NULL OR t <> 'OBJECT' OR clash ORDER BY k").fetchall()
     row_of = (lambda k: int(numbers[k])) if numbers is not None else (lambda k: k + 1)
-    for k, t, is_clash, text in bad:
+    for k, t, _clash, text in bad:
         if text is None:
             reason, rec = "line is not valid JSON", {"_line": _line_of(body, row_of(k))[:2000]}
         elif t != "OBJECT":

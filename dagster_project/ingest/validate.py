@@ -26,7 +26,6 @@ plausibility range (taxonomy/plausibility.yaml, `ranges`) is an error of rule `p
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import date
 
 from dagster_project.contract import Column, Entity

@@ -17,19 +17,28 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from dagster_project.contract import Column, Entity
 from dagster_project.mappings.paths import evaluate
 from dagster_project.mappings.readers import CsvRow, FileProblem, Record, peek, read
-from dagster_project.mappings.schema import FieldSpec, Input, Mapping, MappingError, Target, \
-    load_mapping_file
-from dagster_project.mappings.values import BooleanPolicy, DatePolicy, NumberPolicy, ValueProblem, \
-    as_text, canonical_date, canonical_decimal, canonical_integer, canonical_period, \
-    canonical_timestamp, check_json
+from dagster_project.mappings.schema import FieldSpec, Input, Mapping, MappingError, Target, load_mapping_file
+from dagster_project.mappings.values import (
+    BooleanPolicy,
+    DatePolicy,
+    NumberPolicy,
+    ValueProblem,
+    as_text,
+    canonical_date,
+    canonical_decimal,
+    canonical_integer,
+    canonical_period,
+    canonical_timestamp,
+    check_json,
+)
 
 REJECT_COLUMNS = ("file", "row", "field", "value", "reason")
 
@@ -604,7 +613,7 @@ def _undeclared(header, inp: Input) -> list[str]:
 
 def _map_file(path: Path, data: bytes, mapping: Mapping, input_name: str, export_date: date,
               accs: dict[str, _Acc], rejects: list[Reject], stats: Counter,
-              accounting: dict[tuple[str, str], "Accounting"]) -> FileResult:
+              accounting: dict[tuple[str, str], Accounting]) -> FileResult:
     inp = mapping.inputs[input_name]
     fr = FileResult(path, mapping.system, input_name)
     try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 _SEGMENT = re.compile(r"^([^\[\]]*)((?:\[[^\[\]]*\])*)$")
 _SELECTOR = re.compile(r"\[([^\[\]]*)\]")
@@ -56,7 +56,7 @@ def _split(path: str) -> list[str]:
     return parts
 
 
-@lru_cache(maxsize=None)
+@cache
 def parse_path(path: str) -> tuple[Segment, ...]:
     if not path or not path.strip():
         raise PathError("empty path")

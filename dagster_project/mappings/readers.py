@@ -220,7 +220,7 @@ def positional_names(cells: list[str]) -> tuple[list[str], list[str]]:
     if empties:
         warnings.append(f"warning: column(s) {', '.join(map(str, empties))} have an empty header; "
                         f"named '(column N)' (mapped only if a mapping names them)")
-    for key, cols in seen.items():
+    for cols in seen.values():
         if len(cols) > 1:
             first = names[cols[0] - 1]
             warnings.append(f"warning: header '{first}' appears {len(cols)} times (columns "

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, \
-    model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from dagster_project.contract import ENTITIES, Entity
 from dagster_project.mappings.paths import PathError, parse_path
-from dagster_project.yamlfile import NotesDuplicateKeys, parse
 from dagster_project.mappings.values import compile_format
+from dagster_project.yamlfile import NotesDuplicateKeys, parse
 
 SPECIALS = ("$export_date", "$file", "$file_stem", "$row")
 
@@ -290,7 +289,7 @@ class Input(_Model):
     # issue 14: named dialects for non-conformant exports, chosen with `--dialect NAME`; each
     # overrides the input's reading rules (date_formats, ambiguous_dates, numbers, null_values,
     # booleans). Without --dialect the strict rules above apply and other values are rejected.
-    dialects: dict[str, "Dialect"] = {}
+    dialects: dict[str, Dialect] = {}
 
     _enc = field_validator("encoding", mode="before")(_as_list)
 
@@ -385,7 +384,7 @@ class Mapping(_Model):
                 raise ValueError(f"input name '{name}' must be lower-case letters, digits, '_', '-'")
         return v
 
-    def with_dialect(self, name: str | None) -> "Mapping":
+    def with_dialect(self, name: str | None) -> Mapping:
         """The mapping with each input that declares dialect `name` reading by it."""
         if not name:
             return self

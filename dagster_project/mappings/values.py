@@ -60,7 +60,7 @@ class DatePolicy:
     _patterns: tuple = field(default=(), compare=False)
 
     @classmethod
-    def of(cls, formats, ambiguous: str = "reject") -> "DatePolicy":
+    def of(cls, formats, ambiguous: str = "reject") -> DatePolicy:
         formats = tuple(formats)
         return cls(formats, ambiguous, tuple(compile_format(f) for f in formats))
 

@@ -12,7 +12,7 @@ current rules. Revalidating replaces that load's rows.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -44,7 +44,7 @@ def severity_word(gx_severity: str) -> str:
 def store(con: duckdb.DuckDBPyConnection, *, load_id: str, source: str, entity: str, export_date,
           file: str, suite_hash: str, validation: LoadValidation) -> None:
     """Replace the stored results of one load, in one transaction."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     con.begin()
     try:
         for table in TABLES:

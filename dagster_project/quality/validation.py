@@ -56,7 +56,7 @@ def validate_entity(con: duckdb.DuckDBPyConnection, suite: Suite,
     if not loads:
         out.judgements = [CheckJudgement(e) for e in suite.expectations]
         return out
-    latest = max(l[2] for l in loads)
+    latest = max(load[2] for load in loads)
     done = dict(con.execute("SELECT load_id, suite_hash FROM audit.expectation_validations "
                             "WHERE entity = ?", [suite.entity]).fetchall())
     evaluate: list[str] = []

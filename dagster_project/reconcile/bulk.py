@@ -130,7 +130,7 @@ def apply(store: DecisionsStore, lines: list[Line], lookup, *, default_by: str |
             empty += 1
             continue
 
-        def out(result: str, reason: str = "") -> None:
+        def out(result: str, reason: str = "", line=line, ex=ex) -> None:  # bound to this row
             outcomes.append(Outcome(line.where, ex, result, reason))
 
         if ex in seen:

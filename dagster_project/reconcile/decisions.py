@@ -28,11 +28,10 @@ import hashlib
 import hmac
 import io
 import json
-import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dagster_project.ingest.quarantine import WAIVER_COLUMNS, WAIVERS_FILE
@@ -71,7 +70,7 @@ def normalise_email(text: str) -> str:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _timestamp(value: datetime) -> str:
@@ -81,7 +80,7 @@ def _timestamp(value: datetime) -> str:
 def _parse_timestamp(text: str) -> datetime:
     ts = datetime.fromisoformat(text.strip())
     if ts.tzinfo is not None:
-        ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
+        ts = ts.astimezone(UTC).replace(tzinfo=None)
     return ts
 
 
@@ -439,7 +438,7 @@ def _link(kind: str, values: dict[str, str], seq: int, prev: str, key: bytes | N
     return out
 
 
-def verify_chain(store: "DecisionsStore", key: bytes | str | None = "store") -> ChainReport:
+def verify_chain(store: DecisionsStore, key: bytes | str | None = "store") -> ChainReport:
     """Recompute the chain of both files against chain.json; every problem names file, line and seq.
     `key` is the HMAC key (default: the store's); with a key every sign-off must carry a valid
     HMAC, without one the HMACs are reported as not checked."""

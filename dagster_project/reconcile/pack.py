@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 PACK_FORMAT = "itam-reconciliation-pack/1"
@@ -92,8 +91,16 @@ def _workbook_bytes(snap: QuarterSnapshot, summary: list[tuple], exceptions: lis
                     *, data_sha256: str, build_id: str | None, signoff_state: str) -> bytes:
     from openpyxl.styles import Font
 
-    from dagster_project.outputs import (COUNT_FORMAT, DATE_FORMAT, DATETIME_FORMAT, Validation,
-                                         key_value_sheet, new_workbook, table_sheet, workbook_bytes)
+    from dagster_project.outputs import (
+        COUNT_FORMAT,
+        DATE_FORMAT,
+        DATETIME_FORMAT,
+        Validation,
+        key_value_sheet,
+        new_workbook,
+        table_sheet,
+        workbook_bytes,
+    )
     from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS
 
     stamp = datetime(snap.as_of_date.year, snap.as_of_date.month, snap.as_of_date.day)
@@ -259,7 +266,7 @@ def write_pack(con, snap: QuarterSnapshot, out: Path, *, resolutions_sha256: str
     manifest["files"][WORKBOOK] = {"sha256": sha256_bytes(book), "bytes": len(book), "rows": len(exceptions)}
     manifest["files"] = dict(sorted(manifest["files"].items()))
     manifest["pack_sha256"] = pack_sha256(manifest)
-    manifest["generated_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    manifest["generated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest["warehouse"] = Path(warehouse).name if warehouse else None  # a name: the pack is shared
 
     # Everything is in memory: nothing is written unless all of it could be produced.

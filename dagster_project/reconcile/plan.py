@@ -21,7 +21,6 @@ from dagster_project.reconcile.decisions import DecisionsStore
 from dagster_project.reconcile.quarter import Quarter
 from dagster_project.settings import Settings
 
-
 DECISIONS_CHANGED = "decisions changed since the last build"
 
 
@@ -63,7 +62,7 @@ def _pending_files(con, landing: Path) -> list[str]:
 
 def _stale_reason(settings: Settings, quarter: Quarter, acceptable: set[date]) -> tuple[str | None, date | None]:
     """(None, snapshot) when the published warehouse can be reused as is; else (why not, None)."""
-    from dagster_project.governance.model import content_hash as taxonomy_hash
+    from dagster_project.governance.loading import content_hash as taxonomy_hash
 
     if not settings.warehouse.exists():
         return f"no published warehouse at {settings.warehouse}", None

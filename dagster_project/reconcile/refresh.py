@@ -14,7 +14,7 @@ import json
 import shutil
 import subprocess
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster_project.reconcile.decisions import DecisionsStore, write_decision_tables
@@ -46,7 +46,7 @@ def refresh_decisions(settings: Settings) -> dict:
                 as_of = con.execute("select max(as_of_date) from marts.dim_asset").fetchone()[0]
                 con.execute(f"create or replace table {BUILD_IDENTITY} (build_id varchar, started_at timestamp)")
                 con.execute(f"insert into {BUILD_IDENTITY} values (?, ?)",
-                            [run_id, datetime.now(timezone.utc).replace(tzinfo=None)])
+                            [run_id, datetime.now(UTC).replace(tzinfo=None)])
                 con.execute("checkpoint")
             finally:
                 con.close()

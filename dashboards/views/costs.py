@@ -52,7 +52,7 @@ if built(TCO, "Asset TCO", "tco_to_date"):
         note_unapplied(pt)
 
         ptt = predicate(f, TCO, "t", dates="upto")
-        trend = query(f"select cast(t.as_of_date as varchar) as as_of_date, "
+        trend = query("select cast(t.as_of_date as varchar) as as_of_date, "
                       + ", ".join(f"sum(t.{c}) as {c}" for c in comps)
                       + f" from {TCO} t where {ptt.sql} group by 1 order by 1", ptt.params)
         st.markdown("**TCO components across as-of dates**")

@@ -3,8 +3,10 @@
 with bounds as (
     select {{ as_of_date() }} as as_of
 )
+
 select export_date as as_of_date
 from {{ ref('int_export_dates') }}, bounds
 where export_date <= bounds.as_of
 union
-select as_of from bounds where as_of is not null
+select as_of from bounds
+where as_of is not null

@@ -8,9 +8,11 @@ with charges as (
     {{ latest_records('stg_finance__cloud_costs',
         "coalesce(nullif(trim(r.charge_id), ''), r.source_file || '#' || r.source_row_number)") }}
 ),
+
 pol as (
     select * from {{ ref('int_policy') }}
 ),
+
 c as (
     select
         ch.as_of_date,
@@ -30,7 +32,7 @@ c as (
         ch.region,
         ch.tags,
         -- Tags are a JSON object in a cell; anything else (or '{}') reads as no tags.
-        try_cast(try_cast(ch.tags as json) as map(varchar, varchar)) as tag_map,
+        try_cast(try_cast(ch.tags as json) as map (varchar, varchar)) as tag_map,
         upper(trim(ch.currency)) as currency,
         ch.billed_cost,
         ch.effective_cost,
@@ -40,23 +42,39 @@ c as (
         ch.export_date,
         ch.source_file,
         ch.load_id
-    from charges ch
-    left join {{ ref('int_fx_rates') }} fx
-        on fx.currency = upper(trim(ch.currency))
-       and strftime(ch.charge_period_start, '%Y-%m') >= fx.from_period
-       and strftime(ch.charge_period_start, '%Y-%m') < fx.to_period
+    from charges as ch
+    left join {{ ref('int_fx_rates') }} as fx
+        on
+            fx.currency = upper(trim(ch.currency))
+            and strftime(ch.charge_period_start, '%Y-%m') >= fx.from_period
+            and strftime(ch.charge_period_start, '%Y-%m') < fx.to_period
 ),
+
 tags as (
-    select as_of_date, charge_key, trim(e.key) as tag_key, nullif(trim(e.value), '') as tag_value
-    from (select as_of_date, charge_key, unnest(map_entries(tag_map)) as e from c where tag_map is not null)
+    select
+        as_of_date,
+        charge_key,
+        trim(e.key) as tag_key,
+        nullif(trim(e.value), '') as tag_value
+    from (select
+        as_of_date,
+        charge_key,
+        unnest(map_entries(tag_map)) as e
+    from c
+    where tag_map is not null)
 ),
+
 rules as (
     select * from {{ ref('stg_taxonomy__cloud_cost_rules') }}
 ),
+
 -- Cost center codes of finance/cost_centers at each date: a tag value names one (compared
 -- case-insensitively, trimmed) or does not count.
 known_cost_centers as (
-    select as_of_date, upper(trim(cost_center)) as code_upper, min(trim(cost_center)) as cost_center
+    select
+        as_of_date,
+        upper(trim(cost_center)) as code_upper,
+        min(trim(cost_center)) as cost_center
     from ({{ latest_records('stg_finance__cost_centers', 'upper(trim(r.cost_center))') }})
     group by all
 ),
@@ -69,39 +87,69 @@ known_cost_centers as (
 {% endset %}
 candidates as (
     -- rules on a tag: one candidate per matching tag
-    select c.as_of_date, c.charge_key, r.rule_id, r.precedence, t.tag_key as tiebreak,
-        coalesce(r.cost_center, k.cost_center) as cost_center, 'tag_rule' as allocation_method
+    select
+        c.as_of_date,
+        c.charge_key,
+        r.rule_id,
+        r.precedence,
+        t.tag_key as tiebreak,
+        coalesce(r.cost_center, k.cost_center) as cost_center,
+        'tag_rule' as allocation_method
     from c
-    join tags t on t.as_of_date = c.as_of_date and t.charge_key = c.charge_key
-    join rules r
-        on r.tag_key is not null
-       and regexp_matches(t.tag_key, r.tag_key, 'i')
-       and (r.tag_value is null or regexp_matches(t.tag_value, r.tag_value, 'i'))
-    left join known_cost_centers k on k.as_of_date = c.as_of_date and k.code_upper = upper(t.tag_value)
-    where {{ attribute_conditions }}
-      and (r.cost_center is not null or k.cost_center is not null)
+    inner join tags as t on c.as_of_date = t.as_of_date and c.charge_key = t.charge_key
+    inner join rules as r
+        on
+            r.tag_key is not null
+            and regexp_matches(t.tag_key, r.tag_key, 'i')
+            and (r.tag_value is null or regexp_matches(t.tag_value, r.tag_value, 'i'))
+    left join known_cost_centers as k on c.as_of_date = k.as_of_date and k.code_upper = upper(t.tag_value)
+    -- (noqa below: sqlfluff fix pads the rendered multi-line condition more on every pass)
+    where {{ attribute_conditions }}  -- noqa: LT02
+        and (r.cost_center is not null or k.cost_center is not null)
     union all
     -- rules on the charge's attributes only
-    select c.as_of_date, c.charge_key, r.rule_id, r.precedence, '', r.cost_center, 'attribute_rule'
+    select
+        c.as_of_date,
+        c.charge_key,
+        r.rule_id,
+        r.precedence,
+        '',
+        r.cost_center,
+        'attribute_rule'
     from c
-    join rules r on r.tag_key is null
+    inner join rules as r on r.tag_key is null
     where {{ attribute_conditions }}
 ),
+
 placed as (
-    select as_of_date, charge_key, rule_id, cost_center, allocation_method
+    select
+        as_of_date,
+        charge_key,
+        rule_id,
+        cost_center,
+        allocation_method
     from candidates
-    qualify row_number() over (partition by as_of_date, charge_key order by precedence, rule_id, tiebreak) = 1
+    qualify row_number() over (
+        partition by as_of_date, charge_key
+        order by precedence, rule_id, tiebreak
+    ) = 1
 ),
+
 tagged as (
-    select distinct as_of_date, charge_key from tags
+    select distinct
+        as_of_date,
+        charge_key
+    from tags
 )
+
 select
     c.* exclude (tag_map),
     t.charge_key is not null as has_tags,
     coalesce(p.cost_center, pol.unallocated_cost_center) as cost_center,
-    coalesce(p.allocation_method, case when t.charge_key is null then 'untagged' else 'unmatched' end) as allocation_method,
+    coalesce(p.allocation_method, case when t.charge_key is null then 'untagged' else 'unmatched' end)
+        as allocation_method,
     p.rule_id as allocation_rule
 from c
 cross join pol
-left join placed p on p.as_of_date = c.as_of_date and p.charge_key = c.charge_key
-left join tagged t on t.as_of_date = c.as_of_date and t.charge_key = c.charge_key
+left join placed as p on c.as_of_date = p.as_of_date and c.charge_key = p.charge_key
+left join tagged as t on c.as_of_date = t.as_of_date and c.charge_key = t.charge_key

@@ -3,6 +3,7 @@
 with cycles as (
     {{ latest_records('stg_reference__eol_cycles', 'lower(trim(r.product)), lower(trim(r.cycle))') }}
 )
+
 select
     as_of_date,
     lower(trim(product)) as product,

@@ -7,6 +7,7 @@
 select distinct export_date
 from (
     {% for e in entities %}
-    select distinct export_date from {{ ref(e) }}{% if not loop.last %} union all{% endif %}
+        select distinct export_date from {{ ref(e) }}{% if not loop.last %}
+            union all{% endif %}
     {% endfor %}
 )

@@ -6,21 +6,29 @@
 with pol as (
     select fx_before_first_rate from {{ ref('int_policy') }}
 ),
+
 rates as (
     select
         upper(currency) as currency,
         from_period,
-        lead(from_period, 1, '9999-12') over (partition by upper(currency) order by from_period) as to_period,
-        row_number() over (partition by upper(currency) order by from_period) = 1 as is_first,
+        lead(from_period, 1, '9999-12') over (
+            partition by upper(currency)
+            order by from_period
+        ) as to_period,
+        row_number() over (
+            partition by upper(currency)
+            order by from_period
+        ) = 1 as is_first,
         -- 38 digits so that amount × rate (scale 4 + 8) cannot overflow for amounts above ~1M.
         cast(rate as decimal(38, 8)) as rate
     from {{ ref('stg_taxonomy__fx_rates') }}
 )
+
 select
     r.currency,
     case when r.is_first and p.fx_before_first_rate = 'use_first' then '0000-01' else r.from_period end as from_period,
     r.to_period,
     r.rate,
     r.from_period as declared_from_period
-from rates r
-cross join pol p
+from rates as r
+cross join pol as p

@@ -5,6 +5,7 @@
 with gl as (
     {{ latest_records('stg_finance__gl_lines', 'r.journal_id, r.line_no') }}
 )
+
 select
     g.as_of_date,
     g.period,
@@ -24,8 +25,9 @@ select
     fx.rate as fx_rate,
     cast(round(g.amount * fx.rate, 2) as decimal(18, 2)) as amount_rc,
     {{ to_cents('g.amount * fx.rate') }} as amount_cents
-from gl g
-left join {{ ref('int_fx_rates') }} fx
-    on fx.currency = upper(trim(g.currency))
-   and g.period >= fx.from_period
-   and g.period < fx.to_period
+from gl as g
+left join {{ ref('int_fx_rates') }} as fx
+    on
+        fx.currency = upper(trim(g.currency))
+        and g.period >= fx.from_period
+        and g.period < fx.to_period

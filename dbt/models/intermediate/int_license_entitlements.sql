@@ -6,15 +6,17 @@
 with ent as (
     {{ latest_records('stg_procurement__license_entitlements', 'r.entitlement_id') }}
 ),
+
 named as (
     select
         e.*,
         coalesce(pub.publisher_norm, {{ normalise_name('e.publisher') }}) as publisher_norm,
         coalesce(pub.publisher, trim(e.publisher)) as publisher_name,
         {{ normalise_name('e.product') }} as product_raw_norm
-    from ent e
-    left join {{ ref('int_publishers') }} pub on pub.alias_norm = {{ normalise_name('e.publisher') }}
+    from ent as e
+    left join {{ ref('int_publishers') }} as pub on pub.alias_norm = {{ normalise_name('e.publisher') }}
 )
+
 select
     n.*,
     coalesce(pr.product_norm, n.product_raw_norm) as product_norm,
@@ -25,16 +27,18 @@ select
     end as rights_scheme,
     cast(coalesce(
         nullif(regexp_extract(n.version_rights, '(^|[^0-9])((19|20)[0-9]{2})([^0-9]|$)', 2), ''),
-        nullif(regexp_extract(n.version_rights, '([0-9]+)', 1), '')) as integer) as rights_level,
+        nullif(regexp_extract(n.version_rights, '([0-9]+)', 1), '')
+    ) as integer) as rights_level,
     fx.rate as fx_rate,
     cast(round(n.unit_cost * fx.rate, 4) as decimal(18, 4)) as unit_cost_rc,
     (n.term_start is null or n.term_start <= n.as_of_date)
-        and (n.term_end is null or n.term_end >= n.as_of_date)
-        and n.purchase_date <= n.as_of_date as is_active
-from named n
-left join {{ ref('int_products') }} pr
-    on pr.publisher_norm = n.publisher_norm and pr.alias_norm = n.product_raw_norm
-left join {{ ref('int_fx_rates') }} fx
-    on fx.currency = upper(trim(n.currency))
-   and strftime(n.purchase_date, '%Y-%m') >= fx.from_period
-   and strftime(n.purchase_date, '%Y-%m') < fx.to_period
+    and (n.term_end is null or n.term_end >= n.as_of_date)
+    and n.purchase_date <= n.as_of_date as is_active
+from named as n
+left join {{ ref('int_products') }} as pr
+    on n.publisher_norm = pr.publisher_norm and n.product_raw_norm = pr.alias_norm
+left join {{ ref('int_fx_rates') }} as fx
+    on
+        fx.currency = upper(trim(n.currency))
+        and strftime(n.purchase_date, '%Y-%m') >= fx.from_period
+        and strftime(n.purchase_date, '%Y-%m') < fx.to_period

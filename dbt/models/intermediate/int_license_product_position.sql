@@ -11,30 +11,46 @@
 with cov as (
     select * from {{ snapshot_ref('int_license_coverage') }}
 ),
+
 cap as (
     select * from {{ snapshot_ref('int_license_capacity') }}
 ),
+
 names as (
-    select as_of_date, publisher_norm, product_norm,
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm,
         arg_max(publisher_name, (granted_by is null, purchase_date)) as publisher,
         arg_max(product_name, (granted_by is null, purchase_date)) as product
     from {{ snapshot_ref('int_license_grants') }}
     group by all
 ),
+
 tmetric as (
-    select as_of_date, publisher_norm, product_norm,
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm,
         -- latest own purchase in force, else latest own purchase, else latest grant in force
-        arg_max(license_metric, (coalesce(latest_own_purchase_in_force, date '1900-01-01'),
-                                 coalesce(latest_own_purchase, date '1900-01-01'),
-                                 coalesce(latest_purchase_in_force, date '1900-01-01'), license_metric)) as true_up_metric,
-        string_agg(license_metric, ', ' order by license_metric) as metrics_pooled
+        arg_max(license_metric, (
+            coalesce(latest_own_purchase_in_force, date '1900-01-01'),
+            coalesce(latest_own_purchase, date '1900-01-01'),
+            coalesce(latest_purchase_in_force, date '1900-01-01'), license_metric
+        )) as true_up_metric,
+        string_agg(
+            license_metric, ', '
+            order by license_metric
+        ) as metrics_pooled
     from cap
     group by all
 ),
+
 -- One unit of t per item: a user once (its first item), a device once, a device's core_units.
 item_units as (
     select
-        c.*, t.true_up_metric,
+        c.*,
+        t.true_up_metric,
         {{ license_units('t.true_up_metric',
             'row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key '
             'order by c.is_reclaimable, c.consumer_key) = 1', 'c.core_units') }} as t_units_all,
@@ -42,42 +58,71 @@ item_units as (
         case when c.is_reclaimable then 0 else {{ license_units('t.true_up_metric',
             'row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key, c.is_reclaimable '
             'order by c.consumer_key) = 1', 'c.core_units') }} end as t_units_active
-    from cov c
-    join tmetric t using (as_of_date, publisher_norm, product_norm)
+    from cov as c
+    inner join tmetric as t using (as_of_date, publisher_norm, product_norm)
 ),
+
 -- Uncovered users are counted among uncovered items only (a user half covered needs one more).
 uncovered as (
-    select as_of_date, publisher_norm, product_norm,
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm,
         sum({{ license_units('true_up_metric', 'rn_all = 1', 'core_units') }}) as uncovered_all,
         sum(case when is_reclaimable then 0 else {{ license_units('true_up_metric', 'rn_act = 1', 'core_units') }} end)
             as uncovered_active
     from (
-        select *,
-            row_number() over (partition by as_of_date, publisher_norm, product_norm, user_key
-                               order by is_reclaimable, consumer_key) as rn_all,
-            row_number() over (partition by as_of_date, publisher_norm, product_norm, user_key, is_reclaimable
-                               order by consumer_key) as rn_act
+        select
+            *,
+            row_number() over (
+                partition by as_of_date, publisher_norm, product_norm, user_key
+                order by is_reclaimable, consumer_key
+            ) as rn_all,
+            row_number() over (
+                partition by as_of_date, publisher_norm, product_norm, user_key, is_reclaimable
+                order by consumer_key
+            ) as rn_act
         from item_units
         where covered_metric is null
     )
     group by all
 ),
+
 totals as (
-    select as_of_date, publisher_norm, product_norm,
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm,
         sum(t_units_all) as consumption,
         sum(t_units_active) as active_consumption,
-        count(*) filter (where cores_defaulted and consumer_type = 'device' and not covered_by_host) as consumers_with_default_cores,
+        count(*) filter (where cores_defaulted and consumer_type = 'device' and not covered_by_host)
+            as consumers_with_default_cores,
         count(*) filter (where covered_by_host) as vms_covered_by_host,
         count(*) filter (where is_vm and not covered_by_host) as vms_counted,
-        string_agg(distinct basis, ',' order by basis) as bases
+        string_agg(
+            distinct basis, ','
+            order by basis
+        ) as bases
     from item_units
     group by all
 )
+
 select
-    n.as_of_date, n.publisher_norm, n.product_norm, n.publisher, n.product,
-    t.true_up_metric, t.metrics_pooled,
-    c.in_force, c.expired, c.outside_version_rights, c.rights_seen, c.capacity,
-    c.unit_cost, c.license_type, c.annual_unit_cost,
+    n.as_of_date,
+    n.publisher_norm,
+    n.product_norm,
+    n.publisher,
+    n.product,
+    t.true_up_metric,
+    t.metrics_pooled,
+    c.in_force,
+    c.expired,
+    c.outside_version_rights,
+    c.rights_seen,
+    c.capacity,
+    c.unit_cost,
+    c.license_type,
+    c.annual_unit_cost,
     coalesce(tt.consumption, 0) as consumption,
     coalesce(tt.active_consumption, 0) as active_consumption,
     coalesce(u.uncovered_all, 0) as uncovered_units,
@@ -88,14 +133,25 @@ select
     coalesce(tt.vms_covered_by_host, 0) as vms_covered_by_host,
     coalesce(tt.vms_counted, 0) as vms_counted,
     tt.bases
-from names n
-join tmetric t using (as_of_date, publisher_norm, product_norm)
-join cap c on c.as_of_date = t.as_of_date and c.publisher_norm = t.publisher_norm
-          and c.product_norm = t.product_norm and c.license_metric = t.true_up_metric
+from names as n
+inner join tmetric as t using (as_of_date, publisher_norm, product_norm)
+inner join cap as c
+    on
+        t.as_of_date = c.as_of_date and t.publisher_norm = c.publisher_norm
+        and t.product_norm = c.product_norm and t.true_up_metric = c.license_metric
 left join (
-    select as_of_date, publisher_norm, product_norm, covered_metric, sum(held_units) as allocated
-    from cov where covered_metric is not null group by all
-) a on a.as_of_date = t.as_of_date and a.publisher_norm = t.publisher_norm
-   and a.product_norm = t.product_norm and a.covered_metric = t.true_up_metric
-left join totals tt using (as_of_date, publisher_norm, product_norm)
-left join uncovered u using (as_of_date, publisher_norm, product_norm)
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm,
+        covered_metric,
+        sum(held_units) as allocated
+    from cov
+    where covered_metric is not null
+    group by all
+) as a
+    on
+        t.as_of_date = a.as_of_date and t.publisher_norm = a.publisher_norm
+        and t.product_norm = a.product_norm and t.true_up_metric = a.covered_metric
+left join totals as tt using (as_of_date, publisher_norm, product_norm)
+left join uncovered as u using (as_of_date, publisher_norm, product_norm)

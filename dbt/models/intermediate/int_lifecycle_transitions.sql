@@ -11,11 +11,15 @@ with per_export as (
         c.export_date,
         coalesce(sm.state, lower(trim(c.status))) as lifecycle_state,
         lower(trim(c.status)) as source_status
-    from {{ ref('stg_cmdb__configuration_items') }} c
-    left join {{ ref('stg_taxonomy__status_map') }} sm
+    from {{ ref('stg_cmdb__configuration_items') }} as c
+    left join {{ ref('stg_taxonomy__status_map') }} as sm
         on sm.source_system = 'cmdb' and sm.source_status = lower(trim(c.status))
-    qualify row_number() over (partition by c.ci_id, c.export_date order by c.source_row_number desc) = 1
+    qualify row_number() over (
+        partition by c.ci_id, c.export_date
+        order by c.source_row_number desc
+    ) = 1
 ),
+
 sequenced as (
     select
         *,
@@ -23,8 +27,12 @@ sequenced as (
         lag(source_status) over w as from_status,
         lag(export_date) over w as from_export_date
     from per_export
-    window w as (partition by ci_id order by export_date)
+    window w as (
+        partition by ci_id
+        order by export_date
+    )
 ),
+
 changes as (
     select
         ci_id,
@@ -37,10 +45,14 @@ changes as (
     from sequenced
     where from_state is not null and from_state <> lifecycle_state
 )
+
 select
     ch.*,
-    lead(ch.to_export_date) over (partition by ch.ci_id order by ch.to_export_date) as current_until,
+    lead(ch.to_export_date) over (
+        partition by ch.ci_id
+        order by ch.to_export_date
+    ) as current_until,
     t.from_state is not null as valid
-from changes ch
-left join {{ ref('stg_taxonomy__lifecycle_transitions') }} t
-    on t.from_state = ch.from_state and t.to_state = ch.to_state
+from changes as ch
+left join {{ ref('stg_taxonomy__lifecycle_transitions') }} as t
+    on ch.from_state = t.from_state and ch.to_state = t.to_state

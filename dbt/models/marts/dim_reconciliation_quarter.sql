@@ -9,11 +9,18 @@ with snapshots as (
         cast(date_trunc('quarter', as_of_date) + interval 3 month - interval 1 day as date) as quarter_end
     from {{ ref('int_as_of_dates') }}
 ),
+
 quarters as (
-    select quarter, quarter_start, quarter_end, max(as_of_date) as as_of_date, count(*) as snapshots_in_quarter
+    select
+        quarter,
+        quarter_start,
+        quarter_end,
+        max(as_of_date) as as_of_date,
+        count(*) as snapshots_in_quarter
     from snapshots
     group by all
 )
+
 select
     quarter,
     as_of_date,
@@ -21,6 +28,10 @@ select
     quarter_end,
     as_of_date = quarter_end as is_quarter_end,
     snapshots_in_quarter,
-    lag(quarter) over (order by as_of_date) as previous_quarter,
-    lag(as_of_date) over (order by as_of_date) as previous_as_of_date
+    lag(quarter) over (
+        order by as_of_date
+    ) as previous_quarter,
+    lag(as_of_date) over (
+        order by as_of_date
+    ) as previous_as_of_date
 from quarters

@@ -12,14 +12,22 @@ select
     case
         when bool_or(allocation_method = 'spread_out') then 'spread_out'
         when bool_or(allocation_method = 'not_spread') then 'not_spread'
-        when bool_or(allocation_method = 'direct') and bool_or(allocation_method = 'allocated') then 'direct_and_allocated'
+        when
+            bool_or(allocation_method = 'direct') and bool_or(allocation_method = 'allocated')
+            then 'direct_and_allocated'
         when bool_or(allocation_method = 'allocated') then 'allocated'
         else 'direct'
     end as allocation_method,
-    string_agg(distinct allocation_driver, '+' order by allocation_driver) as allocation_driver,
+    string_agg(
+        distinct allocation_driver, '+'
+        order by allocation_driver
+    ) as allocation_driver,
     cast(sum(source_gl_amount) as decimal(18, 2)) as source_gl_amount,
-    cast(coalesce(sum(amount) filter (where allocation_method = 'allocated'), 0) as decimal(18, 2)) as allocated_in_amount,
-    cast(coalesce(sum(source_gl_amount - amount) filter (where allocation_method = 'spread_out'), 0) as decimal(18, 2)) as spread_out_amount,
+    cast(coalesce(sum(amount) filter (where allocation_method = 'allocated'), 0) as decimal(18, 2))
+        as allocated_in_amount,
+    cast(
+        coalesce(sum(source_gl_amount - amount) filter (where allocation_method = 'spread_out'), 0) as decimal(18, 2)
+    ) as spread_out_amount,
     min(currency) as currency
 from {{ ref('fct_cost_allocation_detail') }}
 group by as_of_date, period, cost_center, cost_category

@@ -10,15 +10,26 @@
 with det as (
     select * from {{ ref('int_exceptions_detected') }}
 ),
+
 ids as (
-    select exception_id, exception_type, min(as_of_date) as first_detected_on
-    from det group by all
+    select
+        exception_id,
+        exception_type,
+        min(as_of_date) as first_detected_on
+    from det
+    group by all
 ),
+
 grid as (
-    select d.as_of_date, i.exception_id, i.exception_type, i.first_detected_on
-    from {{ ref('int_as_of_dates') }} d
-    join ids i on d.as_of_date >= i.first_detected_on
+    select
+        d.as_of_date,
+        i.exception_id,
+        i.exception_type,
+        i.first_detected_on
+    from {{ ref('int_as_of_dates') }} as d
+    inner join ids as i on d.as_of_date >= i.first_detected_on
 ),
+
 joined as (
     select
         g.*,
@@ -27,11 +38,12 @@ joined as (
         det.problem_key,
         gov.cost_center,
         det.exception_id is not null as detected
-    from grid g
+    from grid as g
     left join det using (as_of_date, exception_id)
-    left join {{ ref('int_asset_governance') }} gov
-        on gov.as_of_date = g.as_of_date and gov.asset_id = det.asset_id
+    left join {{ ref('int_asset_governance') }} as gov
+        on g.as_of_date = gov.as_of_date and det.asset_id = gov.asset_id
 ),
+
 history as (
     select
         *,
@@ -46,31 +58,49 @@ history as (
             as last_cost_center
     from joined
     window
-        w as (partition by exception_id order by as_of_date),
-        w_run as (partition by exception_id order by as_of_date rows between unbounded preceding and current row)
+        w as (
+            partition by exception_id
+            order by as_of_date
+        ),
+        w_run as (
+            partition by exception_id
+            order by as_of_date rows between unbounded preceding and current row
+        )
 ),
+
 in_force as (
     -- the latest decision taken against this snapshot or an earlier one
     select
-        h.exception_id, h.as_of_date,
-        r.resolution_action, r.resolved_by, r.resolved_at, r.note, r.decision_as_of_date
-    from history h
-    join {{ ref('stg_decisions__resolutions') }} r
-        on r.exception_id = h.exception_id and r.decision_as_of_date <= h.as_of_date
+        h.exception_id,
+        h.as_of_date,
+        r.resolution_action,
+        r.resolved_by,
+        r.resolved_at,
+        r.note,
+        r.decision_as_of_date
+    from history as h
+    inner join {{ ref('stg_decisions__resolutions') }} as r
+        on h.exception_id = r.exception_id and h.as_of_date >= r.decision_as_of_date
     qualify row_number() over (
         partition by h.exception_id, h.as_of_date
         order by r.decision_as_of_date desc, r.resolved_at desc, r.decision_row desc
     ) = 1
 ),
+
 decided as (
     select
         h.*,
-        f.resolution_action, f.resolved_by, f.resolved_at, f.note, f.decision_as_of_date,
+        f.resolution_action,
+        f.resolved_by,
+        f.resolved_at,
+        f.note,
+        f.decision_as_of_date,
         coalesce(f.resolution_action in ('fixed_in_source', 'retire'), false) as fix_claimed,
         coalesce(f.resolution_action in ('accepted_risk', 'false_positive'), false) as accepted
-    from history h
-    left join in_force f using (exception_id, as_of_date)
+    from history as h
+    left join in_force as f using (exception_id, as_of_date)
 )
+
 select
     exception_id,
     as_of_date,
@@ -83,8 +113,9 @@ select
     case
         when detected and as_of_date = first_detected_on then 'new'
         when detected and not detected_before then 'reopened'
-        when detected and fix_claimed and decision_as_of_date < as_of_date
-             and decision_as_of_date >= previous_as_of_date then 'reopened'
+        when
+            detected and fix_claimed and decision_as_of_date < as_of_date
+            and decision_as_of_date >= previous_as_of_date then 'reopened'
         when detected then 'open'
         else 'resolved'
     end as status,

@@ -7,32 +7,43 @@
 with q as (
     select * from {{ ref('dim_reconciliation_quarter') }}
 ),
+
 ex as (
     select * from {{ ref('fct_reconciliation_exceptions') }}
 ),
+
 cur as (
     select
-        q.quarter, q.previous_quarter, q.previous_as_of_date, q.is_quarter_end,
+        q.quarter,
+        q.previous_quarter,
+        q.previous_as_of_date,
+        q.is_quarter_end,
         -- the exception's own previous snapshot may be mid-quarter: last quarter's is what counts
         e.* exclude (previous_as_of_date)
     from q
-    join ex e on e.as_of_date = q.as_of_date
+    inner join ex as e on q.as_of_date = e.as_of_date
 ),
+
 classified as (
     select
         c.*,
         coalesce(p.detected, false) as detected_last_quarter,
         case
-            when c.detected and (c.previous_as_of_date is null or c.first_detected_on > c.previous_as_of_date) then 'new'
+            when
+                c.detected and (c.previous_as_of_date is null or c.first_detected_on > c.previous_as_of_date)
+                then 'new'
             when c.detected and not coalesce(p.detected, false) then 'reopened'
-            when c.detected and c.resolution_action in ('fixed_in_source', 'retire')
-                 and c.decision_as_of_date < c.as_of_date and c.decision_as_of_date >= c.previous_as_of_date then 'reopened'
+            when
+                c.detected and c.resolution_action in ('fixed_in_source', 'retire')
+                and c.decision_as_of_date < c.as_of_date and c.decision_as_of_date >= c.previous_as_of_date
+                then 'reopened'
             when c.detected then 'open'
             else 'resolved'
         end as quarter_status
-    from cur c
-    left join ex p on p.exception_id = c.exception_id and p.as_of_date = c.previous_as_of_date
+    from cur as c
+    left join ex as p on c.exception_id = p.exception_id and c.previous_as_of_date = p.as_of_date
 )
+
 select
     c.quarter,
     c.as_of_date,
@@ -62,7 +73,7 @@ select
     c.resolved_at,
     c.note,
     c.decision_as_of_date
-from classified c
-left join {{ ref('int_asset_governance') }} a
-    on a.as_of_date = c.last_detected_on and a.asset_id = c.asset_id
+from classified as c
+left join {{ ref('int_asset_governance') }} as a
+    on c.last_detected_on = a.as_of_date and c.asset_id = a.asset_id
 where c.detected or c.detected_last_quarter

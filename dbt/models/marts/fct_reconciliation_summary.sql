@@ -16,7 +16,10 @@ select
     count(*) filter (where counts_as_open) as counts_as_open,
     count(*) filter (where detected_now and resolution_action = 'accepted_risk') as accepted_risk,
     count(*) filter (where detected_now and resolution_action = 'false_positive') as false_positive,
-    count(*) filter (where detected_now and resolution_action in ('fixed_in_source', 'retire')
-                     and not counts_as_open) as fix_pending
+    count(
+        *) filter (
+        where detected_now and resolution_action in ('fixed_in_source', 'retire')
+        and not counts_as_open
+    ) as fix_pending
 from {{ ref('fct_reconciliation_quarters') }}
 group by all

@@ -4,11 +4,15 @@
 with s as (
     select * from {{ ref('stg_decisions__signoffs') }}
 ),
+
 known as (
-    select d.as_of_date, s.*
-    from {{ ref('int_as_of_dates') }} d
-    join s on s.signed_as_of_date <= d.as_of_date
+    select
+        d.as_of_date,
+        s.*
+    from {{ ref('int_as_of_dates') }} as d
+    inner join s on d.as_of_date >= s.signed_as_of_date
 )
+
 select
     as_of_date,
     quarter,
@@ -19,7 +23,10 @@ select
     exceptions_listed,
     open_at_signoff,
     note,
-    row_number() over (partition by as_of_date, quarter order by signed_at desc, signoff_row desc) = 1
+    row_number() over (
+        partition by as_of_date, quarter
+        order by signed_at desc, signoff_row desc
+    ) = 1
         as is_latest_signoff,
     quarter = max(quarter) over (partition by as_of_date) as is_last_signed_quarter
 from known

@@ -27,8 +27,10 @@ select
     try_cast(json_extract_string(_extra, '$.software_count') as integer) as software_count,
     try_cast(json_extract_string(_extra, '$.vm_count') as integer) as vm_count,
     -- The processor (model or family), for license core factors (issue 13).
-    nullif(trim(coalesce(json_extract_string(_extra, '$.processor'), json_extract_string(_extra, '$.cpu'),
-                         json_extract_string(_extra, '$.cpu_model'))), '') as processor,
+    nullif(trim(coalesce(
+        json_extract_string(_extra, '$.processor'), json_extract_string(_extra, '$.cpu'),
+        json_extract_string(_extra, '$.cpu_model')
+    )), '') as processor,
     _source as source_system,
     _export_date as export_date,
     _file as source_file,

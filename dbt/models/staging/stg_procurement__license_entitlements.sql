@@ -15,8 +15,10 @@ select
     maintenance_end,
     version_rights,
     -- Annual support/maintenance fee of a perpetual license, % of its price (issue 13; optional).
-    try_cast(coalesce(json_extract_string(_extra, '$.maintenance_pct'), json_extract_string(_extra, '$.support_pct'))
-             as decimal(9, 4)) as maintenance_pct,
+    try_cast(
+        coalesce(json_extract_string(_extra, '$.maintenance_pct'), json_extract_string(_extra, '$.support_pct'))
+        as decimal(9, 4)
+    ) as maintenance_pct,
     _source as source_system,
     _export_date as export_date,
     _file as source_file,
