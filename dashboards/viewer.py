@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dagster_project.governance.problems import TaxonomyError
 from dagster_project.governance.privacy import Masker, PrivacyPolicy, load_privacy
+from dagster_project.governance.problems import TaxonomyError
 from dagster_project.settings import Settings
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-
 from conftest import REPO, SMALL_LANDING, Warehouse, build, make_settings
 
 # Wall-clock lineage: when a file was loaded or validated differs between any two builds, so

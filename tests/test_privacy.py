@@ -35,8 +35,8 @@ def itam(*args) -> SimpleNamespace:
 # ------------------------------------------------------------------------------------- policy
 
 def test_privacy_policy_errors_name_the_key_and_the_fix(tmp_path):
-    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.governance.privacy import load_privacy
+    from dagster_project.governance.problems import TaxonomyError
 
     (tmp_path / "privacy.yaml").write_text(
         "classes:\n"

@@ -30,7 +30,7 @@ class TreePeak:
             if self._stop.wait(self.interval):
                 return
 
-    def __enter__(self) -> "TreePeak":
+    def __enter__(self) -> TreePeak:
         self._thread.start()
         return self
 

@@ -24,8 +24,8 @@ def settings_from_args(args) -> Settings:
 def export_masker(args, settings: Settings | None = None):
     """The masker of a CLI export (issue 17.6): personal data masked per taxonomy/privacy.yaml;
     in clear only with --unmasked AND a role in ITAM_ROLES that the policy lets see it."""
-    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.governance.privacy import masker_for
+    from dagster_project.governance.problems import TaxonomyError
 
     settings = settings or Settings.from_env()
     folder = (getattr(args, "taxonomy", None) or settings.taxonomy)

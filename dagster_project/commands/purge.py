@@ -10,8 +10,8 @@ from dagster_project.commands.build import settings_from_args
 
 def run(args) -> int:
     from dagster_project.build.runner import EXIT_SYSTEM
-    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.governance.privacy import load_privacy
+    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.governance.retention import PurgeError, parse_age, purge
 
     settings = settings_from_args(args)

@@ -5,8 +5,8 @@ from __future__ import annotations
 def check(args) -> int:
     from pathlib import Path
 
-    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.governance.privacy import PRIVACY, load_privacy
+    from dagster_project.governance.problems import TaxonomyError
     from dagster_project.governance.report import check_command
 
     rc = check_command(args.taxonomy)
