@@ -217,6 +217,39 @@ def test_history_changes_between_exports(landing, manifest):
         assert cis[-1][case["ci_id"]]["status"] == "in_use"
 
 
+def test_vm_agents_name_the_host_the_cmdb_relates_them_to(landing):
+    # devices.runs_on (landing contract: serial, else hostname, of the host) of every VM's agent
+    # row is the host of its CMDB VM→host relationship in the same export, and no VM the CMDB
+    # relates lacks it: the two sources the license position reads agree.
+    root, _ = landing
+
+    def ser(v):
+        return re.sub(r"[\s\-:/._]", "", v.upper()) if v else None
+
+    def host(v):
+        return v.lower().split(".")[0] if v else None
+
+    vm_types = {"Virtualized by::Virtualizes", "Runs on::Runs", "runs_on"}
+    checked = 0
+    for d in sorted(p.name for p in (root / "cmdb").iterdir()):
+        cis = {r["ci_id"]: r for r in _read(_file(root, "configuration_items", d))}
+        host_of = {r["parent_ci_id"]: cis[r["child_ci_id"]] for r in _read(_file(root, "ci_relationships", d))
+                   if r["relationship_type"] in vm_types}
+        by_name = {host(c["name"]): c for c in cis.values()}
+        agents = [r for r in _read(_file(root, "devices", d)) if r["discovery_source"] == "agent"]
+        for r in agents:
+            ci = by_name.get(host(r["hostname"]))
+            vm_host = host_of.get(ci["ci_id"]) if ci else None
+            if vm_host is None:
+                assert r["runs_on"] is None, (d, r["hostname"], r["runs_on"])
+                continue
+            assert r["runs_on"] is not None, (d, r["hostname"])
+            assert ser(r["runs_on"]) == ser(vm_host["serial_number"]) or host(r["runs_on"]) == host(vm_host["name"]), \
+                (d, r["hostname"], r["runs_on"], vm_host["name"])
+            checked += 1
+    assert checked >= 2, checked
+
+
 # --- planted cases -------------------------------------------------------------------------------
 def test_manifest_plants_every_exception_type_in_the_last_export(manifest):
     last = manifest["generator"]["export_dates"][-1]
