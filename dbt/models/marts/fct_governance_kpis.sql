@@ -45,8 +45,11 @@ tco as (
     from {{ ref('fct_asset_tco') }} t
     left join assets a using (as_of_date, asset_id)
 ),
+-- The refresh plan by its action (fct_refresh_plan.action) and the cost of what is planned
+-- (planned_cost: capacity-queued replacements, OS upgrades at the policy cost, the replacement
+-- option of a warranty end), never all rows at their replacement price.
 refresh as (
-    select r.as_of_date, r.cost_center, a.asset_class, a.accountable_owner, r.asset_id, r.replacement_cost_estimate
+    select r.as_of_date, r.cost_center, a.asset_class, a.accountable_owner, r.asset_id, r.action, r.planned_cost
     from {{ ref('fct_refresh_plan') }} r
     left join assets a using (as_of_date, asset_id)
 ),
@@ -128,13 +131,33 @@ measured as (
     from {{ ref('fct_utilization') }} where utilisation_basis = 'assets' group by all
 
     union all
-    select as_of_date, cost_center, asset_class, accountable_owner, 'assets_due_for_refresh',
-        count(distinct asset_id), null, null
+    select as_of_date, cost_center, asset_class, accountable_owner, 'refresh_replacements_due',
+        count(*) filter (where action = 'replace'), null, null
     from refresh group by all
 
     union all
-    select as_of_date, cost_center, asset_class, accountable_owner, 'refresh_budget_due',
-        coalesce(sum(replacement_cost_estimate), 0), null, null
+    select as_of_date, cost_center, asset_class, accountable_owner, 'refresh_os_upgrades_due',
+        count(*) filter (where action = 'os_upgrade'), null, null
+    from refresh group by all
+
+    union all
+    select as_of_date, cost_center, asset_class, accountable_owner, 'refresh_warranty_decisions_due',
+        count(*) filter (where action = 'extend_or_replace'), null, null
+    from refresh group by all
+
+    union all
+    select as_of_date, cost_center, asset_class, accountable_owner, 'refresh_replacement_cost_planned',
+        coalesce(sum(planned_cost) filter (where action = 'replace'), 0), null, null
+    from refresh group by all
+
+    union all
+    select as_of_date, cost_center, asset_class, accountable_owner, 'refresh_os_upgrade_cost_planned',
+        coalesce(sum(planned_cost) filter (where action = 'os_upgrade'), 0), null, null
+    from refresh group by all
+
+    union all
+    select as_of_date, cost_center, asset_class, accountable_owner, 'refresh_warranty_replacement_option_cost',
+        coalesce(sum(planned_cost) filter (where action = 'extend_or_replace'), 0), null, null
     from refresh group by all
 
     union all
@@ -179,7 +202,7 @@ catalog (kpi, label, unit, better, breakdown, is_headline, sort_order) as (
     ('recurring_savings_per_year', 'Recurring license savings per year', 'currency', 'higher', '', true, 20),
     ('open_exceptions', 'Open reconciliation exceptions', 'count', 'lower', 'cost_center,asset_class,accountable_owner', true, 30),
     ('data_quality_pass_pct', 'Data-quality checks passed (row-weighted)', 'pct', 'higher', '', true, 40),
-    ('assets_due_for_refresh', 'Assets due for refresh within the horizon', 'count', 'neutral', 'cost_center,asset_class,accountable_owner', true, 50),
+    ('refresh_replacements_due', 'Devices to replace (refresh plan)', 'count', 'neutral', 'cost_center,asset_class,accountable_owner', true, 50),
     ('unowned_assets', 'Assets in service without an accountable owner', 'count', 'lower', 'cost_center,asset_class,accountable_owner', true, 60),
     ('assets_in_service', 'Assets in service', 'count', 'neutral', 'cost_center,asset_class,accountable_owner', false, 110),
     ('classified_pct', 'Assets classified by the taxonomy', 'pct', 'higher', 'cost_center,asset_class,accountable_owner', false, 120),
@@ -191,7 +214,11 @@ catalog (kpi, label, unit, better, breakdown, is_headline, sort_order) as (
     ('stale_findings', 'Stale records and silent feeds to act on', 'count', 'lower', 'cost_center,asset_class,accountable_owner', false, 180),
     ('under_licensed_products', 'Products under-licensed', 'count', 'lower', '', false, 190),
     ('device_active_pct', 'Devices active within their stale window', 'pct', 'higher', 'cost_center,asset_class', false, 200),
-    ('refresh_budget_due', 'Replacement cost of assets due within the horizon', 'currency', 'neutral', 'cost_center,asset_class,accountable_owner', false, 210),
+    ('refresh_replacement_cost_planned', 'Planned replacement cost (refresh plan)', 'currency', 'neutral', 'cost_center,asset_class,accountable_owner', false, 205),
+    ('refresh_os_upgrades_due', 'Devices due an OS upgrade', 'count', 'neutral', 'cost_center,asset_class,accountable_owner', false, 206),
+    ('refresh_os_upgrade_cost_planned', 'Planned OS upgrade cost', 'currency', 'neutral', 'cost_center,asset_class,accountable_owner', false, 207),
+    ('refresh_warranty_decisions_due', 'Warranty ends to decide: extend or replace', 'count', 'neutral', 'cost_center,asset_class,accountable_owner', false, 208),
+    ('refresh_warranty_replacement_option_cost', 'Replacement option of warranty ends (if not extended)', 'currency', 'neutral', 'cost_center,asset_class,accountable_owner', false, 209),
     ('saas_overlap_categories', 'SaaS categories with overlapping paid apps', 'count', 'lower', '', false, 220),
     ('net_book_value', 'Net book value of the estate', 'currency', 'neutral', 'cost_center,asset_class,accountable_owner', false, 230),
     ('tco_to_date', 'Total cost of ownership to date', 'currency', 'neutral', 'cost_center,asset_class,accountable_owner', false, 240),
