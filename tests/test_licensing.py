@@ -371,3 +371,7 @@ def test_saas_seats_meet_entitlements_by_publisher_and_product(wh):
     assert rows == [("acme cloud", "Acme Cloud", 2, 2, 2, Decimal("200.00"), True),
                     ("zenith labs", "Zenith Labs", 5, 3, 2, Decimal("250.00"), True),
                     (None, None, 0, 1, 1, Decimal("0.00"), False)]
+    # HubSpot has no entitlement; cat's row has no vendor, ben's names HubSpot: the feed knows the
+    # name under one publisher, so it is one app (ben unassigned, cat assigned), not two.
+    assert wh.rows("select publisher_norm, assigned_seats, active_users_90d from marts.fct_saas_overlap "
+                   "where as_of_date = ? and app_name = 'HubSpot'", [Q3]) == [("hubspot", 1, 2)]

@@ -4,7 +4,8 @@
 -- (docs/decisions/saas-publisher-key.md):
 --   publisher_norm  the row's vendor through the publisher dictionary; a row without a vendor takes
 --                   the publisher the product dictionary gives its app name, else the one publisher
---                   that holds license grants of that product at the date; else NULL (unmatched)
+--                   the product is known under at the date (license grants, the feed's rows with a
+--                   vendor); else NULL (unmatched)
 --   product_norm    the app name through the product dictionary of that publisher, so "Adobe
 --                   Creative Cloud" by Adobe Inc. meets Adobe's "Creative Cloud" entitlement
 -- in_latest_export: the user appears in the feed's latest export up to the date. Each export is
@@ -37,11 +38,20 @@ names as (
     left join {{ ref('int_products') }} pa on pa.publisher_norm = n.vendor_norm and pa.alias_norm = n.app_norm
     left join unique_aliases ua on ua.alias_norm = n.app_norm
 ),
--- Products whose grants at the date are held by a single publisher: a vendorless row of that
--- product belongs to it. Two publishers' products of one name leave such a row unmatched.
+-- The publishers a product name is known under at the date: those holding license grants of it,
+-- and those the feed's own rows with a vendor name for it. A vendorless row of a product known
+-- under one publisher belongs to it; a name two publishers use leaves such a row unmatched.
+known_publishers as (
+    select as_of_date, product_norm, publisher_norm from {{ ref('int_license_grants') }}
+    union
+    select d.as_of_date, n.product_norm, n.publisher_known
+    from {{ ref('int_as_of_dates') }} d
+    cross join names n
+    where n.vendor_norm is not null
+),
 sole_publisher as (
     select as_of_date, product_norm, min(publisher_norm) as publisher_norm
-    from {{ ref('int_license_grants') }}
+    from known_publishers
     group by all
     having count(distinct publisher_norm) = 1
 ),
