@@ -125,7 +125,8 @@ capacity as (
 -- anything due in it arrive in the next full quarter (decisions/refresh-plan.md).
 queued as (
     select a.as_of_date, a.asset_id,
-        greatest(year(a.due_date) * 4 + quarter(a.due_date), year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1) - 1 as arrival_q,
+        greatest(year(a.due_date) * 4 + quarter(a.due_date),
+                 year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1) - 1 as arrival_q,
         row_number() over (partition by a.as_of_date order by a.due_date, a.asset_id) - 1 as queue_pos
     from actions a
     where a.action = 'replace'
@@ -175,7 +176,8 @@ scheduled as (
 planned as (
     select a.*,
         coalesce(sc.planned_q,
-                 greatest(year(a.due_date) * 4 + quarter(a.due_date), year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1) - 1)
+                 greatest(year(a.due_date) * 4 + quarter(a.due_date),
+                          year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1) - 1)
             as planned_q
     from actions a
     left join scheduled sc using (as_of_date, asset_id)
