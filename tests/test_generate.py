@@ -604,6 +604,11 @@ def test_target_ratios_of_the_generated_world(world_warehouse):
                                "from marts.fct_license_position where as_of_date = ?", [LAST_EXPORT])
     assert 0 < exposure / licence_spend <= Decimal("0.30"), exposure / licence_spend
     assert 0 < savings / licence_spend <= Decimal("0.25"), savings / licence_spend
+    # Entitlements bought to a coverage ratio of the consumption at each purchase: the idle part a
+    # company with a working SAM process carries, not a pool far ahead of use
+    shelfware = wh.one("select sum(shelfware_cost_per_year) from marts.fct_license_position where as_of_date = ?",
+                       [LAST_EXPORT])
+    assert Decimal("0.05") <= shelfware / licence_spend <= Decimal("0.15"), shelfware / licence_spend
     # Maintenance is on assets and is not the largest cost category
     maintenance = wh.one("select sum(maintenance_per_year) from marts.fct_asset_tco where as_of_date = ?",
                          [LAST_EXPORT])
