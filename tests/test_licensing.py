@@ -117,13 +117,23 @@ def test_reclaim_before_true_up_user_metric(wh):
 
 
 def test_reclaim_covers_part_of_the_shortfall_and_the_rest_is_bought(wh):
-    # Slack (SL1: 2 seats at 96 EUR/yr): ann, ben, cat active, dan idle since 2026-03-01 -> 4
-    # seats for 2: short 2 as things are; reclaiming dan leaves 1 to buy: 96 per year. Savings 0.
+    # Slack (SL1: 2 seats at 96 EUR/yr): seats of ann, ben, cat active, dan idle since 2026-03-01;
+    # the desktop client is installed on L1 and L4 (ann, who has a seat) and L5 (no user known).
+    # A subscription covers a user's devices and SaaS seat once (ISO/IEC 19770 ELP): ann is one
+    # consumer for 3 items, L5 one more -> 5 consumers (ann, ben, cat, dan, L5) for 2 seats:
+    # short 3 as things are; reclaiming dan leaves 4 - 2 = 2 to buy: 2 x 96 = 192 per year.
     r = position(wh, "Slack")
-    assert numbers(r, "entitlements", "consumption", "position", "reclaimable", "shortfall_units", "true_up_units") \
-        == (2, 4, -2, 1, 2, 1)
-    assert money(r) == D(0, 96, 0, 0, 0)
+    assert numbers(r, "entitlements", "consumption", "active_consumption_90d", "position", "reclaimable",
+                   "shortfall_units", "true_up_units") == (2, 5, 4, -3, 1, 3, 2)
+    assert money(r) == D(0, 192, 0, 0, 0)
     assert [x[2] for x in reclaim_rows(wh, "Slack")] == ["seat:dan@example.com"]
+    # ann's seat and both installs are one user: 3 items, 1 unit, covered first (most items).
+    ann = wh.rows("select consumer_type, covered_metric, held_units from intermediate.int_license_coverage "
+                  "where as_of_date = ? and product_norm = 'slack' and user_key = 'ann@example.com' "
+                  "order by consumer_type, consumer_key", [Q3])
+    assert sorted(x[:2] for x in ann) == [("device", "subscription"), ("device", "subscription"),
+                                          ("user", "subscription")]
+    assert sum(x[2] for x in ann) == 1
 
 
 def test_multi_metric_pooling_covers_each_install_once(wh):
@@ -237,12 +247,12 @@ def test_money_is_traceable_and_separated_everywhere(wh):
         "   or (p.true_up_units > 0 and p.recurring_savings_per_year <> 0)")
     assert bad == []
     # Totals at Q3, each figure under its own name (never summed across periods):
-    # one-time 60000 + 20000; per year 200 + 96 + Trello 60 USD x 0.92 = 55.20 -> 351.20;
+    # one-time 60000 + 20000; per year 200 + Slack 192 + Trello 60 USD x 0.92 = 55.20 -> 447.20;
     # savings 200 + 8000 + 496.80 + Zoom 150 + Zenith Studio 50 = 8896.80; reharvest 1000 + 40000.
     totals = wh.rows("select sum(true_up_exposure_one_time), sum(true_up_exposure_per_year), "
                      "sum(recurring_savings_per_year), sum(reharvest_value) from marts.fct_license_position "
                      "where as_of_date = ?", [Q3])[0]
-    assert totals == D(80000, "351.20", "8896.80", 41000)
+    assert totals == D(80000, "447.20", "8896.80", 41000)
     # 7 candidates: Project (L2), IntelliJ (cat), Oracle (SV3), Figma (ben), Zoom (ben), Slack (dan),
     # Zenith's Studio (eve)
     assert wh.one("select count(*) from marts.fct_license_reclamation where as_of_date = ?", [Q3]) == 7
