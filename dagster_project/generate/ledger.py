@@ -55,6 +55,19 @@ def consumption(w: World) -> dict[str, dict]:
     _, sw = software_installs(w, e)
     fresh = ~st.agent_stale[sw["dev"]]
     out: dict[str, dict] = {}
+    # Users of each licensable product, as the SAM rule counts a user-metric licence (ISO/IEC
+    # 19770 ELP; docs/decisions/user-consumption-union.md): every user with a recognised install
+    # (an install under the product's name, e.g. the Slack desktop client) or an assigned seat in
+    # its SaaS feed, once, whatever the number of devices and seats.
+    product_users: dict[str, set] = {}
+    for si, s in enumerate(C.SOFTWARE):
+        product = s.product or next((a.entitlement_product or a.name for a in C.SAAS_APPS
+                                     if a.annual_price is not None and a.name in s.names), None)
+        if product is None:
+            continue
+        devs = np.unique(sw["dev"][(sw["item"] == si) & fresh])
+        users = np.where(st.user[devs] >= 0, st.user[devs], st.last_user[devs])
+        product_users.setdefault(product, set()).update(users[users >= 0].tolist())
     for si, s in enumerate(C.SOFTWARE):
         if not s.metric:
             continue
@@ -75,6 +88,9 @@ def consumption(w: World) -> dict[str, dict]:
         rec = out.setdefault(key, {})
         rec.update({"seats_assigned": int(sel.sum()), "seats_inactive_90d": int(inactive.sum()),
                     "users_total": int((su["app"] == ai).sum())})
+        product_users.setdefault(key, set()).update(su["user"][sel].tolist())
+    for key, users in product_users.items():
+        out.setdefault(key, {})["sam_users"] = len(users)
     return out
 
 
@@ -107,17 +123,14 @@ def entitlements(w: World, cons: dict) -> tuple[list[Entitlement], dict]:
             # the warehouse reads discovery's core counts (the `cores` extra); were it to fall back
             # to the policy default per device, the sign of the position must not change
             n = c.get("cores", 0)
-        elif s.metric == "user":
-            n = c.get("users", 0)
-        elif s.product == "Creative Cloud":
-            n = c.get("seats_assigned", 0)
         else:
-            n = c.get("users", 0)
+            # user and subscription: installs and seats of one user count once (SAM rule)
+            n = c.get("sam_users", c.get("users", 0))
         items.append((s.product, s.publisher, s.publishers, s.metric, n, s.factor, s.unit_cost, "EUR"))
     for app in C.SAAS_APPS:
         if app.annual_price is None:
             continue
-        n = cons.get(app.name, {}).get("seats_assigned", 0)
+        n = cons.get(app.name, {}).get("sam_users", 0)
         items.append((app.name, app.publisher, app.vendors, "subscription", n, app.factor, app.annual_price,
                       app.currency))
     seq = 0
