@@ -639,3 +639,20 @@ def test_servers_are_mostly_vms_on_hosts(world_warehouse):
     # VMs: virtual cores (2-8) on the VM model, no purchase line; hosts keep their physical cores
     assert wh.rows("select min(cores), max(cores) from intermediate.int_discovery_devices where as_of_date = ? "
                    "and model = 'VMware Virtual Platform'", [LAST_EXPORT]) == [(2, 8)]
+
+
+def test_generator_counts_seats_and_devices_as_the_warehouse(world_warehouse):
+    # The generator buys to its own count of each product's consumption; for user, subscription
+    # and device metrics that count is the SAM rule the warehouse applies (a user once across
+    # their installs and SaaS seats; docs/decisions/user-consumption-union.md), so a deliberate
+    # coverage ratio is what the demo shows, not a counting difference. (Core products differ by
+    # the warehouse's VM and core-factor rules, which the generator does not model.)
+    wh = world_warehouse
+    manifest = json.loads((wh.path.parent / "landing" / "_generator" / "manifest.json").read_text())
+    expected = manifest["other"]["licensing"]["expected_position"]
+    got = dict(wh.rows("select product, consumption from marts.fct_license_position where as_of_date = ?",
+                       [LAST_EXPORT]))
+    checked = {p: (e["generator_consumption"], got.get(p)) for p, e in expected.items()
+               if e["metric"] in ("user", "subscription", "device")}
+    assert {"Creative Cloud", "Slack"} <= checked.keys()
+    assert {p: g for p, (g, _) in checked.items()} == {p: w for p, (_, w) in checked.items()}
