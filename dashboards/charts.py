@@ -108,9 +108,10 @@ def license_position(df: pd.DataFrame) -> alt.Chart:
 
 
 def budget_by_quarter(df: pd.DataFrame, quarter: str, value: str, stack: str) -> alt.Chart:
-    """Refresh budget per planned quarter, stacked (cost center or reason); click a quarter to drill."""
+    """Planned refresh cost per planned quarter, stacked (action, cost center or reason); click a
+    quarter to drill."""
     return stacked_bars(df, quarter, value, stack, horizontal=False, sort="ascending",
-                        value_title="replacement cost estimate")
+                        value_title="planned cost")
 
 
 def flagged_bars(df: pd.DataFrame, category: str, value: str, flag: str, *, value_title: str = "",

@@ -115,7 +115,7 @@ def test_every_page_runs_and_shows_the_marts_numbers(small_warehouse):
     assert [mm.label for mm in at.metric][:7] == [
         "License true-up exposure, one-time", "License true-up exposure per year", "Recurring license savings per year",
         "Open reconciliation exceptions", "Data-quality checks passed (row-weighted)",
-        "Assets due for refresh within the horizon", "Assets in service without an accountable owner"]
+        "Devices to replace (refresh plan)", "Assets in service without an accountable owner"]
 
     at = show(at, "licenses")
     m = metrics(at)
@@ -313,10 +313,12 @@ from (values ('laptop', 'CC-ENG', 2, 1, 1), ('server', 'CC-IT-INFRA', 2, 2, 0), 
 
 create or replace table marts.fct_refresh_plan as
 select date '2026-09-30' as as_of_date, a.asset_id, q as planned_quarter, reason, cast(due as date) as due_date,
-       cast(cost as decimal(18,2)) as replacement_cost_estimate, a.cost_center
-from (values ('lap-001', '2026Q4', 'warranty_end', '2026-11-15', 1300),
-             ('lap-002', '2026Q4', 'age', '2026-12-01', 1300),
-             ('srv-01', '2027Q1', 'end_of_life', '2027-02-28', 9000)) v(n, q, reason, due, cost)
+       cast(cost as decimal(18,2)) as replacement_cost_estimate, a.cost_center, action,
+       cast(planned as decimal(18,2)) as planned_cost
+from (values ('lap-001', '2026Q4', 'warranty_end', '2026-11-15', 1300, 'extend_or_replace', 1300),
+             ('lap-002', '2026Q4', 'age', '2026-12-01', 1300, 'replace', 1300),
+             ('lap-004', '2026Q4', 'end_of_life', '2026-10-14', 1300, 'os_upgrade', 0),
+             ('srv-01', '2027Q1', 'end_of_life', '2027-02-28', 9000, 'replace', 9000)) v(n, q, reason, due, cost, action, planned)
 join marts.dim_asset a on a.asset_name = v.n and a.as_of_date = '2026-09-30';
 
 create or replace table marts.fct_saas_overlap as
@@ -560,17 +562,69 @@ def test_lifecycle_page_utilisation_and_refresh_plan_drill(contract_warehouse):
     at = show(run_app(contract_warehouse.path), "lifecycle")
     m = metrics(at)
     assert (m["Assets"], m["Active"], m["Utilisation"]) == ("7", "4", "57.1%")
-    assert (m["Assets due"], m["Refresh budget"], m["Quarters"]) == ("3", "€11.6K", "2")  # 1,300 + 1,300 + 9,000
+    # The rollup sums planned_cost per quarter and action (the stub plan's rows, hand-summed):
+    # 2026Q4 replace lap-002 1,300, extend_or_replace lap-001 1,300, os_upgrade lap-004 0;
+    # 2027Q1 replace srv-01 9,000 (the tiles are the KPI mart's: test_refresh_tiles_are_the_plan_by_action).
+    plan = frame_with(at, "planned_cost")
+    by = plan.groupby(["planned_quarter", "action"])["planned_cost"].sum().to_dict()
+    assert by == {("2026Q4", "extend_or_replace"): 1300, ("2026Q4", "os_upgrade"): 0, ("2026Q4", "replace"): 1300,
+                  ("2027Q1", "replace"): 9000}
     at.selectbox(key="drill_rp_quarter").set_value("2026Q4").run()
     assert not at.exception
     drilled = [df for df in frames(at) if "lifecycle_state" in df.columns and "planned_quarter" not in df.columns]
-    assert sorted(drilled[-1]["asset_name"]) == ["lap-001", "lap-002"]
+    assert sorted(drilled[-1]["asset_name"]) == ["lap-001", "lap-002", "lap-004"]
 
     set_filter(at, "f_cost_centers", ["CC-IT-INFRA"])
     at = show(at, "lifecycle")
     m = metrics(at)
     assert (m["Assets"], m["Active"], m["Utilisation"]) == ("2", "2", "100.0%")
-    assert (m["Assets due"], m["Refresh budget"]) == ("1", "€9K")
+    plan = frame_with(at, "planned_cost")
+    assert plan[["planned_quarter", "action", "assets"]].values.tolist() == [["2027Q1", "replace", 1]]
+    assert float(plan["planned_cost"].sum()) == 9000
+
+
+REFRESH_TILES = {  # label on the tile: (action, measure) of fct_refresh_plan rows
+    "Devices to replace (refresh plan)": ("replace", "count"),
+    "Planned replacement cost (refresh plan)": ("replace", "planned_cost"),
+    "Warranty ends to decide: extend or replace": ("extend_or_replace", "count"),
+    "Replacement option of warranty ends (if not extended)": ("extend_or_replace", "planned_cost"),
+    "Devices due an OS upgrade": ("os_upgrade", "count"),
+    "Planned OS upgrade cost": ("os_upgrade", "planned_cost"),
+}
+
+
+def refresh_tiles_from_plan(wh: Warehouse, where: str = "true", params: list | None = None) -> dict[str, str]:
+    """The refresh tiles as the plan's rows give them: split by action, money = planned_cost."""
+    out = {}
+    for label, (action, measure) in REFRESH_TILES.items():
+        agg = "count(*)" if measure == "count" else "coalesce(sum(planned_cost), 0)"
+        v = wh.one(f"select {agg} from marts.fct_refresh_plan where as_of_date = ? and action = ? and ({where})",
+                   [AS_OF, action, *(params or [])])
+        out[label] = fmt.value(v, "count" if measure == "count" else "currency", "EUR")
+    return out
+
+
+def test_refresh_tiles_are_the_plan_by_action(small_warehouse):
+    # The lifecycle page's refresh tiles are fct_governance_kpis rows; they must equal the plan's
+    # rows split by action with planned_cost summed, on the page and on the Overview, filtered too.
+    wh = small_warehouse
+    actions = {r[0] for r in wh.rows("select distinct action from marts.fct_refresh_plan where as_of_date = ?", [AS_OF])}
+    assert len(actions) >= 2, actions  # the split is exercised: counting every row would differ
+    at = show(run_app(wh.path), "lifecycle")
+    m = metrics(at)
+    want = refresh_tiles_from_plan(wh)
+    assert {k: m[k] for k in want} == want
+    assert want == {k: v for k, v in kpi_sums(wh).items() if k in want}
+    at = show(at, "overview")
+    assert metrics(at)["Devices to replace (refresh plan)"] == want["Devices to replace (refresh plan)"]
+
+    cc = wh.one("select cost_center from marts.fct_refresh_plan where as_of_date = ? and cost_center is not null "
+                "group by 1 order by count(*) desc, 1 limit 1", [AS_OF])
+    set_filter(at, "f_cost_centers", [cc])
+    at = show(at, "lifecycle")
+    m = metrics(at)
+    want_cc = refresh_tiles_from_plan(wh, "cost_center = ?", [cc])
+    assert {k: m[k] for k in want_cc} == want_cc and want_cc != want
 
 
 def test_licenses_page_reclamation_rows_drill_to_devices(contract_warehouse):

@@ -217,6 +217,39 @@ def test_history_changes_between_exports(landing, manifest):
         assert cis[-1][case["ci_id"]]["status"] == "in_use"
 
 
+def test_vm_agents_name_the_host_the_cmdb_relates_them_to(landing):
+    # devices.runs_on (landing contract: serial, else hostname, of the host) of every VM's agent
+    # row is the host of its CMDB VM→host relationship in the same export, and no VM the CMDB
+    # relates lacks it: the two sources the license position reads agree.
+    root, _ = landing
+
+    def ser(v):
+        return re.sub(r"[\s\-:/._]", "", v.upper()) if v else None
+
+    def host(v):
+        return v.lower().split(".")[0] if v else None
+
+    vm_types = {"Virtualized by::Virtualizes", "Runs on::Runs", "runs_on"}
+    checked = 0
+    for d in sorted(p.name for p in (root / "cmdb").iterdir()):
+        cis = {r["ci_id"]: r for r in _read(_file(root, "configuration_items", d))}
+        host_of = {r["parent_ci_id"]: cis[r["child_ci_id"]] for r in _read(_file(root, "ci_relationships", d))
+                   if r["relationship_type"] in vm_types}
+        by_name = {host(c["name"]): c for c in cis.values()}
+        agents = [r for r in _read(_file(root, "devices", d)) if r["discovery_source"] == "agent"]
+        for r in agents:
+            ci = by_name.get(host(r["hostname"]))
+            vm_host = host_of.get(ci["ci_id"]) if ci else None
+            if vm_host is None:
+                assert r["runs_on"] is None, (d, r["hostname"], r["runs_on"])
+                continue
+            assert r["runs_on"] is not None, (d, r["hostname"])
+            assert ser(r["runs_on"]) == ser(vm_host["serial_number"]) or host(r["runs_on"]) == host(vm_host["name"]), \
+                (d, r["hostname"], r["runs_on"], vm_host["name"])
+            checked += 1
+    assert checked >= 2, checked
+
+
 # --- planted cases -------------------------------------------------------------------------------
 def test_manifest_plants_every_exception_type_in_the_last_export(manifest):
     last = manifest["generator"]["export_dates"][-1]
@@ -571,6 +604,11 @@ def test_target_ratios_of_the_generated_world(world_warehouse):
                                "from marts.fct_license_position where as_of_date = ?", [LAST_EXPORT])
     assert 0 < exposure / licence_spend <= Decimal("0.30"), exposure / licence_spend
     assert 0 < savings / licence_spend <= Decimal("0.25"), savings / licence_spend
+    # Entitlements bought to a coverage ratio of the consumption at each purchase: the idle part a
+    # company with a working SAM process carries, not a pool far ahead of use
+    shelfware = wh.one("select sum(shelfware_cost_per_year) from marts.fct_license_position where as_of_date = ?",
+                       [LAST_EXPORT])
+    assert Decimal("0.05") <= shelfware / licence_spend <= Decimal("0.15"), shelfware / licence_spend
     # Maintenance is on assets and is not the largest cost category
     maintenance = wh.one("select sum(maintenance_per_year) from marts.fct_asset_tco where as_of_date = ?",
                          [LAST_EXPORT])
@@ -601,3 +639,20 @@ def test_servers_are_mostly_vms_on_hosts(world_warehouse):
     # VMs: virtual cores (2-8) on the VM model, no purchase line; hosts keep their physical cores
     assert wh.rows("select min(cores), max(cores) from intermediate.int_discovery_devices where as_of_date = ? "
                    "and model = 'VMware Virtual Platform'", [LAST_EXPORT]) == [(2, 8)]
+
+
+def test_generator_counts_seats_and_devices_as_the_warehouse(world_warehouse):
+    # The generator buys to its own count of each product's consumption; for user, subscription
+    # and device metrics that count is the SAM rule the warehouse applies (a user once across
+    # their installs and SaaS seats; docs/decisions/user-consumption-union.md), so a deliberate
+    # coverage ratio is what the demo shows, not a counting difference. (Core products differ by
+    # the warehouse's VM and core-factor rules, which the generator does not model.)
+    wh = world_warehouse
+    manifest = json.loads((wh.path.parent / "landing" / "_generator" / "manifest.json").read_text())
+    expected = manifest["other"]["licensing"]["expected_position"]
+    got = dict(wh.rows("select product, consumption from marts.fct_license_position where as_of_date = ?",
+                       [LAST_EXPORT]))
+    checked = {p: (e["generator_consumption"], got.get(p)) for p, e in expected.items()
+               if e["metric"] in ("user", "subscription", "device")}
+    assert {"Creative Cloud", "Slack"} <= checked.keys()
+    assert {p: g for p, (g, _) in checked.items()} == {p: w for p, (_, w) in checked.items()}

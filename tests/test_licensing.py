@@ -42,9 +42,10 @@ MONEY = ("true_up_exposure_one_time", "true_up_exposure_per_year", "recurring_sa
          "reharvest_value", "shelfware_cost_per_year")
 
 
-def position(wh, product, as_of=Q3):
+def position(wh, product, as_of=Q3, publisher=None):
     (row,) = wh.rows(f"select {', '.join(POSITION_COLS)} from marts.fct_license_position "
-                     "where as_of_date = ? and product = ?", [as_of, product])
+                     "where as_of_date = ? and product = ? and publisher = coalesce(?, publisher)",
+                     [as_of, product, publisher])
     return dict(zip(POSITION_COLS, row))
 
 
@@ -117,13 +118,23 @@ def test_reclaim_before_true_up_user_metric(wh):
 
 
 def test_reclaim_covers_part_of_the_shortfall_and_the_rest_is_bought(wh):
-    # Slack (SL1: 2 seats at 96 EUR/yr): ann, ben, cat active, dan idle since 2026-03-01 -> 4
-    # seats for 2: short 2 as things are; reclaiming dan leaves 1 to buy: 96 per year. Savings 0.
+    # Slack (SL1: 2 seats at 96 EUR/yr): seats of ann, ben, cat active, dan idle since 2026-03-01;
+    # the desktop client is installed on L1 and L4 (ann, who has a seat) and L5 (no user known).
+    # A subscription covers a user's devices and SaaS seat once (ISO/IEC 19770 ELP): ann is one
+    # consumer for 3 items, L5 one more -> 5 consumers (ann, ben, cat, dan, L5) for 2 seats:
+    # short 3 as things are; reclaiming dan leaves 4 - 2 = 2 to buy: 2 x 96 = 192 per year.
     r = position(wh, "Slack")
-    assert numbers(r, "entitlements", "consumption", "position", "reclaimable", "shortfall_units", "true_up_units") \
-        == (2, 4, -2, 1, 2, 1)
-    assert money(r) == D(0, 96, 0, 0, 0)
+    assert numbers(r, "entitlements", "consumption", "active_consumption_90d", "position", "reclaimable",
+                   "shortfall_units", "true_up_units") == (2, 5, 4, -3, 1, 3, 2)
+    assert money(r) == D(0, 192, 0, 0, 0)
     assert [x[2] for x in reclaim_rows(wh, "Slack")] == ["seat:dan@example.com"]
+    # ann's seat and both installs are one user: 3 items, 1 unit, covered first (most items).
+    ann = wh.rows("select consumer_type, covered_metric, held_units from intermediate.int_license_coverage "
+                  "where as_of_date = ? and product_norm = 'slack' and user_key = 'ann@example.com' "
+                  "order by consumer_type, consumer_key", [Q3])
+    assert sorted(x[:2] for x in ann) == [("device", "subscription"), ("device", "subscription"),
+                                          ("user", "subscription")]
+    assert sum(x[2] for x in ann) == 1
 
 
 def test_multi_metric_pooling_covers_each_install_once(wh):
@@ -231,20 +242,21 @@ def test_money_is_traceable_and_separated_everywhere(wh):
     # block a build otherwise; checked here on the published marts as well.
     bad = wh.rows(
         "select p.product from marts.fct_license_position p left join ("
-        "  select as_of_date, product_norm, sum(recurring_savings_per_year) s, sum(reharvest_value) h"
-        "  from marts.fct_license_reclamation group by all) r using (as_of_date, product_norm) "
+        "  select as_of_date, publisher_norm, product_norm, sum(recurring_savings_per_year) s, sum(reharvest_value) h"
+        "  from marts.fct_license_reclamation group by all) r using (as_of_date, publisher_norm, product_norm) "
         "where p.recurring_savings_per_year <> coalesce(r.s, 0) or p.reharvest_value <> coalesce(r.h, 0) "
         "   or (p.true_up_units > 0 and p.recurring_savings_per_year <> 0)")
     assert bad == []
     # Totals at Q3, each figure under its own name (never summed across periods):
-    # one-time 60000 + 20000; per year 200 + 96 + Trello 60 USD x 0.92 = 55.20 -> 351.20;
-    # savings 200 + 8000 + 496.80 + Zoom 150 = 8846.80; reharvest 1000 + 40000.
+    # one-time 60000 + 20000; per year 200 + Slack 192 + Trello 60 USD x 0.92 = 55.20 -> 447.20;
+    # savings 200 + 8000 + 496.80 + Zoom 150 + Zenith Studio 50 = 8896.80; reharvest 1000 + 40000.
     totals = wh.rows("select sum(true_up_exposure_one_time), sum(true_up_exposure_per_year), "
                      "sum(recurring_savings_per_year), sum(reharvest_value) from marts.fct_license_position "
                      "where as_of_date = ?", [Q3])[0]
-    assert totals == D(80000, "351.20", "8846.80", 41000)
-    # 6 candidates: Project (L2), IntelliJ (cat), Oracle (SV3), Figma (ben), Zoom (ben), Slack (dan)
-    assert wh.one("select count(*) from marts.fct_license_reclamation where as_of_date = ?", [Q3]) == 6
+    assert totals == D(80000, "447.20", "8896.80", 41000)
+    # 7 candidates: Project (L2), IntelliJ (cat), Oracle (SV3), Figma (ben), Zoom (ben), Slack (dan),
+    # Zenith's Studio (eve)
+    assert wh.one("select count(*) from marts.fct_license_reclamation where as_of_date = ?", [Q3]) == 7
 
 
 def test_unauthorised_installs_are_exceptions(wh):
@@ -339,3 +351,38 @@ def test_licensing_declarations_are_validated_with_actionable_errors(tmp_path):
     assert any("metric(s) core, subscription not listed" in p for p in problems)
     assert any(p.startswith("licensing.yaml: core_factors[0].processor: invalid regular expression") for p in problems)
     assert any(p.startswith("licensing.yaml: products.Microsoft.Office.bundle") for p in problems)
+
+
+def test_saas_seats_meet_entitlements_by_publisher_and_product(wh):
+    # "Studio" is two products: Acme Cloud's (ST1: 2 seats at 100/yr) and Zenith Labs' (ST2: 5 seats
+    # at 50/yr). The feed's vendor names the publisher ("Acme Cloud Inc." and "Zenith Labs GmbH"
+    # normalise like the entitlements' publishers): Acme ann, ben; Zenith cat, dan, and eve idle
+    # since 2026-03-01 (reclaimable). fay's row has no vendor and two publishers sell a "Studio":
+    # her seat is neither's. Joined by the product name alone, each position would count all six
+    # users: Acme 2 - 6 = -4 (a true-up of 4 x 100 = 400/yr), Zenith 5 - 6 = -1.
+    acme = position(wh, "Studio", publisher="Acme Cloud")
+    assert numbers(acme, "license_metric", "entitlements", "consumption", "active_consumption_90d", "position",
+                   "reclaimable", "shortfall_units", "true_up_units") == ("subscription", 2, 2, 2, 0, 0, 0, 0)
+    assert money(acme) == D(0, 0, 0, 0, 0)
+    # Zenith: 5 - 3 = +2; eve's seat saves 50/yr; the 2 unassigned seats cost 2 x 50 = 100/yr.
+    zen = position(wh, "Studio", publisher="Zenith Labs GmbH")
+    assert numbers(zen, "entitlements", "consumption", "active_consumption_90d", "position", "reclaimable",
+                   "true_up_units") == (5, 3, 2, 2, 1, 0)
+    assert money(zen) == D(0, 0, 50, 0, 100)
+    assert [x[2] for x in reclaim_rows(wh, "Studio")] == ["seat:eve@example.com"]
+    # A row without a vendor whose product one publisher sells is that publisher's: gus's Webex
+    # seat is Cisco's (W1 5 seats, dan and gus) -> +3, 3 x 144 = 432/yr of shelfware.
+    w = position(wh, "Webex")
+    assert numbers(w, "entitlements", "consumption", "position") == (5, 2, 3)
+    assert money(w) == D(0, 0, 0, 0, 432)
+    # SaaS overlap: one row per publisher's app, fay's unattributed seat on its own unpaid row.
+    rows = wh.rows("select publisher_norm, vendor, paid_seats, assigned_seats, active_users_90d, annual_cost, is_paid "
+                   "from marts.fct_saas_overlap where as_of_date = ? and app_name = 'Studio' "
+                   "order by publisher_norm nulls last", [Q3])
+    assert rows == [("acme cloud", "Acme Cloud", 2, 2, 2, Decimal("200.00"), True),
+                    ("zenith labs", "Zenith Labs", 5, 3, 2, Decimal("250.00"), True),
+                    (None, None, 0, 1, 1, Decimal("0.00"), False)]
+    # HubSpot has no entitlement; cat's row has no vendor, ben's names HubSpot: the feed knows the
+    # name under one publisher, so it is one app (ben unassigned, cat assigned), not two.
+    assert wh.rows("select publisher_norm, assigned_seats, active_users_90d from marts.fct_saas_overlap "
+                   "where as_of_date = ? and app_name = 'HubSpot'", [Q3]) == [("hubspot", 1, 2)]

@@ -173,9 +173,9 @@ def test_warranty_inside_and_outside_the_horizon(wh):
 
 def test_end_of_life_os_with_a_published_date(wh):
     # L3 runs Windows 10 Pro 10.0.19045 -> windows 10-22h2, end of life 2025-10-14: overdue, so
-    # planned in the snapshot's quarter. No model family stops a ThinkPad X1 Carbon from running a
+    # planned in the first quarter not yet begun at the snapshot (2026-09-30 -> 2026Q4). No model family stops a ThinkPad X1 Carbon from running a
     # supported release: an os_upgrade (policy os_upgrade_cost 0), no new hardware.
-    assert plan(wh, "SNL3") == [("2026Q3", d("2025-10-14"), True, "end_of_life", "end_of_life",
+    assert plan(wh, "SNL3") == [("2026Q4", d("2025-10-14"), True, "end_of_life", "end_of_life",
                                   Decimal("0.00"), "os_upgrade")]
     (row,) = wh.rows("select eol_basis, eol_product, eol_cycle, eol_date, cost_po_number, action, due_status, "
                      "planned_cost from marts.fct_refresh_plan where as_of_date = ? and serial_number = 'SNL3'", [Q3])
@@ -190,7 +190,7 @@ def test_earliest_reason_wins_and_all_are_listed(wh):
     # S1: warranty 2026-12-31, Windows Server 2016 ends 2027-01-12, in service 2022-01-15 + 60
     # months = 2027-01-15. No PowerEdge R740 purchase: the latest server purchase, PO-S line 2,
     # 9000 USD * 0.90 = 8100.00 EUR. Age makes it a replacement, and the 2026Q4 capacity is taken
-    # (test_replacements_are_spread_by_capacity): planned 2027Q1.
+    # by S2 and L5 (test_replacements_are_spread_by_capacity): planned 2027Q1.
     assert plan(wh, "SNS1") == [("2027Q1", d("2026-12-31"), False, "warranty_end",
                                   "warranty_end,end_of_life,age", Decimal("8100.00"), "class")]
 
@@ -198,8 +198,9 @@ def test_earliest_reason_wins_and_all_are_listed(wh):
 def test_end_of_life_given_as_true_or_false(wh):
     # S2: Example OS 2.8 -> cycle "2", published as `eol: true` without a date: already at end of
     # life, due at the snapshot date 2026-09-30 (2026Q3, not overdue). The module's model family
-    # says an R760 cannot run a later Example OS: replace, at the PowerEdge R760 model price.
-    assert plan(wh, "SNS2") == [("2026Q3", d("2026-09-30"), False, "end_of_life", "end_of_life",
+    # says an R760 cannot run a later Example OS: replace, at the PowerEdge R760 model price,
+    # planned in 2026Q4: 2026Q3 is over at the snapshot.
+    assert plan(wh, "SNS2") == [("2026Q4", d("2026-09-30"), False, "end_of_life", "end_of_life",
                                   Decimal("8100.00"), "model")]
     (row,) = wh.rows("select eol_cycle, eol_date, eol_due_date from marts.fct_refresh_plan "
                      "where as_of_date = ? and serial_number = 'SNS2'", [Q3])
@@ -230,17 +231,18 @@ def test_actions_backlog_and_os_upgrade_blocks(wh):
 def test_replacements_are_spread_by_capacity(wh):
     # 11 devices in scope (L1-L6, D1, D2, S1-S3, none retired) x refresh_capacity_pct_per_quarter 10 %
     # = 1.1 → 2 replacements a quarter. Queue by due date: S2 (2026-09-30, 2026Q3), L5 (2026-11-10),
-    # D1 (2026-12-01), S1 (2026-12-31): 2026Q3 serves S2; 2026Q4 serves L5 and D1 (2 of 3 arrived);
-    # S1 waits for 2027Q1. Non-replacement actions take no capacity (L4 stays in 2026Q4).
+    # D1 (2026-12-01), S1 (2026-12-31). 2026Q3 is over at the snapshot, so the first plannable
+    # quarter is 2026Q4 and all four arrive there: it serves S2 and L5; D1 and S1 wait for 2027Q1.
+    # Non-replacement actions take no capacity (L4 stays in 2026Q4).
     assert wh.rows("select planned_quarter, string_agg(serial_number, ',' order by serial_number) "
                    "from marts.fct_refresh_plan where as_of_date = ? and action = 'replace' group by 1 order by 1",
-                   [Q3]) == [("2026Q3", "SNS2"), ("2026Q4", "SND1,SNL5"), ("2027Q1", "SNS1")]
+                   [Q3]) == [("2026Q4", "SNL5,SNS2"), ("2027Q1", "SND1,SNS1")]
 
 
 def test_age_beyond_the_refresh_cycle(wh):
-    # D1: in service 2021-12-01 (fixed-asset register) + 60 months = 2026-12-01 -> 2026Q4.
-    # Latest OptiPlex 7010 purchase: PO-D2 2025-05-05 at 850.00 (not D1's own 800.00 of 2021).
-    assert plan(wh, "SND1") == [("2026Q4", d("2026-12-01"), False, "age", "age", Decimal("850.00"), "model")]
+    # D1: in service 2021-12-01 (fixed-asset register) + 60 months = 2026-12-01 -> due 2026Q4,
+    # planned 2027Q1 (capacity). Latest OptiPlex 7010 purchase: PO-D2 2025-05-05 at 850.00 (not D1's own 800.00 of 2021).
+    assert plan(wh, "SND1") == [("2027Q1", d("2026-12-01"), False, "age", "age", Decimal("850.00"), "model")]
     # L5: no register row, ordered 2022-11-10 + 48 months = 2026-11-10 -> 2026Q4.
     assert plan(wh, "SNL5") == [("2026Q4", d("2026-11-10"), False, "age", "age", Decimal("1170.00"), "model")]
     (row,) = wh.rows("select service_start_date, service_start_basis, refresh_cycle_months, age_due_date "
@@ -264,22 +266,20 @@ def test_rollup_per_quarter_and_cost_center(wh):
                    "assets_age, assets_overdue, replacement_cost_estimate, assets_without_cost_estimate "
                    "from marts.fct_refresh_plan_rollup where as_of_date = ? order by 1, 2", [Q3])
     assert rows == [
-        ("2026Q3", "CC-A", 1, 0, 1, 0, 1, Decimal("0.00"), 0),      # L3 os_upgrade: no hardware
-        ("2026Q3", "CC-C", 1, 0, 1, 0, 0, Decimal("8100.00"), 0),   # S2 8100
-        ("2026Q4", "CC-A", 2, 0, 1, 1, 0, Decimal("2340.00"), 0),   # L4 1170 + L5 1170
-        ("2026Q4", "CC-B", 1, 0, 0, 1, 0, Decimal("850.00"), 0),    # D1 850
+        ("2026Q4", "CC-A", 3, 0, 2, 1, 1, Decimal("2340.00"), 0),   # L3 os_upgrade 0 + L4 1170 + L5 1170
+        ("2026Q4", "CC-C", 1, 0, 1, 0, 0, Decimal("8100.00"), 0),   # S2 8100
         ("2027Q1", "CC-A", 1, 1, 0, 0, 0, Decimal("1170.00"), 0),   # L1 1170
+        ("2027Q1", "CC-B", 1, 0, 0, 1, 0, Decimal("850.00"), 0),    # D1 850 (capacity)
         ("2027Q1", "CC-C", 1, 1, 0, 0, 0, Decimal("8100.00"), 0),   # S1 8100 (capacity)
     ]
-    # The rollup adds up to the plan: 0 + 8100 + 2340 + 850 + 1170 + 8100 = 20560.00.
+    # The rollup adds up to the plan: 2340 + 8100 + 1170 + 850 + 8100 = 20560.00.
     assert wh.one("select sum(replacement_cost_estimate) from marts.fct_refresh_plan where as_of_date = ?",
                   [Q3]) == Decimal("20560.00")
     assert wh.rows("select planned_quarter, sum(assets_replace), sum(assets_extend_or_replace), sum(assets_os_upgrade), "
                    "sum(assets_backlog), sum(assets_newly_due), sum(planned_cost) from marts.fct_refresh_plan_rollup "
                    "where as_of_date = ? group by 1 order by 1", [Q3]) == [
-        ("2026Q3", 1, 0, 1, 1, 1, Decimal("8100.00")),
-        ("2026Q4", 2, 1, 0, 0, 3, Decimal("3190.00")),
-        ("2027Q1", 1, 1, 0, 0, 2, Decimal("9270.00")),
+        ("2026Q4", 2, 1, 1, 1, 3, Decimal("10440.00")),  # S2 8100 + L5 1170 + L4 1170 + L3 0
+        ("2027Q1", 2, 1, 0, 0, 3, Decimal("10120.00")),  # D1 850 + S1 8100 + L1 1170
     ]
 
 

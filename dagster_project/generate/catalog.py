@@ -354,7 +354,7 @@ class Software:
     metric: str | None = None  # license metric when licensed
     product: str | None = None  # licensable product name (entitlements)
     publisher: str | None = None  # canonical publisher
-    factor: float = 1.0  # entitlement quantity / consumption at the last export
+    factor: float = 1.0  # coverage ratio: entitlements bought / consumption at each purchase
     unit_cost: float = 0.0  # EUR per unit (annual per seat for subscriptions)
     unauthorised: bool = False
 
@@ -370,24 +370,24 @@ SOFTWARE = (
              EUD, {"*": 0.95}, "subscription", "Microsoft 365 Apps for enterprise", "Microsoft", 1.15, 264.0),
     Software("visio", MS, ("Microsoft Visio Professional", "Visio Professional", "Visio Plan 2"),
              ("16.0.17928.20156",), (WIN,), {"*": 0.05, "IT": 0.25, "Engineering": 0.10},
-             "device", "Visio Professional", "Microsoft", 0.75, 590.0),
+             "device", "Visio Professional", "Microsoft", 0.90, 590.0),
     Software("project", MS, ("Microsoft Project Professional", "Project Professional"), ("16.0.17928.20156",),
              (WIN,), {"*": 0.03, "IT": 0.15, "Operations": 0.08}, "device", "Project Professional",
-             "Microsoft", 1.40, 1150.0),
+             "Microsoft", 1.25, 1150.0),
     Software("sqlserver", MS, ("SQL Server 2022 Enterprise", "SQL Server 2019 Enterprise",
                                "Microsoft SQL Server Enterprise"), ("16.0.4135.4", "15.0.4385.2"),
-             (WIN_SRV,), {"*": 0.30}, "core", "SQL Server Enterprise", "Microsoft", 0.70, 6900.0),
+             (WIN_SRV,), {"*": 0.30}, "core", "SQL Server Enterprise", "Microsoft", 0.92, 6900.0),
     Software("acrobat", ADOBE, ("Adobe Acrobat Pro DC", "Adobe Acrobat Pro", "Acrobat Pro DC"),
              ("24.003.20112", "23.008.20470"), EUD,
              {"*": 0.06, "Legal": 0.6, "Finance": 0.35, "Procurement": 0.4}, "device", "Acrobat Pro",
-             "Adobe", 0.80, 420.0),
+             "Adobe", 0.93, 420.0),
     Software("cc", ADOBE, ("Adobe Creative Cloud", "Creative Cloud All Apps"), ("6.4.0.361",), EUD,
-             {"*": 0.01, "Marketing": 0.45}, "subscription", "Creative Cloud", "Adobe", 0.80, 1020.0),
+             {"*": 0.01, "Marketing": 0.45}, "subscription", "Creative Cloud", "Adobe", 0.95, 1020.0),
     Software("intellij", ("JetBrains s.r.o.", "JetBrains"), ("IntelliJ IDEA Ultimate",), ("2024.2.1", "2024.3"),
-             EUD, {"*": 0.0, "Engineering": 0.35}, "user", "IntelliJ IDEA Ultimate", "JetBrains", 1.30, 599.0),
+             EUD, {"*": 0.0, "Engineering": 0.35}, "user", "IntelliJ IDEA Ultimate", "JetBrains", 1.20, 599.0),
     Software("oracle_db", ("Oracle Corporation", "Oracle America", "Oracle"),
              ("Oracle Database Enterprise Edition",), ("19.22.0.0.0", "21.3.0.0.0"), (LINUX,), {"*": 0.12},
-             "core", "Oracle Database Enterprise Edition", "Oracle", 1.25, 21000.0),
+             "core", "Oracle Database Enterprise Edition", "Oracle", 1.15, 21000.0),
     # free / bundled
     Software("chrome", ("Google LLC", "Google Inc.", "Google"), ("Google Chrome",), ("128.0.6613.120", "129.0.6668.90"),
              EUD, {"*": 0.85}),
@@ -433,7 +433,7 @@ class SaasApp:
     rates: dict
     annual_price: float | None  # per seat, in `currency`; None = bundled, no entitlement
     currency: str = "EUR"
-    factor: float = 1.0  # entitlement seats / assigned seats at the last export
+    factor: float = 1.0  # coverage ratio: seats bought / seats assigned at each purchase
     publisher: str | None = None  # canonical publisher of the entitlement
     entitlement_product: str | None = None  # when the entitlement is a software subscription
 
@@ -442,24 +442,24 @@ SAAS_APPS = (
     SaasApp("Zoom", ("Zoom Video Communications Inc.", "Zoom Video Communications", "Zoom"), {"*": 0.55},
             149.90, "USD", 1.10, "Zoom"),
     SaasApp("Microsoft Teams", ("Microsoft Corporation", "Microsoft"), {"*": 0.95}, None),
-    SaasApp("Webex", ("Cisco Systems", "Cisco Systems, Inc."), {"*": 0.10, "Sales": 0.30}, 144.00, "EUR", 1.50, "Cisco"),
+    SaasApp("Webex", ("Cisco Systems", "Cisco Systems, Inc."), {"*": 0.10, "Sales": 0.30}, 144.00, "EUR", 1.25, "Cisco"),
     SaasApp("Slack", ("Slack Technologies LLC", "Slack Technologies", "Slack"), {"*": 0.40, "Engineering": 0.90},
-            87.50, "USD", 1.20, "Slack"),
+            87.50, "USD", 1.05, "Slack"),
     SaasApp("Asana", ("Asana, Inc.", "Asana"), {"*": 0.05, "Marketing": 0.50, "Operations": 0.20},
             131.88, "USD", 1.20, "Asana"),
     SaasApp("Trello", ("Atlassian Pty Ltd", "Atlassian Corporation"), {"*": 0.06}, 60.00, "USD", 1.00, "Atlassian"),
     SaasApp("Jira", ("Atlassian Corporation", "Atlassian Pty Ltd", "Atlassian"),
-            {"*": 0.06, "Engineering": 0.95, "IT": 0.80}, 97.00, "USD", 1.05, "Atlassian"),
+            {"*": 0.06, "Engineering": 0.95, "IT": 0.80}, 97.00, "USD", 1.08, "Atlassian"),
     SaasApp("Salesforce", ("salesforce.com", "Salesforce Inc.", "Salesforce"),
-            {"*": 0.02, "Sales": 0.92, "Customer Support": 0.50}, 1980.00, "EUR", 0.90, "Salesforce"),
-    SaasApp("Dropbox", ("Dropbox, Inc.", "Dropbox"), {"*": 0.08}, 180.00, "EUR", 1.30, "Dropbox"),
+            {"*": 0.02, "Sales": 0.92, "Customer Support": 0.50}, 1980.00, "EUR", 0.97, "Salesforce"),
+    SaasApp("Dropbox", ("Dropbox, Inc.", "Dropbox"), {"*": 0.08}, 180.00, "EUR", 1.20, "Dropbox"),
     SaasApp("Box", ("Box, Inc.", "Box"), {"*": 0.12}, 240.00, "EUR", 1.10, "Box"),
     SaasApp("Figma", ("Figma, Inc.", "Figma"), {"*": 0.02, "Engineering": 0.20, "Marketing": 0.40},
-            540.00, "USD", 0.85, "Figma"),
-    SaasApp("Miro", ("Miro", "Miro Inc."), {"*": 0.10}, 120.00, "EUR", 1.40, "Miro"),
+            540.00, "USD", 0.95, "Figma"),
+    SaasApp("Miro", ("Miro", "Miro Inc."), {"*": 0.10}, 120.00, "EUR", 1.25, "Miro"),
     SaasApp("DocuSign", ("DocuSign, Inc.", "DocuSign"),
             {"*": 0.02, "Legal": 0.80, "Sales": 0.25, "Finance": 0.30, "Procurement": 0.50},
-            300.00, "USD", 1.20, "DocuSign"),
+            300.00, "USD", 1.15, "DocuSign"),
     # The seat feed of a software subscription: consumption of the Creative Cloud entitlement.
     SaasApp("Adobe Creative Cloud", ("Adobe Inc.", "Adobe Systems"), {"*": 0.01, "Marketing": 0.45},
             None, entitlement_product="Creative Cloud"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dagster_project.contract import ENTITY_BY_NAME
 from dagster_project.generate import arrowkit as ak
@@ -221,6 +222,29 @@ def _os_cols(w: World, dev: np.ndarray, blank_version: np.ndarray | None = None)
     return name, ak.null_where(ver, mask)
 
 
+def vm_hosts(w: World) -> np.ndarray:
+    """The host each VM runs on (device index, -1 = not a VM): the VM→host relationships the CMDB
+    export writes (types 3-5 of REL_TYPES, parent = VM, child = host)."""
+    host_of = np.full(w.n, -1, dtype=np.int64)
+    vm_rel = w.rel_type >= REL_TYPES.index("Virtualized by::Virtualizes")
+    host_of[w.rel_parent[vm_rel]] = w.rel_child[vm_rel]
+    return host_of
+
+
+def runs_on(w: World, e: int, idx: np.ndarray) -> pa.Array:
+    """devices.runs_on as a VM's inventory agent reports it (issue 13, landing contract): the
+    serial of the host the CMDB relates it to, else (a fifth of VMs, as agents that only know the
+    hypervisor's name) its hostname; blank for a device that is no VM or whose host the CMDB no
+    longer holds in this export (the relationship export then has no row either)."""
+    host = vm_hosts(w)[idx]
+    known = host >= 0
+    known[known] = w.states[e].present[host[known]]
+    safe = pa.array(np.where(known, host, 0))
+    by_name = w.h.u("agent.runs_on.name", idx) < 0.2
+    named = pc.if_else(pa.array(by_name), w.hostname.take(safe), w.serial.take(safe))
+    return ak.null_where(named, ~known)
+
+
 def devices(w: World, e: int) -> pa.Table:
     st = w.states[e]
     h = w.h
@@ -249,6 +273,7 @@ def devices(w: World, e: int) -> pa.Table:
         "cloud_instance_id": ak.const(None, len(a)),
         "cloud_account": ak.const(None, len(a)),
         "cores": w.cores[a],
+        "runs_on": runs_on(w, e, a),
     })
     # mdm
     m = np.flatnonzero(st.mdm)
@@ -268,6 +293,7 @@ def devices(w: World, e: int) -> pa.Table:
         "cloud_instance_id": ak.const(None, len(m)),
         "cloud_account": ak.const(None, len(m)),
         "cores": np.full(len(m), -1),
+        "runs_on": ak.const(None, len(m)),
     })
     # cloud api
     c = np.flatnonzero(st.cloud)
@@ -287,6 +313,7 @@ def devices(w: World, e: int) -> pa.Table:
         "cloud_instance_id": w.instance_id.take(pa.array(c)),
         "cloud_account": cloud_account_id(w.cloud_account[c]),
         "cores": w.cores[c],
+        "runs_on": ak.const(None, len(c)),
     })
     # network scan: hostname + MAC only (an IP as hostname where reverse DNS failed)
     s = np.flatnonzero(st.ns)
@@ -314,6 +341,7 @@ def devices(w: World, e: int) -> pa.Table:
         "cloud_instance_id": ak.const(None, len(s)),
         "cloud_account": ak.const(None, len(s)),
         "cores": np.full(len(s), -1),
+        "runs_on": ak.const(None, len(s)),
     })
     cols = {}
     for name in parts[0]:
@@ -326,8 +354,8 @@ def devices(w: World, e: int) -> pa.Table:
         else:
             cols[name] = pa.concat_arrays([x.cast(pa.string()) for x in vals])
     # Optional contract columns the generated sources do not report (GLPI-style inventory detail:
-    # device and chassis type, sockets, memory, firmware, uuid, partial inventories, runs_on): blank,
-    # so every export carries every contract column.
+    # device and chassis type, sockets, memory, firmware, uuid, partial inventories): blank, so
+    # every export carries every contract column. runs_on is the agent's (above).
     n_rows = len(cols["hostname"])
     kinds = {"integer": pa.int64(), "boolean": pa.bool_()}
     for c in ENTITY_BY_NAME["devices"].columns:

@@ -63,6 +63,19 @@ def consumption(w: World) -> dict[str, dict]:
     _, sw = software_installs(w, e)
     fresh = ~st.agent_stale[sw["dev"]]
     out: dict[str, dict] = {}
+    # Users of each licensable product, as the SAM rule counts a user-metric licence (ISO/IEC
+    # 19770 ELP; docs/decisions/user-consumption-union.md): every user with a recognised install
+    # (an install under the product's name, e.g. the Slack desktop client) or an assigned seat in
+    # its SaaS feed, once, whatever the number of devices and seats.
+    product_users: dict[str, set] = {}
+    for si, s in enumerate(C.SOFTWARE):
+        product = s.product or next((a.entitlement_product or a.name for a in C.SAAS_APPS
+                                     if a.annual_price is not None and a.name in s.names), None)
+        if product is None:
+            continue
+        devs = np.unique(sw["dev"][(sw["item"] == si) & fresh])
+        users = np.where(st.user[devs] >= 0, st.user[devs], st.last_user[devs])
+        product_users.setdefault(product, set()).update(users[users >= 0].tolist())
     for si, s in enumerate(C.SOFTWARE):
         if not s.metric:
             continue
@@ -83,6 +96,9 @@ def consumption(w: World) -> dict[str, dict]:
         rec = out.setdefault(key, {})
         rec.update({"seats_assigned": int(sel.sum()), "seats_inactive_90d": int(inactive.sum()),
                     "users_total": int((su["app"] == ai).sum())})
+        product_users.setdefault(key, set()).update(su["user"][sel].tolist())
+    for key, users in product_users.items():
+        out.setdefault(key, {})["sam_users"] = len(users)
     return out
 
 
@@ -96,6 +112,14 @@ def entitlements(w: World, cons: dict) -> tuple[list[Entitlement], dict]:
               "Creative Cloud": "CC-MKT", "Salesforce": "CC-SALES", "Jira": "CC-ENG", "Figma": "CC-ENG",
               "Asana": "CC-MKT", "DocuSign": "CC-FIN"}
     codes = w.org.cc_code
+    # devices in service (ordered, not yet retired) at a day, as a share of those at the last export
+    in_fleet = np.isin(w.seg, (LIVE, RETIRED_SEG))
+    order_d, retire_d = w.order[in_fleet], w.retire[in_fleet]
+    fleet_end = max(1, int(((order_d <= endd) & (retire_d > endd)).sum()))
+
+    def fleet_share(day: int) -> float:
+        return min(1.0, float(((order_d <= day) & (retire_d > day)).sum()) / fleet_end)
+
     items: list[tuple] = []  # (product, publisher canonical, spellings, metric, consumption, factor, price EUR, cur)
     for s in C.SOFTWARE:
         if not s.metric:
@@ -107,25 +131,25 @@ def entitlements(w: World, cons: dict) -> tuple[list[Entitlement], dict]:
             # the warehouse reads discovery's core counts (the `cores` extra); were it to fall back
             # to the policy default per device, the sign of the position must not change
             n = c.get("cores", 0)
-        elif s.metric == "user":
-            n = c.get("users", 0)
-        elif s.product == "Creative Cloud":
-            n = c.get("seats_assigned", 0)
         else:
-            n = c.get("users", 0)
+            # user and subscription: installs and seats of one user count once (SAM rule)
+            n = c.get("sam_users", c.get("users", 0))
         items.append((s.product, s.publisher, s.publishers, s.metric, n, s.factor, s.unit_cost, "EUR"))
     for app in C.SAAS_APPS:
         if app.annual_price is None:
             continue
-        n = cons.get(app.name, {}).get("seats_assigned", 0)
+        n = cons.get(app.name, {}).get("sam_users", 0)
         items.append((app.name, app.publisher, app.vendors, "subscription", n, app.factor, app.annual_price,
                       app.currency))
     seq = 0
     for pi, (product, publisher, spellings, metric, n, factor, price, cur) in enumerate(items):
         base = n
-        if metric == "core":
-            default = cons.get(product, {}).get("cores_default", n)
-            base = min(n, default) if factor < 1 else max(n, default)
+        if metric == "core" and factor < 1:
+            # the warehouse reads discovery's core counts (the `cores` extra); were it to fall back
+            # to the policy default per device, an under-licensed product must stay under-licensed.
+            # Over-licensed ones are bought to the cores in use, not to the default (a buyer
+            # licenses what runs, and the default would leave most of an Oracle pool idle).
+            base = min(n, cons.get(product, {}).get("cores_default", n))
         if factor < 1:
             q = max(1, min(int(np.floor(base * factor)), base - 1))
         elif factor > 1:
@@ -144,12 +168,8 @@ def entitlements(w: World, cons: dict) -> tuple[list[Entitlement], dict]:
             n_tr = 1
         fractions = (np.array([0.6, 0.3, 0.1][:n_tr]) if metric == "subscription" else np.ones(n_tr)) \
             if n_tr > 1 else np.array([1.0])
-        parts = np.floor(fractions / fractions.sum() * q).astype(int)
-        parts[0] += q - parts.sum()
-        for t, qty in enumerate(parts):
-            if qty <= 0:
-                continue
-            seq += 1
+        purchases = []
+        for t in range(n_tr):
             key = np.array([pi * 10 + t])
             purchase = int(d0 - 60 - h.ints("ent.date", 700, key)[0])
             if metric != "subscription" and n_tr > 1:
@@ -160,6 +180,26 @@ def entitlements(w: World, cons: dict) -> tuple[list[Entitlement], dict]:
             if product == "Visio Professional" and t == n_tr - 1 and n_tr > 1 and len(w.dates) >= 2:
                 # a true-up bought during the last quarter
                 purchase = int(w.dates[-2] + 10 + h.ints("ent.trueup", max(1, w.dates[-1] - w.dates[-2] - 20), key)[0])
+            purchases.append(purchase)
+        # Each purchase buys up to the product's coverage ratio (`factor`) of the consumption at
+        # that date: today's consumption scaled by the fleet in service then (consumption grows
+        # with the fleet), so the pool tracks use instead of running ahead of it (docs/sample-data.md).
+        parts = np.zeros(n_tr, int)
+        if n_tr > 1:
+            order_t = np.argsort(purchases, kind="stable")
+            share = np.maximum.accumulate(np.array([fleet_share(purchases[t]) for t in order_t]))
+            share = np.maximum(share, np.cumsum(fractions[order_t]) / fractions.sum() * 0.25)
+            cum = np.minimum(np.round(share * q).astype(int), q)
+            cum[-1] = q
+            parts[order_t] = np.diff(np.concatenate([[0], cum]))
+        else:
+            parts[0] = q
+        for t, qty in enumerate(parts):
+            if qty <= 0:
+                continue
+            seq += 1
+            key = np.array([pi * 10 + t])
+            purchase = purchases[t]
             cur_pick = h.pick("ent.cur", [0.75, 0.15, 0.10], key)[0]
             currency = cur if cur != "EUR" else ("EUR", "USD", "GBP")[cur_pick]
             rate = fx_rates(np.array([CUR[currency]]), np.array([purchase]))[0]

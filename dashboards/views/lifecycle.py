@@ -1,15 +1,17 @@
 """Hardware lifecycle and refresh plan: where assets are in their lifecycle, how many are really
-used, and what replacing the ones due will cost per quarter."""
+used, and what the refresh plan will do (replace, upgrade the OS, decide on a warranty end) and
+cost per quarter."""
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, drill
+from dagster_project import formatting as fmt
+from dashboards import charts, drill, tiles
 from dashboards.data import columns, pick, query
 from dashboards.downloads import show_table
 from dashboards.filters import current, note_unapplied, predicate
 from dashboards.tiles import scope_note
-from dashboards.ui import built, header, money, no_match, num, pct
+from dashboards.ui import built, header, no_match, num, pct
 
 f = current()
 header("Hardware lifecycle & refresh plan", f)
@@ -57,7 +59,17 @@ if built(UT, "Utilisation by class and cost center", "assets_active", "assets_id
 # -- refresh plan -------------------------------------------------------------------------------
 st.subheader("Refresh plan by quarter")
 RP = "marts.fct_refresh_plan"
-if built(RP, "Refresh plan (warranty end, end of life, age)", "replacement_cost_estimate"):
+# The tiles are the refresh KPIs of fct_governance_kpis (one definition, split by the plan's
+# action, money = planned_cost); the chart and tables below read the plan rows those KPIs sum.
+REFRESH_KPIS = ["refresh_replacements_due", "refresh_replacement_cost_planned", "refresh_warranty_decisions_due",
+                "refresh_warranty_replacement_option_cost", "refresh_os_upgrades_due", "refresh_os_upgrade_cost_planned"]
+if built(RP, "Refresh plan (warranty end, end of life, age)", "action", "planned_cost"):
+    if tiles.available():
+        shown_tiles = tiles.tiles(tiles.kpi_series(f), f.as_of, REFRESH_KPIS)
+        for start in range(0, len(shown_tiles), 2):
+            row = st.columns(2)
+            for col, t in zip(row, shown_tiles[start:start + 2]):
+                tiles.show(t, col)
     pr = predicate(f, RP, "r")
     qcol = pick(RP, "planned_quarter", "quarter", "refresh_quarter", "due_quarter")
     # The planned quarter as 'YYYYQn' text whatever the mart stores (a label, else from the due date).
@@ -67,25 +79,24 @@ if built(RP, "Refresh plan (warranty end, end of life, age)", "replacement_cost_
     cc = "r.cost_center" if "cost_center" in columns(RP) else (
         "(select fa.cost_center from marts.dim_asset fa where fa.asset_id = r.asset_id and fa.as_of_date = r.as_of_date)")
     plan = query(f"select {quarter} as planned_quarter, coalesce({cc}, '(none)') as cost_center, "
-                 f"coalesce(r.reason, '(unknown)') as reason, count(*) as assets, "
-                 f"sum(r.replacement_cost_estimate) as replacement_cost_estimate "
-                 f"from {RP} r where {pr.sql} group by all order by 1, 2, 3", pr.params)
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Assets due", num(plan["assets"].sum()))
-    c2.metric("Refresh budget", money(plan["replacement_cost_estimate"].sum()))
-    c3.metric("Quarters", num(plan["planned_quarter"].nunique()))
+                 f"r.action, coalesce(r.reason, '(unknown)') as reason, count(*) as assets, "
+                 f"coalesce(sum(r.planned_cost), 0) as planned_cost "
+                 f"from {RP} r where {pr.sql} group by all order by 1, 2, 3, 4", pr.params)
     q = None
     if plan.empty:
         no_match(f, "assets due for refresh")
     else:
-        stack = st.radio("Stack by", ["cost_center", "reason"], horizontal=True, key="rp_stack",
+        st.caption(f"Planned over {fmt.count(plan['planned_quarter'].nunique())} quarters; replacements are "
+                   "queued within the policy's capacity per quarter.")
+        stack = st.radio("Stack by", ["action", "cost_center", "reason"], horizontal=True, key="rp_stack",
                          format_func=lambda s: s.replace("_", " "))
-        budget = plan.groupby(["planned_quarter", stack], as_index=False)["replacement_cost_estimate"].sum()
-        clicked = drill.chart(charts.budget_by_quarter(budget, "planned_quarter", "replacement_cost_estimate", stack),
+        budget = plan.groupby(["planned_quarter", stack], as_index=False)["planned_cost"].sum()
+        clicked = drill.chart(charts.budget_by_quarter(budget, "planned_quarter", "planned_cost", stack),
                               "rp_budget")
         q = drill.choice("Drill into quarter", sorted(plan["planned_quarter"].unique()), "rp_quarter", clicked)
     show_table(plan[plan["planned_quarter"] == q] if q else plan, f"refresh_plan_by_quarter_{f.as_of}",
-               caption="Rolled up per planned quarter, cost center and reason.")
+               caption="Rolled up per planned quarter, cost center, action and reason; planned cost in the "
+                       "reporting currency.")
     note_unapplied(pr)
     if q:
         rows = query(f"select r.* from {RP} r where {pr.sql} and {quarter} = ? order by r.due_date",

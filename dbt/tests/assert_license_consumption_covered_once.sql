@@ -12,3 +12,24 @@ select 'metric allocates more than it has', as_of_date, publisher_norm, product_
        license_metric || ': ' || allocated || ' > ' || entitlements
 from {{ ref('fct_license_position_detail') }}
 where allocated > entitlements or unused < 0
+union all
+-- A user or subscription license is held once per user, whatever the number of that user's
+-- devices and seats; a device license once per device (item).
+select 'consumer holds more than one unit of a metric', as_of_date, publisher_norm, product_norm,
+       covered_metric || ': ' || user_key || ' holds ' || sum(held_units)
+from {{ ref('int_license_coverage') }}
+where covered_metric in ('user', 'subscription')
+group by as_of_date, publisher_norm, product_norm, covered_metric, user_key
+having sum(held_units) > 1
+union all
+-- The same for what is left uncovered (the units a true-up would buy): a user once.
+select 'uncovered consumer counted more than once', as_of_date, publisher_norm, product_norm,
+       license_metric || ': ' || user_key || ' counted ' || sum(units)
+from (
+    select c.*, k.user_key
+    from {{ ref('int_license_consumers') }} c
+    join {{ ref('int_license_coverage') }} k using (as_of_date, publisher_norm, product_norm, consumer_key)
+    where not c.is_covered and c.license_metric in ('user', 'subscription')
+)
+group by as_of_date, publisher_norm, product_norm, license_metric, user_key
+having sum(units) > 1

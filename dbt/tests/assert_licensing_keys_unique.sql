@@ -6,7 +6,7 @@ from {{ ref('fct_license_reclamation') }}
 group by all
 having count(*) > 1
 union all
-select 'fct_saas_overlap', as_of_date, product_norm, count(*)
+select 'fct_saas_overlap', as_of_date, coalesce(publisher_norm, '?') || '|' || product_norm, count(*)
 from {{ ref('fct_saas_overlap') }}
 group by all
 having count(*) > 1

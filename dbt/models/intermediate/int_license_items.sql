@@ -3,7 +3,8 @@
 --   device items  a device with the product installed (seen within its stale window); its user is
 --                 the CMDB assignment, else the last logged-on user, else the device itself
 --   seat items    a user the SaaS usage feed's latest export shows with a license assigned (or,
---                 for a product with user entitlements, active within the reclaim window)
+--                 for a product with user entitlements, active within the reclaim window), keyed
+--                 like installs by (publisher, product): int_saas_usage resolves the feed's vendor
 -- int_license_coverage then covers each item once, in the declared metric order.
 -- core_units: what the item counts under the core metric (taxonomy/licensing.yaml):
 --   a VM on a host that has the product installed, for a product with core entitlements in force,
@@ -121,7 +122,8 @@ seat_rows as (
         u.user_email as user_key,
         'saas_usage' as basis
     from products p
-    join {{ snapshot_ref('int_saas_usage') }} u on u.as_of_date = p.as_of_date and u.product_norm = p.product_norm
+    join {{ snapshot_ref('int_saas_usage') }} u
+        on u.as_of_date = p.as_of_date and u.publisher_norm = p.publisher_norm and u.product_norm = p.product_norm
     cross join pol
     where p.has_seat_grants
       and u.in_latest_export

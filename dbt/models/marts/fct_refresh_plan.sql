@@ -16,7 +16,8 @@
 --                      `replace` makes it a replacement)
 -- Replacements are spread over quarters: at most refresh_capacity_pct_per_quarter of the devices
 -- in scope per quarter, first come first served by due date (the backlog first), never before
--- the due quarter. Other actions are planned in the due quarter (the snapshot's when overdue).
+-- the due quarter. Other actions are planned in the due quarter (the first plannable one, after the
+-- snapshot's, when overdue or due in the snapshot's quarter).
 -- Replacement cost: latest purchase price of the same model, else of the class. Money in the
 -- reporting currency.
 with pol as (
@@ -119,10 +120,13 @@ capacity as (
     from assets a cross join pol
     group by a.as_of_date, pol.refresh_capacity_pct_per_quarter
 ),
--- Quarters as integers (year x 4 + quarter - 1); overdue replacements arrive in the snapshot's.
+-- Quarters as integers (year x 4 + quarter - 1). The first plannable quarter is the one after the
+-- snapshot's: the as-of quarter has begun (its budget is spent or committed), so the backlog and
+-- anything due in it arrive in the next full quarter (decisions/refresh-plan.md).
 queued as (
     select a.as_of_date, a.asset_id,
-        greatest(year(a.due_date) * 4 + quarter(a.due_date), year(a.as_of_date) * 4 + quarter(a.as_of_date)) - 1 as arrival_q,
+        greatest(year(a.due_date) * 4 + quarter(a.due_date),
+                 year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1) - 1 as arrival_q,
         row_number() over (partition by a.as_of_date order by a.due_date, a.asset_id) - 1 as queue_pos
     from actions a
     where a.action = 'replace'
@@ -172,7 +176,8 @@ scheduled as (
 planned as (
     select a.*,
         coalesce(sc.planned_q,
-                 greatest(year(a.due_date) * 4 + quarter(a.due_date), year(a.as_of_date) * 4 + quarter(a.as_of_date)) - 1)
+                 greatest(year(a.due_date) * 4 + quarter(a.due_date),
+                          year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1) - 1)
             as planned_q
     from actions a
     left join scheduled sc using (as_of_date, asset_id)

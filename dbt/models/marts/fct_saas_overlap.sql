@@ -3,7 +3,10 @@
 -- (policy reclaim_window_days), annual cost, and an overlap flag on paid apps that share their
 -- category with another paid app (docs/marts.md). Money in the reporting currency.
 -- An app is a SaaS app when the SaaS usage feed shows it or the taxonomy lists it in a category;
--- names meet through the same normalisation and product dictionary as everywhere else.
+-- names meet through the same normalisation and product dictionary as everywhere else. An app is
+-- (publisher, product), as in the license position: the same name from two publishers is two
+-- apps, each with its own seats and cost (usage with an unresolved publisher: publisher_norm NULL).
+-- Function categories name apps, not publishers: a category applies to every publisher's app.
 with pol as (
     select * from {{ ref('int_policy') }}
 ),
@@ -26,7 +29,7 @@ categories as (
 ),
 usage as (
     select
-        u.as_of_date, u.product_norm,
+        u.as_of_date, u.publisher_norm, u.product_norm,
         first(u.app_name order by u.last_observed_at desc, u.app_name) as app_name,
         first(u.vendor order by u.last_observed_at desc, u.vendor) filter (where u.vendor is not null) as vendor,
         count(*) filter (where coalesce(u.license_assigned, false)) as assigned_seats,
@@ -40,7 +43,7 @@ usage as (
 ),
 paid as (
     select
-        as_of_date, product_norm,
+        as_of_date, publisher_norm, product_norm,
         arg_max(product_name, purchase_date) as product_name,
         arg_max(publisher_name, purchase_date) as publisher_name,
         sum(quantity) as paid_seats,
@@ -51,15 +54,16 @@ paid as (
     group by all
 ),
 apps as (
-    select as_of_date, product_norm from usage
+    select as_of_date, publisher_norm, product_norm from usage
     union
-    select p.as_of_date, p.product_norm
+    select p.as_of_date, p.publisher_norm, p.product_norm
     from paid p
     join categories c using (product_norm)
 ),
 joined as (
     select
         a.as_of_date,
+        a.publisher_norm,
         a.product_norm,
         coalesce(u.app_name, p.product_name, c.category_app_name) as app_name,
         coalesce(u.vendor, p.publisher_name) as vendor,
@@ -70,9 +74,12 @@ joined as (
         coalesce(p.annual_cost, 0) as annual_cost,
         coalesce(p.annual_cost, 0) > 0 as is_paid
     from apps a
-    left join usage u using (as_of_date, product_norm)
-    left join paid p using (as_of_date, product_norm)
-    left join categories c using (product_norm)
+    left join usage u
+        on u.as_of_date = a.as_of_date and u.publisher_norm is not distinct from a.publisher_norm
+       and u.product_norm = a.product_norm
+    left join paid p
+        on p.as_of_date = a.as_of_date and p.publisher_norm = a.publisher_norm and p.product_norm = a.product_norm
+    left join categories c on c.product_norm = a.product_norm
 ),
 per_category as (
     select
@@ -101,6 +108,7 @@ select
     pol.reclaim_window_days as active_window_days,
     coalesce(c.is_paid and c.paid_apps_in_category > 1, false) as overlap_flag,
     case when c.is_paid and c.paid_apps_in_category > 1 then c.paid_apps end as overlapping_apps,
-    c.product_norm
+    c.product_norm,
+    c.publisher_norm
 from per_category c
 cross join pol

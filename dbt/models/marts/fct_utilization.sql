@@ -88,9 +88,10 @@ owned_seats as (
     group by all
 ),
 licensed_products as (
-    select distinct as_of_date, product_norm from ent
+    select distinct as_of_date, publisher_norm, product_norm from ent
 ),
--- SaaS apps with no entitlement for their product: users seen with a seat, none owned.
+-- SaaS apps with no entitlement for their product (publisher and product, as the license
+-- position keys them): users seen with a seat, none owned.
 unpaid_saas as (
     select u.as_of_date, g.asset_class, g.cost_center,
         count(*) filter (where coalesce(u.license_assigned, false)) as seats_assigned,
@@ -104,7 +105,8 @@ unpaid_saas as (
     join gov g
         on g.as_of_date = u.as_of_date
        and g.asset_id = 'AS-' || substr(md5('saas:' || u.product_norm), 1, 12)
-    left join licensed_products lp on lp.as_of_date = u.as_of_date and lp.product_norm = u.product_norm
+    left join licensed_products lp
+        on lp.as_of_date = u.as_of_date and lp.publisher_norm = u.publisher_norm and lp.product_norm = u.product_norm
     where lp.product_norm is null
     group by all
 ),
