@@ -10,6 +10,7 @@
 with pol as (
     select * from {{ ref('int_policy') }}
 ),
+
 devices as (
     select
         as_of_date,
@@ -17,43 +18,78 @@ devices as (
         count(*) as devices,
         count(distinct coalesce(assigned_user, last_user)) as users
     from {{ snapshot_ref('int_asset_governance') }}
-    where asset_kind = 'device'
-      and lifecycle_state in ('in_use', 'in_repair')
-      and nullif(trim(cost_center), '') is not null
+    where
+        asset_kind = 'device'
+        and lifecycle_state in ('in_use', 'in_repair')
+        and nullif(trim(cost_center), '') is not null
     group by all
 ),
+
 seats as (
-    select as_of_date, trim(cost_center) as cost_center, sum(quantity) as seats
+    select
+        as_of_date,
+        trim(cost_center) as cost_center,
+        sum(quantity) as seats
     from {{ snapshot_ref('int_license_entitlements') }}
-    where is_active and license_metric in ('user', 'subscription')
-      and nullif(trim(cost_center), '') is not null
+    where
+        is_active and license_metric in ('user', 'subscription')
+        and nullif(trim(cost_center), '') is not null
     group by all
 ),
+
 cloud as (
-    select as_of_date, period, cost_center, round(sum(billed_cost_rc), 2) as spend
+    select
+        as_of_date,
+        period,
+        cost_center,
+        round(sum(billed_cost_rc), 2) as spend
     from {{ snapshot_ref('int_cloud_costs') }}
     where allocation_method in ('tag_rule', 'attribute_rule')
     group by all
 ),
+
 drivers as (
-    select as_of_date, cast(null as varchar) as period, cost_center, 'device_count' as driver,
-        cast(devices as decimal(18, 4)) as driver_value, cast(devices as hugeint) as weight
+    select
+        as_of_date,
+        cast(null as varchar) as period,
+        cost_center,
+        'device_count' as driver,
+        cast(devices as decimal(18, 4)) as driver_value,
+        cast(devices as hugeint) as weight
     from devices
     union all
-    select as_of_date, null, cost_center, 'user_count', cast(users as decimal(18, 4)), cast(users as hugeint)
+    select
+        as_of_date,
+        null,
+        cost_center,
+        'user_count',
+        cast(users as decimal(18, 4)),
+        cast(users as hugeint)
     from devices
     union all
-    select as_of_date, null, cost_center, 'seats', cast(seats as decimal(18, 4)),
+    select
+        as_of_date,
+        null,
+        cost_center,
+        'seats',
+        cast(seats as decimal(18, 4)),
         cast(round(seats * 10000) as hugeint)
     from seats
     union all
-    select as_of_date, period, cost_center, 'cloud_tags', cast(spend as decimal(18, 4)),
+    select
+        as_of_date,
+        period,
+        cost_center,
+        'cloud_tags',
+        cast(spend as decimal(18, 4)),
         greatest({{ to_cents('spend') }}, 0)
     from cloud
 )
+
 select d.*
-from drivers d
+from drivers as d
 cross join pol
-where d.weight > 0
-  and d.cost_center <> pol.unallocated_cost_center
-  and d.cost_center not in (select cost_center from {{ ref('stg_taxonomy__allocation_rules') }})
+where
+    d.weight > 0
+    and d.cost_center <> pol.unallocated_cost_center
+    and d.cost_center not in (select cost_center from {{ ref('stg_taxonomy__allocation_rules') }})

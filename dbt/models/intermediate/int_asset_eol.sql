@@ -6,28 +6,53 @@
 -- Rules run once per distinct text, not once per device.
 with devices as (
     select
-        as_of_date, asset_id,
+        as_of_date,
+        asset_id,
         nullif(trim(concat_ws(' ', os_name, os_version)), '') as os_text,
         nullif(trim(concat_ws(' ', manufacturer, model)), '') as model_text
     from {{ snapshot_ref('int_device_assets') }}
 ),
+
 os_texts as (
-    select os_text as text, {{ eol_product_case('os_text', 'os') }} as m
-    from (select distinct os_text from devices where os_text is not null)
+    select
+        os_text as text,
+        {{ eol_product_case('os_text', 'os') }} as m
+    from (
+        select distinct os_text from devices
+        where os_text is not null
+    )
 ),
+
 model_texts as (
-    select model_text as text, {{ eol_product_case('model_text', 'model') }} as m
-    from (select distinct model_text from devices where model_text is not null)
+    select
+        model_text as text,
+        {{ eol_product_case('model_text', 'model') }} as m
+    from (
+        select distinct model_text from devices
+        where model_text is not null
+    )
 ),
+
 matched as (
-    select d.as_of_date, d.asset_id, 'os' as basis, d.os_text as matched_text, t.m
-    from devices d join os_texts t on t.text = d.os_text
+    select
+        d.as_of_date,
+        d.asset_id,
+        'os' as basis,
+        d.os_text as matched_text,
+        t.m
+    from devices as d inner join os_texts as t on d.os_text = t.text
     where t.m is not null
     union all
-    select d.as_of_date, d.asset_id, 'model', d.model_text, t.m
-    from devices d join model_texts t on t.text = d.model_text
+    select
+        d.as_of_date,
+        d.asset_id,
+        'model',
+        d.model_text,
+        t.m
+    from devices as d inner join model_texts as t on d.model_text = t.text
     where t.m is not null
 )
+
 select
     m.as_of_date,
     m.asset_id,
@@ -40,6 +65,6 @@ select
     c.eol_date,
     c.eol_flag,
     c.eol_due_date
-from matched m
-left join {{ snapshot_ref('int_eol_cycles') }} c
-    on c.as_of_date = m.as_of_date and c.product = m.m.product and c.cycle = m.m.cycle
+from matched as m
+left join {{ snapshot_ref('int_eol_cycles') }} as c
+    on m.as_of_date = c.as_of_date and m.m.product = c.product and m.m.cycle = c.cycle

@@ -5,26 +5,38 @@ with classified as (
     select
         a.*,
         {{ classification_rule_case('a') }} as classification_rule
-    from {{ snapshot_ref('int_assets') }} a
+    from {{ snapshot_ref('int_assets') }} as a
 ),
+
 with_class as (
-    select c.*, r.class_id as asset_class
-    from classified c
-    left join {{ ref('stg_taxonomy__classification_rules') }} r on r.rule_id = c.classification_rule
+    select
+        c.*,
+        r.class_id as asset_class
+    from classified as c
+    left join {{ ref('stg_taxonomy__classification_rules') }} as r on c.classification_rule = r.rule_id
 ),
+
 owner_candidates as (
     select
-        w.as_of_date, w.asset_id,
-        o.rule_id, o.precedence, o.owning_function, o.accountable_owner, o.asset_manager
-    from with_class w
-    join {{ ref('stg_taxonomy__ownership_rules') }} o
-        on (o.cost_center is null or o.cost_center = w.cost_center)
-    left join {{ ref('stg_taxonomy__class_ancestors') }} anc
-        on anc.class_id = w.asset_class and anc.ancestor_class_id = o.class_id
+        w.as_of_date,
+        w.asset_id,
+        o.rule_id,
+        o.precedence,
+        o.owning_function,
+        o.accountable_owner,
+        o.asset_manager
+    from with_class as w
+    inner join {{ ref('stg_taxonomy__ownership_rules') }} as o
+        on (o.cost_center is null or w.cost_center = o.cost_center)
+    left join {{ ref('stg_taxonomy__class_ancestors') }} as anc
+        on w.asset_class = anc.class_id and o.class_id = anc.ancestor_class_id
     where o.class_id is null or anc.class_id is not null
 ),
+
 owners as (
-    select as_of_date, asset_id,
+    select
+        as_of_date,
+        asset_id,
         arg_min(rule_id, precedence) as ownership_rule,
         arg_min(owning_function, precedence) as owning_function,
         arg_min(accountable_owner, precedence) as accountable_owner,
@@ -32,6 +44,7 @@ owners as (
     from owner_candidates
     group by all
 )
+
 select
     w.*,
     cls.class_path,
@@ -45,6 +58,6 @@ select
     o.owning_function,
     o.accountable_owner,
     o.asset_manager
-from with_class w
-left join {{ ref('stg_taxonomy__asset_classes') }} cls on cls.class_id = w.asset_class
-left join owners o using (as_of_date, asset_id)
+from with_class as w
+left join {{ ref('stg_taxonomy__asset_classes') }} as cls on w.asset_class = cls.class_id
+left join owners as o using (as_of_date, asset_id)

@@ -2,23 +2,50 @@
 -- cloud resources, license entitlements, and SaaS applications, with the attributes the
 -- classification rules read.
 with saas_cost_centers as (
-    select as_of_date, product_norm, arg_max(cost_center, purchase_date) as cost_center
+    select
+        as_of_date,
+        product_norm,
+        arg_max(cost_center, purchase_date) as cost_center
     from {{ snapshot_ref('int_license_entitlements') }}
     group by all
 )
+
 select
-    as_of_date, asset_id, asset_kind,
+    as_of_date,
+    asset_id,
+    asset_kind,
     'device' as applies_to,
     coalesce(hostname, serial_number, asset_tag, anchor) as asset_name,
-    serial_number, hostname, asset_tag, ci_id, ci_class,
+    serial_number,
+    hostname,
+    asset_tag,
+    ci_id,
+    ci_class,
     case when in_procurement then 'hardware' end as purchase_category,
-    manufacturer, model, os_name, discovery_sources,
+    manufacturer,
+    model,
+    os_name,
+    discovery_sources,
     cast(null as varchar) as license_metric,
     cast(null as boolean) as has_term_end,
-    cost_center, location, lifecycle_state, assigned_user, last_user,
-    in_cmdb, in_discovery, in_procurement, in_fixed_assets, seen_in_window,
-    last_seen_at, warranty_end, order_date, purchase_cost, acquisition_cost, match_rules,
-    device_type, chassis_type
+    cost_center,
+    location,
+    lifecycle_state,
+    assigned_user,
+    last_user,
+    in_cmdb,
+    in_discovery,
+    in_procurement,
+    in_fixed_assets,
+    seen_in_window,
+    last_seen_at,
+    warranty_end,
+    order_date,
+    purchase_cost,
+    acquisition_cost,
+    match_rules,
+    device_type,
+    chassis_type
 from {{ snapshot_ref('int_device_assets') }}
 
 union all
@@ -29,17 +56,36 @@ select
     'entitlement',
     'entitlement',
     product_name || ' (' || entitlement_id || ')',
-    null, null, null, null, null,
+    null,
+    null,
+    null,
+    null,
+    null,
     'software',
-    publisher_name, product_name, null, null,
+    publisher_name,
+    product_name,
+    null,
+    null,
     license_metric,
     term_end is not null,
-    cost_center, null,
+    cost_center,
+    null,
     case when is_active then 'in_use' else 'retired' end,
-    null, null,
-    false, false, true, false, false,
-    null, null, purchase_date, unit_cost_rc, null, 'entitlement_id',
-    null, null
+    null,
+    null,
+    false,
+    false,
+    true,
+    false,
+    false,
+    null,
+    null,
+    purchase_date,
+    unit_cost_rc,
+    null,
+    'entitlement_id',
+    null,
+    null
 from {{ snapshot_ref('int_license_entitlements') }}
 
 union all
@@ -50,18 +96,47 @@ select
     'saas_app',
     'saas_app',
     -- latest observation; ties broken by value, so every build (incremental or not) agrees
-    first(u.app_name order by u.last_observed_at desc, u.app_name),
-    null, null, null, null, null,
+    first(
+        u.app_name
+        order by u.last_observed_at desc, u.app_name asc
+    ),
+    null,
+    null,
+    null,
+    null,
+    null,
     'saas',
-    first(u.vendor order by u.last_observed_at desc, u.vendor) filter (where u.vendor is not null),
-    first(u.app_name order by u.last_observed_at desc, u.app_name), null, null,
-    null, null,
-    min(c.cost_center), null,
+    first(
+        u.vendor
+        order by u.last_observed_at desc, u.vendor asc
+    ) filter (where u.vendor is not null
+    ),
+    first(
+        u.app_name
+        order by u.last_observed_at desc, u.app_name asc
+    ),
+    null,
+    null,
+    null,
+    null,
+    min(c.cost_center),
+    null,
     'in_use',
-    null, null,
-    false, true, false, false, true,
-    max(u.last_active_at), null, null, null, null, 'app_name',
-    null, null
-from {{ snapshot_ref('int_saas_usage') }} u
-left join saas_cost_centers c on c.as_of_date = u.as_of_date and c.product_norm = u.product_norm
+    null,
+    null,
+    false,
+    true,
+    false,
+    false,
+    true,
+    max(u.last_active_at),
+    null,
+    null,
+    null,
+    null,
+    'app_name',
+    null,
+    null
+from {{ snapshot_ref('int_saas_usage') }} as u
+left join saas_cost_centers as c on u.as_of_date = c.as_of_date and u.product_norm = c.product_norm
 group by u.as_of_date, u.product_norm

@@ -3,12 +3,16 @@
 with cmdb_exports as (
     select distinct export_date from {{ ref('stg_cmdb__configuration_items') }}
 ),
+
 latest as (
-    select d.as_of_date, max(e.export_date) as export_date
-    from {{ snapshot_dates() }} d
-    join cmdb_exports e on e.export_date <= d.as_of_date
+    select
+        d.as_of_date,
+        max(e.export_date) as export_date
+    from {{ snapshot_dates() }} as d
+    inner join cmdb_exports as e on d.as_of_date >= e.export_date
     group by d.as_of_date
 )
+
 select
     l.as_of_date,
     c.*,
@@ -17,8 +21,11 @@ select
     {{ normalise_hostname('c.name') }} as hostname_norm,
     {{ normalise_email('c.assigned_user_email') }} as assigned_user_norm,
     coalesce(sm.state, lower(trim(c.status))) as lifecycle_state
-from latest l
-join {{ ref('stg_cmdb__configuration_items') }} c on c.export_date = l.export_date
-left join {{ ref('stg_taxonomy__status_map') }} sm
+from latest as l
+inner join {{ ref('stg_cmdb__configuration_items') }} as c on l.export_date = c.export_date
+left join {{ ref('stg_taxonomy__status_map') }} as sm
     on sm.source_system = 'cmdb' and sm.source_status = lower(trim(c.status))
-qualify row_number() over (partition by l.as_of_date, c.ci_id order by c.source_row_number desc) = 1
+qualify row_number() over (
+    partition by l.as_of_date, c.ci_id
+    order by c.source_row_number desc
+) = 1

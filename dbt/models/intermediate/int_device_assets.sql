@@ -4,12 +4,17 @@
 with m as (
     select * from {{ snapshot_ref('int_asset_matching') }}
 ),
+
 cmdb as (
     select
-        m.as_of_date, m.asset_id,
+        m.as_of_date,
+        m.asset_id,
         count(*) as cmdb_records,
         arg_max(c.ci_id, c.updated_at) as ci_id,
-        string_agg(c.ci_id, ',' order by c.ci_id) as ci_ids,
+        string_agg(
+            c.ci_id, ','
+            order by c.ci_id
+        ) as ci_ids,
         arg_max(c.ci_class, c.updated_at) as ci_class,
         arg_max(c.hostname_norm, c.updated_at) as hostname_norm,
         arg_max(c.tag_norm, c.updated_at) filter (where c.tag_norm is not null) as tag_norm,
@@ -24,18 +29,23 @@ cmdb as (
         max(c.warranty_end) as warranty_end,
         max(c.updated_at) as cmdb_updated_at
     from m
-    join {{ snapshot_ref('int_cmdb_ci_snapshot') }} c
-        on c.as_of_date = m.as_of_date and m.record_id = 'cmdb:' || c.ci_id
+    inner join {{ snapshot_ref('int_cmdb_ci_snapshot') }} as c
+        on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
     group by all
 ),
+
 disc as (
     select
-        m.as_of_date, m.asset_id,
+        m.as_of_date,
+        m.asset_id,
         count(*) as discovery_records,
         max(d.last_seen_at) as last_seen_at,
         min(d.first_seen_at) as first_seen_at,
         bool_or(m.in_window) as seen_in_window,
-        string_agg(distinct d.discovery_source, ',' order by d.discovery_source) as discovery_sources,
+        string_agg(
+            distinct d.discovery_source, ','
+            order by d.discovery_source
+        ) as discovery_sources,
         arg_max(d.hostname_norm, d.last_seen_at) filter (where d.hostname_norm is not null) as hostname_norm,
         arg_max(d.manufacturer, d.last_seen_at) filter (where d.manufacturer is not null) as manufacturer,
         arg_max(d.model, d.last_seen_at) filter (where d.model is not null) as model,
@@ -54,13 +64,15 @@ disc as (
         arg_max(d.memory_mb, d.last_seen_at) filter (where d.memory_mb is not null) as memory_mb,
         arg_max(d.firmware, d.last_seen_at) filter (where d.firmware is not null) as firmware
     from m
-    join {{ snapshot_ref('int_discovery_devices') }} d
-        on d.as_of_date = m.as_of_date and d.record_id = m.record_id
+    inner join {{ snapshot_ref('int_discovery_devices') }} as d
+        on m.as_of_date = d.as_of_date and m.record_id = d.record_id
     group by all
 ),
+
 po as (
     select
-        m.as_of_date, m.asset_id,
+        m.as_of_date,
+        m.asset_id,
         count(*) as procurement_records,
         min(p.order_date) as order_date,
         arg_min(p.po_number, p.order_date) as po_number,
@@ -70,17 +82,23 @@ po as (
         arg_min(p.manufacturer, p.order_date) filter (where p.manufacturer is not null) as manufacturer,
         arg_min(p.model, p.order_date) filter (where p.model is not null) as model
     from m
-    join {{ snapshot_ref('int_purchase_lines') }} p
-        on p.as_of_date = m.as_of_date
-       and m.record_id = p.match_record_id
+    inner join {{ snapshot_ref('int_purchase_lines') }} as p
+        on
+            m.as_of_date = p.as_of_date
+            and m.record_id = p.match_record_id
     group by all
 ),
+
 fa as (
     select
-        m.as_of_date, m.asset_id,
+        m.as_of_date,
+        m.asset_id,
         count(*) as fixed_asset_records,
         min(f.asset_tag) as asset_tag,
-        string_agg(f.asset_tag, ',' order by f.asset_tag) as asset_tags,
+        string_agg(
+            f.asset_tag, ','
+            order by f.asset_tag
+        ) as asset_tags,
         sum(f.acquisition_cost_rc) as acquisition_cost,
         min(f.in_service_date) as in_service_date,
         max(f.useful_life_months) as useful_life_months,
@@ -88,25 +106,32 @@ fa as (
         max(f.disposal_date) as disposal_date,
         min(f.cost_center) as cost_center
     from m
-    join {{ snapshot_ref('int_fixed_assets') }} f
-        on f.as_of_date = m.as_of_date and m.record_id = 'fa:' || f.asset_tag
+    inner join {{ snapshot_ref('int_fixed_assets') }} as f
+        on m.as_of_date = f.as_of_date and m.record_id = 'fa:' || f.asset_tag
     group by all
 ),
+
 clusters as (
     select
-        as_of_date, asset_id,
+        as_of_date,
+        asset_id,
         min(anchor) as anchor,
         min(serial_norm) as serial_number,
-        string_agg(distinct match_rule, ',' order by match_rule) as match_rules,
+        string_agg(
+            distinct match_rule, ','
+            order by match_rule
+        ) as match_rules,
         count(*) as records
     from m
     group by all
 )
+
 select
     k.as_of_date,
     k.asset_id,
     k.anchor,
-    case when d.cloud_instance_id is not null and k.serial_number is null then 'cloud_resource' else 'device' end as asset_kind,
+    case when d.cloud_instance_id is not null and k.serial_number is null then 'cloud_resource' else 'device' end
+        as asset_kind,
     k.serial_number,
     coalesce(c.hostname_norm, d.hostname_norm) as hostname,
     coalesce(c.tag_norm, f.asset_tag) as asset_tag,
@@ -174,8 +199,8 @@ select
     d.sockets,
     d.memory_mb,
     d.firmware
-from clusters k
-left join cmdb c using (as_of_date, asset_id)
-left join disc d using (as_of_date, asset_id)
-left join po p using (as_of_date, asset_id)
-left join fa f using (as_of_date, asset_id)
+from clusters as k
+left join cmdb as c using (as_of_date, asset_id)
+left join disc as d using (as_of_date, asset_id)
+left join po as p using (as_of_date, asset_id)
+left join fa as f using (as_of_date, asset_id)

@@ -7,18 +7,36 @@
 with cov as (
     select * from {{ snapshot_ref('int_license_coverage') }}
 ),
+
 prod as (
-    select as_of_date, publisher_norm, product_norm, true_up_metric from {{ snapshot_ref('int_license_product_position') }}
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm,
+        true_up_metric
+    from {{ snapshot_ref('int_license_product_position') }}
 )
+
 select
-    c.as_of_date, c.publisher_norm, c.product_norm,
+    c.as_of_date,
+    c.publisher_norm,
+    c.product_norm,
     coalesce(c.covered_metric, p.true_up_metric) as license_metric,
     c.covered_metric is not null as is_covered,
-    c.consumer_key, c.consumer_type, c.asset_id, c.hostname, c.user_email, c.cost_center, c.last_used_at,
-    c.days_idle, c.is_reclaimable, c.covered_by_host, c.basis,
+    c.consumer_key,
+    c.consumer_type,
+    c.asset_id,
+    c.hostname,
+    c.user_email,
+    c.cost_center,
+    c.last_used_at,
+    c.days_idle,
+    c.is_reclaimable,
+    c.covered_by_host,
+    c.basis,
     case when c.covered_metric is not null then c.held_units else {{ license_units('p.true_up_metric',
         'row_number() over (partition by c.as_of_date, c.publisher_norm, c.product_norm, c.user_key, c.covered_metric '
         'order by c.consumer_key) = 1', 'c.core_units') }} end as units,
     c.cores_defaulted as units_defaulted
-from cov c
-join prod p using (as_of_date, publisher_norm, product_norm)
+from cov as c
+inner join prod as p using (as_of_date, publisher_norm, product_norm)

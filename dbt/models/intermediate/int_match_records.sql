@@ -3,22 +3,40 @@
 -- `in_window` says whether the record is current enough to lend its hostname/MAC to matching:
 -- discovery records seen within their source's stale window; all others are current snapshots.
 with stale as (
-    select discovery_source, stale_days from {{ ref('stg_taxonomy__stale_windows') }}
+    select
+        discovery_source,
+        stale_days
+    from {{ ref('stg_taxonomy__stale_windows') }}
 )
+
 select
-    as_of_date, 'cmdb:' || ci_id as record_id, 'cmdb' as record_source,
-    serial_norm, tag_norm, hostname_norm, cast(null as varchar) as mac_norm,
-    cast(null as varchar) as cloud_id_norm, updated_at as seen_at, true as in_window
+    as_of_date,
+    'cmdb:' || ci_id as record_id,
+    'cmdb' as record_source,
+    serial_norm,
+    tag_norm,
+    hostname_norm,
+    cast(null as varchar) as mac_norm,
+    cast(null as varchar) as cloud_id_norm,
+    updated_at as seen_at,
+    true as in_window
 from {{ snapshot_ref('int_cmdb_ci_snapshot') }}
 
 union all
 
 select
-    d.as_of_date, d.record_id, 'discovery', d.serial_norm, cast(null as varchar), d.hostname_norm,
-    d.mac_norm, d.cloud_id_norm, d.last_seen_at,
+    d.as_of_date,
+    d.record_id,
+    'discovery',
+    d.serial_norm,
+    cast(null as varchar),
+    d.hostname_norm,
+    d.mac_norm,
+    d.cloud_id_norm,
+    d.last_seen_at,
     d.last_seen_at >= d.as_of_date - to_days(cast(s.stale_days as integer))
-from {{ snapshot_ref('int_discovery_devices') }} d
-left join stale s on s.discovery_source = d.discovery_source
+from {{ snapshot_ref('int_discovery_devices') }} as d
+left join stale as s on d.discovery_source = s.discovery_source
 
 union all
 
@@ -26,15 +44,30 @@ union all
 -- counted in data quality, not matched (docs/decisions/matching.md). The asset tag (Snipe-IT's
 -- purchase data sits on the asset row) is the second key, in marts.md's order.
 select
-    as_of_date, match_record_id, 'procurement',
-    serial_norm, tag_norm, cast(null as varchar), cast(null as varchar),
-    cast(null as varchar), cast(order_date as timestamp), true
+    as_of_date,
+    match_record_id,
+    'procurement',
+    serial_norm,
+    tag_norm,
+    cast(null as varchar),
+    cast(null as varchar),
+    cast(null as varchar),
+    cast(order_date as timestamp),
+    true
 from {{ snapshot_ref('int_purchase_lines') }}
 where category = 'hardware' and (serial_norm is not null or tag_norm is not null)
 
 union all
 
 select
-    as_of_date, 'fa:' || asset_tag, 'fixed_assets', serial_norm, tag_norm, cast(null as varchar),
-    cast(null as varchar), cast(null as varchar), cast(in_service_date as timestamp), true
+    as_of_date,
+    'fa:' || asset_tag,
+    'fixed_assets',
+    serial_norm,
+    tag_norm,
+    cast(null as varchar),
+    cast(null as varchar),
+    cast(null as varchar),
+    cast(in_service_date as timestamp),
+    true
 from {{ snapshot_ref('int_fixed_assets') }}

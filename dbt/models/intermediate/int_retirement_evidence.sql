@@ -3,10 +3,15 @@
 -- that their CMDB record does not carry. Evidence fields are columns beyond the contract, so they
 -- are read from the CI's extra fields by their declared (lower-case) names.
 with retired as (
-    select as_of_date, ci_id, lifecycle_state, extra_fields
+    select
+        as_of_date,
+        ci_id,
+        lifecycle_state,
+        extra_fields
     from {{ snapshot_ref('int_cmdb_ci_snapshot') }}
     where lifecycle_state in ('retired', 'disposed')
 ),
+
 checked as (
     select
         r.as_of_date,
@@ -14,9 +19,10 @@ checked as (
         r.lifecycle_state,
         e.field_name,
         nullif(trim(json_extract_string(r.extra_fields, '$."' || e.field_name || '"')), '') as evidence
-    from retired r
-    cross join {{ ref('stg_taxonomy__retirement_evidence') }} e
+    from retired as r
+    cross join {{ ref('stg_taxonomy__retirement_evidence') }} as e
 )
+
 select
     c.as_of_date,
     m.asset_id,
@@ -24,9 +30,13 @@ select
     c.lifecycle_state,
     count(*) as evidence_required,
     count(c.evidence) as evidence_present,
-    coalesce(list(c.field_name order by c.field_name) filter (where c.evidence is null), [])
+    coalesce(list(
+        c.field_name
+        order by c.field_name
+    ) filter (where c.evidence is null
+    ), [])
         as missing_evidence
-from checked c
-join {{ snapshot_ref('int_asset_matching') }} m
-    on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
+from checked as c
+inner join {{ snapshot_ref('int_asset_matching') }} as m
+    on c.as_of_date = m.as_of_date and m.record_id = 'cmdb:' || c.ci_id
 group by all

@@ -37,8 +37,12 @@ select
     match_rules,
     -- Retired/disposed CIs lacking the evidence taxonomy/lifecycle.yaml requires (empty = complete).
     ev.missing_evidence as missing_retirement_evidence
-from {{ snapshot_ref('int_asset_governance') }} g
+from {{ snapshot_ref('int_asset_governance') }} as g
 left join (
-    select as_of_date, asset_id, flatten(list(missing_evidence)) as missing_evidence
-    from {{ snapshot_ref('int_retirement_evidence') }} group by all
-) ev using (as_of_date, asset_id)
+    select
+        as_of_date,
+        asset_id,
+        flatten(list(missing_evidence)) as missing_evidence
+    from {{ snapshot_ref('int_retirement_evidence') }}
+    group by all
+) as ev using (as_of_date, asset_id)

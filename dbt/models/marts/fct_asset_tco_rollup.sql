@@ -5,14 +5,14 @@
                 'license_cost', 'cloud_saas_cost', 'disposal_cost', 'tco_to_date', 'tco_annualised',
                 'depreciation_per_year', 'maintenance_per_year', 'license_per_year', 'cloud_saas_per_year'] %}
 {% for dim in ['asset_class', 'model', 'cost_center'] %}
-select
-    as_of_date,
-    '{{ dim }}' as rollup_by,
-    coalesce({{ dim }}, '(none)') as rollup_key,
-    count(*) as assets,
-    {% for m in money %}cast(coalesce(sum({{ m }}), 0) as decimal(18, 2)) as {{ m }},
-    {% endfor %}min(currency) as currency
-from {{ snapshot_ref('fct_asset_tco') }}
-group by all
-{% if not loop.last %}union all{% endif %}
+    select
+        as_of_date,
+        '{{ dim }}' as rollup_by,
+        coalesce({{ dim }}, '(none)') as rollup_key,
+        count(*) as assets,
+        {% for m in money %}cast(coalesce(sum({{ m }}), 0) as decimal(18, 2)) as {{ m }},
+        {% endfor %}min(currency) as currency
+    from {{ snapshot_ref('fct_asset_tco') }}
+    group by all
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}

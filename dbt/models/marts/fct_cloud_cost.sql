@@ -17,7 +17,8 @@ select
     cast(round(sum(c.billed_cost_rc), 2) as decimal(18, 2)) as billed_cost,
     cast(round(sum(c.effective_cost_rc), 2) as decimal(18, 2)) as effective_cost,
     pol.reporting_currency as currency
-from {{ snapshot_ref('int_cloud_costs') }} c
-cross join {{ ref('int_policy') }} pol
-group by c.as_of_date, c.period, c.cost_center, c.allocation_method, c.allocation_rule, c.provider,
+from {{ snapshot_ref('int_cloud_costs') }} as c
+cross join {{ ref('int_policy') }} as pol
+group by
+    c.as_of_date, c.period, c.cost_center, c.allocation_method, c.allocation_rule, c.provider,
     c.billing_account_id, c.sub_account_id, c.charge_category, pol.reporting_currency

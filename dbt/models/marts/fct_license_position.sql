@@ -13,8 +13,12 @@
 with p as (
     select * from {{ snapshot_ref('int_license_product_position') }}
 ),
+
 detail as (
-    select as_of_date, publisher_norm, product_norm,
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm,
         sum(recurring_savings_per_year) as recurring_savings_per_year,
         sum(shelfware_cost_per_year) as shelfware_cost_per_year,
         -- the true-up metric's row: unused units, and a bundle's seats used through its components
@@ -23,14 +27,21 @@ detail as (
     from {{ snapshot_ref('fct_license_position_detail') }}
     group by all
 ),
+
 rc as (
-    select as_of_date, publisher_norm, product_norm, sum(reharvest_value) as reharvest_value
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm,
+        sum(reharvest_value) as reharvest_value
     from {{ snapshot_ref('fct_license_reclamation') }}
     group by all
 ),
+
 pol as (
     select * from {{ ref('int_policy') }}
 )
+
 select
     p.as_of_date,
     p.publisher,
@@ -49,9 +60,15 @@ select
     cast(p.true_up_units as decimal(18, 2)) as true_up_units,
     p.unit_cost,
     p.license_type,
-    cast(case when p.license_type = 'perpetual' then round(p.true_up_units * p.unit_cost, 2) else 0 end as decimal(18, 2))
+    cast(
+        case when p.license_type = 'perpetual' then round(p.true_up_units * p.unit_cost, 2) else 0 end as decimal(18, 2)
+    )
         as true_up_exposure_one_time,
-    cast(case when p.license_type = 'subscription' then round(p.true_up_units * p.unit_cost, 2) else 0 end as decimal(18, 2))
+    cast(
+        case when p.license_type = 'subscription' then round(p.true_up_units * p.unit_cost, 2) else 0 end as decimal(
+            18, 2
+        )
+    )
         as true_up_exposure_per_year,
     cast(coalesce(d.recurring_savings_per_year, 0) as decimal(18, 2)) as recurring_savings_per_year,
     cast(coalesce(rc.reharvest_value, 0) as decimal(18, 2)) as reharvest_value,
@@ -64,28 +81,49 @@ select
     'entitlements of ' || p.metrics_pooled || ' pooled, covering in the declared metric order; counted in '
     || case p.true_up_metric
         when 'device' then 'devices with the product installed, seen within the stale window'
-        when 'core' then 'cores of devices with the product installed'
-            || case when p.consumers_with_default_cores > 0
-                    then ' (' || p.consumers_with_default_cores || ' devices at the default of '
-                         || pol.default_cores_per_device || ' cores: discovery reported none)' else '' end
-            || case when p.vms_covered_by_host > 0
-                    then '; ' || p.vms_covered_by_host || ' VMs covered by their licensed host' else '' end
-            || case when p.vms_counted > 0
-                    then '; ' || p.vms_counted || ' VMs counted by their virtual cores' else '' end
-        when 'user' then 'distinct users of devices with the product installed (CMDB assignment, else last '
-            || 'logged-on user; a device with no known user counts once) and SaaS users assigned or active '
-            || 'within the reclaim window'
-        when 'subscription' then case when coalesce(p.bases, '') like '%saas_usage%'
-                                      then 'users with seats assigned in the SaaS usage feed or the product installed'
-                                      else 'distinct users of devices with the product installed (no SaaS usage feed for it)' end
+        when 'core'
+            then
+                'cores of devices with the product installed'
+                || case
+                    when p.consumers_with_default_cores > 0
+                        then
+                            ' (' || p.consumers_with_default_cores || ' devices at the default of '
+                            || pol.default_cores_per_device || ' cores: discovery reported none)'
+                    else ''
+                end
+                || case
+                    when p.vms_covered_by_host > 0
+                        then '; ' || p.vms_covered_by_host || ' VMs covered by their licensed host'
+                    else ''
+                end
+                || case
+                    when p.vms_counted > 0
+                        then '; ' || p.vms_counted || ' VMs counted by their virtual cores'
+                    else ''
+                end
+        when 'user'
+            then
+                'distinct users of devices with the product installed (CMDB assignment, else last '
+                || 'logged-on user; a device with no known user counts once) and SaaS users assigned or active '
+                || 'within the reclaim window'
+        when 'subscription' then case
+            when coalesce(p.bases, '') like '%saas_usage%'
+                then 'users with seats assigned in the SaaS usage feed or the product installed'
+            else 'distinct users of devices with the product installed (no SaaS usage feed for it)'
+        end
     end
-    || case when p.outside_version_rights > 0
-            then '; ' || cast(p.outside_version_rights as bigint) || ' entitled units left out: their version rights (up to '
-                 || p.rights_seen || ') do not cover the releases installed'
-            else '' end as consumption_rule,
+    || case
+        when p.outside_version_rights > 0
+            then
+                '; '
+                || cast(p.outside_version_rights as bigint)
+                || ' entitled units left out: their version rights (up to '
+                || p.rights_seen || ') do not cover the releases installed'
+        else ''
+    end as consumption_rule,
     p.publisher_norm,
     p.product_norm
 from p
 cross join pol
-join detail d using (as_of_date, publisher_norm, product_norm)
+inner join detail as d using (as_of_date, publisher_norm, product_norm)
 left join rc using (as_of_date, publisher_norm, product_norm)

@@ -23,23 +23,43 @@
 with pol as (
     select * from {{ ref('int_policy') }}
 ),
+
 assets as (
     select
-        g.as_of_date, g.asset_id, g.asset_name, g.asset_kind, g.asset_class, g.class_path,
-        g.serial_number, g.hostname, g.manufacturer, g.model, g.os_name, d.os_version,
-        g.cost_center, g.lifecycle_state, g.warranty_end, g.refresh_cycle_months,
+        g.as_of_date,
+        g.asset_id,
+        g.asset_name,
+        g.asset_kind,
+        g.asset_class,
+        g.class_path,
+        g.serial_number,
+        g.hostname,
+        g.manufacturer,
+        g.model,
+        g.os_name,
+        d.os_version,
+        g.cost_center,
+        g.lifecycle_state,
+        g.warranty_end,
+        g.refresh_cycle_months,
         coalesce(d.in_service_date, d.order_date) as service_start_date,
-        case when d.in_service_date is not null then 'in_service_date'
-             when d.order_date is not null then 'order_date' end as service_start_basis,
+        case
+            when d.in_service_date is not null then 'in_service_date'
+            when d.order_date is not null then 'order_date'
+        end as service_start_basis,
         {{ normalise_name('g.model') }} as model_norm
-    from {{ snapshot_ref('int_asset_governance') }} g
-    join {{ snapshot_ref('int_device_assets') }} d using (as_of_date, asset_id)
-    where g.applies_to = 'device'
-      and coalesce(g.lifecycle_state, '') not in ('retired', 'disposed')
+    from {{ snapshot_ref('int_asset_governance') }} as g
+    inner join {{ snapshot_ref('int_device_assets') }} as d using (as_of_date, asset_id)
+    where
+        g.applies_to = 'device'
+        and coalesce(g.lifecycle_state, '') not in ('retired', 'disposed')
 ),
+
 eol as (
     -- The earliest end of life over the OS and the model, and each basis's own date.
-    select as_of_date, asset_id,
+    select
+        as_of_date,
+        asset_id,
         min(eol_due_date) filter (where basis = 'os') as os_eol_due_date,
         min(eol_due_date) filter (where basis = 'model') as model_eol_due_date,
         min(eol_due_date) as eol_due_date,
@@ -51,140 +71,235 @@ eol as (
     where eol_due_date is not null
     group by all
 ),
+
 dated as (
     select
         a.*,
-        e.eol_due_date, e.eol_basis, e.eol_product, e.eol_cycle, e.eol_date,
-        e.os_eol_due_date, e.model_eol_due_date,
+        e.eol_due_date,
+        e.eol_basis,
+        e.eol_product,
+        e.eol_cycle,
+        e.eol_date,
+        e.os_eol_due_date,
+        e.model_eol_due_date,
         cast(a.service_start_date + to_months(a.refresh_cycle_months) as date) as age_due_date,
         cast(a.as_of_date + to_months(pol.warranty_horizon_months) as date) as warranty_horizon_end,
         cast(a.as_of_date + to_months(pol.eol_horizon_months) as date) as eol_horizon_end,
         cast(a.as_of_date + to_months(pol.age_horizon_months) as date) as age_horizon_end
-    from assets a
+    from assets as a
     cross join pol
-    left join eol e using (as_of_date, asset_id)
+    left join eol as e using (as_of_date, asset_id)
 ),
+
 reasons as (
-    select as_of_date, asset_id, 'warranty_end' as reason, warranty_end as due_date
-    from dated where warranty_end <= warranty_horizon_end
+    select
+        as_of_date,
+        asset_id,
+        'warranty_end' as reason,
+        warranty_end as due_date
+    from dated
+    where warranty_end <= warranty_horizon_end
     union all
-    select as_of_date, asset_id, 'end_of_life', eol_due_date
-    from dated where eol_due_date <= eol_horizon_end
+    select
+        as_of_date,
+        asset_id,
+        'end_of_life',
+        eol_due_date
+    from dated
+    where eol_due_date <= eol_horizon_end
     union all
-    select as_of_date, asset_id, 'age', age_due_date
-    from dated where age_due_date <= age_horizon_end
+    select
+        as_of_date,
+        asset_id,
+        'age',
+        age_due_date
+    from dated
+    where age_due_date <= age_horizon_end
 ),
+
 due as (
-    select as_of_date, asset_id,
+    select
+        as_of_date,
+        asset_id,
         min(due_date) as due_date,
         arg_min(reason, (due_date, reason)) as reason,
-        string_agg(reason, ',' order by due_date, reason) as reasons
+        string_agg(
+            reason, ','
+            order by due_date, reason
+        ) as reasons
     from reasons
     group by all
 ),
+
 -- Model families that cannot run a supported release of the OS (first family in written order
 -- whose model and OS patterns both match).
 families as (
-    select d.as_of_date, d.asset_id,
+    select
+        d.as_of_date,
+        d.asset_id,
         arg_min(f.family_id, f.position) as os_family_id,
         arg_min(f.os_upgrade, f.position) as os_upgrade_possible
-    from dated d
-    join {{ ref('stg_taxonomy__model_families') }} f
-        on regexp_matches(concat_ws(' ', d.manufacturer, d.model), f.model_pattern, 'i')
-       and regexp_matches(concat_ws(' ', d.os_name, d.os_version), f.os_pattern, 'i')
+    from dated as d
+    inner join {{ ref('stg_taxonomy__model_families') }} as f
+        on
+            regexp_matches(concat_ws(' ', d.manufacturer, d.model), f.model_pattern, 'i')
+            and regexp_matches(concat_ws(' ', d.os_name, d.os_version), f.os_pattern, 'i')
     where d.os_eol_due_date is not null
     group by all
 ),
+
 actions as (
-    select d.*, u.due_date, u.reason, u.reasons,
+    select
+        d.*,
+        u.due_date,
+        u.reason,
+        u.reasons,
         fm.os_family_id,
         d.os_eol_due_date <= d.eol_horizon_end as os_eol_due,
         coalesce(fm.os_upgrade_possible, true) as os_upgrade_possible,
         case
-            when d.age_due_date <= d.age_horizon_end or d.model_eol_due_date <= d.eol_horizon_end
-              or (d.os_eol_due_date <= d.eol_horizon_end and not coalesce(fm.os_upgrade_possible, true))
+            when
+                d.age_due_date <= d.age_horizon_end or d.model_eol_due_date <= d.eol_horizon_end
+                or (d.os_eol_due_date <= d.eol_horizon_end and not coalesce(fm.os_upgrade_possible, true))
                 then 'replace'
             when d.warranty_end <= d.warranty_horizon_end
                 then case when pol.warranty_end_action = 'replace' then 'replace' else 'extend_or_replace' end
             else 'os_upgrade'
         end as action
-    from dated d
+    from dated as d
     cross join pol
-    join due u using (as_of_date, asset_id)
-    left join families fm using (as_of_date, asset_id)
+    inner join due as u using (as_of_date, asset_id)
+    left join families as fm using (as_of_date, asset_id)
 ),
+
 -- Capacity: devices in scope of the plan (in service, not retired or disposed) per snapshot.
 capacity as (
-    select a.as_of_date,
+    select
+        a.as_of_date,
         greatest(1, cast(ceil(count(*) * pol.refresh_capacity_pct_per_quarter / 100) as bigint)) as per_quarter
-    from assets a cross join pol
+    from assets as a cross join pol
     group by a.as_of_date, pol.refresh_capacity_pct_per_quarter
 ),
+
 -- Quarters as integers (year x 4 + quarter - 1). The first plannable quarter is the one after the
 -- snapshot's: the as-of quarter has begun (its budget is spent or committed), so the backlog and
 -- anything due in it arrive in the next full quarter (decisions/refresh-plan.md).
 queued as (
-    select a.as_of_date, a.asset_id,
-        greatest(year(a.due_date) * 4 + quarter(a.due_date),
-                 year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1) - 1 as arrival_q,
-        row_number() over (partition by a.as_of_date order by a.due_date, a.asset_id) - 1 as queue_pos
-    from actions a
+    select
+        a.as_of_date,
+        a.asset_id,
+        greatest(
+            year(a.due_date) * 4 + quarter(a.due_date),
+            year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1
+        ) - 1 as arrival_q,
+        row_number() over (
+            partition by a.as_of_date
+            order by a.due_date, a.asset_id
+        ) - 1 as queue_pos
+    from actions as a
     where a.action = 'replace'
 ),
+
 -- First come first served with a fixed capacity c (Lindley's recursion in closed form): with
 -- A(q) the replacements arrived up to quarter q and C(q) = A(q) - c x (quarters so far), the
 -- backlog after q is C(q) - min(0, min C up to q), and D(q) = A(q) - backlog = served up to q.
 -- The replacement at queue position r is served in the first quarter with D(q) > r.
 quarter_span as (
-    select q.as_of_date, min(q.arrival_q) as q0, max(q.arrival_q) + cast(ceil(count(*) / c.per_quarter) as bigint) as q1,
+    select
+        q.as_of_date,
+        min(q.arrival_q) as q0,
+        max(q.arrival_q) + cast(ceil(count(*) / c.per_quarter) as bigint) as q1,
         c.per_quarter
-    from queued q join capacity c using (as_of_date)
+    from queued as q inner join capacity as c using (as_of_date)
     group by q.as_of_date, c.per_quarter
 ),
+
 quarters as (
-    select s.as_of_date, s.per_quarter, s.q0, unnest(range(s.q0, s.q1 + 1)) as q
-    from quarter_span s
+    select
+        s.as_of_date,
+        s.per_quarter,
+        s.q0,
+        unnest(range(s.q0, s.q1 + 1)) as q
+    from quarter_span as s
 ),
+
 arrivals as (
-    select qs.as_of_date, qs.q, qs.per_quarter, qs.q0, count(qu.asset_id) as arrived
-    from quarters qs
-    left join queued qu on qu.as_of_date = qs.as_of_date and qu.arrival_q = qs.q
+    select
+        qs.as_of_date,
+        qs.q,
+        qs.per_quarter,
+        qs.q0,
+        count(qu.asset_id) as arrived
+    from quarters as qs
+    left join queued as qu on qs.as_of_date = qu.as_of_date and qs.q = qu.arrival_q
     group by all
 ),
+
 served as (
-    select as_of_date, q,
-        sum(arrived) over w - (sum(arrived) over w - per_quarter * (q - q0 + 1)
-            - least(0, min(sum_c) over w)) as served_to_date
+    select
+        as_of_date,
+        q,
+        sum(
+            arrived) over w - (
+            sum(arrived) over w - per_quarter * (q - q0 + 1)
+            - least(0, min(sum_c) over w)
+        ) as served_to_date
     from (
-        select *, sum(arrived) over (partition by as_of_date order by q) - per_quarter * (q - q0 + 1) as sum_c
+        select
+            *,
+            sum(arrived) over (
+                partition by as_of_date
+                order by q
+            ) - per_quarter * (q - q0 + 1) as sum_c
         from arrivals
     )
-    window w as (partition by as_of_date order by q rows between unbounded preceding and current row)
+    window w as (
+        partition by as_of_date
+        order by q rows between unbounded preceding and current row
+    )
 ),
+
 served_ranges as (
-    select as_of_date, q,
-        coalesce(lag(served_to_date) over (partition by as_of_date order by q), 0) as served_before,
+    select
+        as_of_date,
+        q,
+        coalesce(lag(served_to_date) over (
+            partition by as_of_date
+            order by q
+        ), 0) as served_before,
         served_to_date
     from served
 ),
+
 scheduled as (
-    select qu.as_of_date, qu.asset_id, r.q as planned_q
-    from queued qu
-    join served_ranges r
-      on r.as_of_date = qu.as_of_date and qu.queue_pos >= r.served_before and qu.queue_pos < r.served_to_date
+    select
+        qu.as_of_date,
+        qu.asset_id,
+        r.q as planned_q
+    from queued as qu
+    inner join served_ranges as r
+        on qu.as_of_date = r.as_of_date and qu.queue_pos >= r.served_before and qu.queue_pos < r.served_to_date
 ),
+
 planned as (
-    select a.*,
-        coalesce(sc.planned_q,
-                 greatest(year(a.due_date) * 4 + quarter(a.due_date),
-                          year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1) - 1)
+    select
+        a.*,
+        coalesce(
+            sc.planned_q,
+            greatest(
+                year(a.due_date) * 4 + quarter(a.due_date),
+                year(a.as_of_date) * 4 + quarter(a.as_of_date) + 1
+            ) - 1
+        )
             as planned_q
-    from actions a
-    left join scheduled sc using (as_of_date, asset_id)
+    from actions as a
+    left join scheduled as sc using (as_of_date, asset_id)
 ),
+
 prices as (
     select * from {{ snapshot_ref('int_replacement_prices') }}
 )
+
 select
     p.as_of_date,
     p.asset_id,
@@ -215,12 +330,16 @@ select
     p.refresh_cycle_months,
     p.age_due_date,
     -- new hardware only: an os_upgrade replaces nothing (0, cost_basis os_upgrade)
-    cast(case when p.action = 'os_upgrade' then 0 else coalesce(pm.unit_price, pc.unit_price) end
-         as decimal(18, 2)) as replacement_cost_estimate,
-    case when p.action = 'os_upgrade' then 'os_upgrade'
-         when pm.unit_price is not null then 'model'
-         when pc.unit_price is not null then 'class'
-         else 'none' end as cost_basis,
+    cast(
+        case when p.action = 'os_upgrade' then 0 else coalesce(pm.unit_price, pc.unit_price) end
+        as decimal(18, 2)
+    ) as replacement_cost_estimate,
+    case
+        when p.action = 'os_upgrade' then 'os_upgrade'
+        when pm.unit_price is not null then 'model'
+        when pc.unit_price is not null then 'class'
+        else 'none'
+    end as cost_basis,
     case when p.action <> 'os_upgrade' then coalesce(pm.price_po_number, pc.price_po_number) end as cost_po_number,
     case when p.action <> 'os_upgrade' then coalesce(pm.price_order_date, pc.price_order_date) end as cost_order_date,
     pol.reporting_currency as currency,
@@ -229,13 +348,16 @@ select
     case when p.due_date < p.as_of_date then 'backlog' else 'newly_due' end as due_status,
     p.action <> 'replace' and coalesce(p.os_eol_due, false) and p.os_upgrade_possible as needs_os_upgrade,
     case when not p.os_upgrade_possible then p.os_family_id end as os_upgrade_blocked_by,
-    cast(case when p.action = 'os_upgrade' then pol.os_upgrade_cost
-              else coalesce(pm.unit_price, pc.unit_price) end as decimal(18, 2)) as planned_cost,
+    cast(case
+        when p.action = 'os_upgrade' then pol.os_upgrade_cost
+        else coalesce(pm.unit_price, pc.unit_price)
+    end as decimal(18, 2
+    )) as planned_cost,
     cast((year(p.due_date) * 4 + quarter(p.due_date) - 1) // 4 as varchar) || 'Q'
-        || cast(quarter(p.due_date) as varchar) as due_quarter
-from planned p
+    || cast(quarter(p.due_date) as varchar) as due_quarter
+from planned as p
 cross join pol
-left join prices pm
-    on pm.as_of_date = p.as_of_date and pm.price_basis = 'model' and pm.price_key = p.model_norm
-left join prices pc
-    on pc.as_of_date = p.as_of_date and pc.price_basis = 'class' and pc.price_key = p.asset_class
+left join prices as pm
+    on p.as_of_date = pm.as_of_date and pm.price_basis = 'model' and p.model_norm = pm.price_key
+left join prices as pc
+    on p.as_of_date = pc.as_of_date and pc.price_basis = 'class' and p.asset_class = pc.price_key

@@ -10,40 +10,60 @@
 with pol as (
     select * from {{ ref('int_policy') }}
 ),
+
 aliases as (
-    select alias_norm, min(product_norm) as product_norm
+    select
+        alias_norm,
+        min(product_norm) as product_norm
     from {{ ref('int_products') }}
     group by alias_norm
 ),
+
 categories as (
     select
         coalesce(a.product_norm, c.app_norm) as product_norm,
         min(c.function_category) as function_category,
         min(c.app_name) as category_app_name
     from (
-        select {{ normalise_name('app_name') }} as app_norm, app_name, function_category
+        select
+            {{ normalise_name('app_name') }} as app_norm,
+            app_name,
+            function_category
         from {{ ref('stg_taxonomy__saas_categories') }}
-    ) c
-    left join aliases a on a.alias_norm = c.app_norm
+    ) as c
+    left join aliases as a on c.app_norm = a.alias_norm
     group by all
 ),
+
 usage as (
     select
-        u.as_of_date, u.publisher_norm, u.product_norm,
-        first(u.app_name order by u.last_observed_at desc, u.app_name) as app_name,
-        first(u.vendor order by u.last_observed_at desc, u.vendor) filter (where u.vendor is not null) as vendor,
+        u.as_of_date,
+        u.publisher_norm,
+        u.product_norm,
+        first(
+            u.app_name
+            order by u.last_observed_at desc, u.app_name asc
+        ) as app_name,
+        first(
+            u.vendor
+            order by u.last_observed_at desc, u.vendor asc
+        ) filter (where u.vendor is not null
+        ) as vendor,
         count(*) filter (where coalesce(u.license_assigned, false)) as assigned_seats,
         count(*) filter (
             where u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
         ) as active_users
-    from {{ snapshot_ref('int_saas_usage') }} u
+    from {{ snapshot_ref('int_saas_usage') }} as u
     cross join pol
     where u.in_latest_export
     group by all
 ),
+
 paid as (
     select
-        as_of_date, publisher_norm, product_norm,
+        as_of_date,
+        publisher_norm,
+        product_norm,
         arg_max(product_name, purchase_date) as product_name,
         arg_max(publisher_name, purchase_date) as publisher_name,
         sum(quantity) as paid_seats,
@@ -53,13 +73,22 @@ paid as (
     where is_active
     group by all
 ),
+
 apps as (
-    select as_of_date, publisher_norm, product_norm from usage
+    select
+        as_of_date,
+        publisher_norm,
+        product_norm
+    from usage
     union
-    select p.as_of_date, p.publisher_norm, p.product_norm
-    from paid p
-    join categories c using (product_norm)
+    select
+        p.as_of_date,
+        p.publisher_norm,
+        p.product_norm
+    from paid as p
+    inner join categories using (product_norm)
 ),
+
 joined as (
     select
         a.as_of_date,
@@ -73,24 +102,34 @@ joined as (
         coalesce(u.active_users, 0) as active_users,
         coalesce(p.annual_cost, 0) as annual_cost,
         coalesce(p.annual_cost, 0) > 0 as is_paid
-    from apps a
-    left join usage u
-        on u.as_of_date = a.as_of_date and u.publisher_norm is not distinct from a.publisher_norm
-       and u.product_norm = a.product_norm
-    left join paid p
-        on p.as_of_date = a.as_of_date and p.publisher_norm = a.publisher_norm and p.product_norm = a.product_norm
-    left join categories c on c.product_norm = a.product_norm
+    from apps as a
+    left join usage as u
+        on
+            a.as_of_date = u.as_of_date and u.publisher_norm is not distinct from a.publisher_norm
+            and a.product_norm = u.product_norm
+    left join paid as p
+        on a.as_of_date = p.as_of_date and a.publisher_norm = p.publisher_norm and a.product_norm = p.product_norm
+    left join categories as c on a.product_norm = c.product_norm
 ),
+
 per_category as (
     select
         *,
         case when function_category is not null then count(*) over cat end as apps_in_category,
-        case when function_category is not null then count(*) filter (where is_paid) over cat end as paid_apps_in_category,
-        case when function_category is not null
-             then string_agg(app_name, ', ' order by app_name) filter (where is_paid) over cat end as paid_apps
+        case when function_category is not null then count(*) filter (where is_paid) over cat end
+            as paid_apps_in_category,
+        case
+            when function_category is not null
+                then string_agg(
+                    app_name, ', '
+                    order by app_name
+                ) filter (where is_paid
+                ) over cat
+        end as paid_apps
     from joined
     window cat as (partition by as_of_date, function_category)
 )
+
 select
     c.as_of_date,
     c.app_name,
@@ -110,5 +149,5 @@ select
     case when c.is_paid and c.paid_apps_in_category > 1 then c.paid_apps end as overlapping_apps,
     c.product_norm,
     c.publisher_norm
-from per_category c
+from per_category as c
 cross join pol

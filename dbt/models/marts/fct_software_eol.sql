@@ -10,41 +10,87 @@
 --   eol_soon         end of life within policy eol_horizon_months
 --   supported        otherwise (end of life later, or not announced)
 with devices as (
-    select as_of_date, asset_id,
+    select
+        as_of_date,
+        asset_id,
         nullif(trim(concat_ws(' ', manufacturer, firmware)), '') as firmware_text,
         firmware
     from {{ snapshot_ref('int_device_assets') }}
     where firmware is not null
 ),
+
 firmware_texts as (
-    select firmware_text as text, {{ eol_product_case('firmware_text', 'firmware') }} as m
+    select
+        firmware_text as text,
+        {{ eol_product_case('firmware_text', 'firmware') }} as m
     from (select distinct firmware_text from devices)
 ),
+
 installs as (
-    select as_of_date, asset_id, publisher_name, product_name, version,
+    select
+        as_of_date,
+        asset_id,
+        publisher_name,
+        product_name,
+        version,
         nullif(trim(concat_ws(' ', product_name, version)), '') as software_text
     from {{ snapshot_ref('int_software_installs') }}
     where in_window and asset_id is not null
 ),
+
 software_texts as (
-    select software_text as text, {{ eol_product_case('software_text', 'software') }} as m
-    from (select distinct software_text from installs where software_text is not null)
+    select
+        software_text as text,
+        {{ eol_product_case('software_text', 'software') }} as m
+    from (
+        select distinct software_text from installs
+        where software_text is not null
+    )
 ),
+
 matched as (
-    select as_of_date, asset_id, basis, matched_text, eol_rule, eol_product, eol_cycle,
-        cast(null as varchar) as publisher, cast(null as varchar) as product, cast(null as varchar) as version
+    select
+        as_of_date,
+        asset_id,
+        basis,
+        matched_text,
+        eol_rule,
+        eol_product,
+        eol_cycle,
+        cast(null as varchar) as publisher,
+        cast(null as varchar) as product,
+        cast(null as varchar) as version
     from {{ snapshot_ref('int_asset_eol') }}
     union all
-    select d.as_of_date, d.asset_id, 'firmware', d.firmware_text, t.m.rule_id, t.m.product, t.m.cycle,
-        null, null, d.firmware
-    from devices d join firmware_texts t on t.text = d.firmware_text
+    select
+        d.as_of_date,
+        d.asset_id,
+        'firmware',
+        d.firmware_text,
+        t.m.rule_id,
+        t.m.product,
+        t.m.cycle,
+        null,
+        null,
+        d.firmware
+    from devices as d inner join firmware_texts as t on d.firmware_text = t.text
     where t.m is not null
     union all
-    select i.as_of_date, i.asset_id, 'software', i.software_text, t.m.rule_id, t.m.product, t.m.cycle,
-        i.publisher_name, i.product_name, i.version
-    from installs i join software_texts t on t.text = i.software_text
+    select
+        i.as_of_date,
+        i.asset_id,
+        'software',
+        i.software_text,
+        t.m.rule_id,
+        t.m.product,
+        t.m.cycle,
+        i.publisher_name,
+        i.product_name,
+        i.version
+    from installs as i inner join software_texts as t on i.software_text = t.text
     where t.m is not null
 ),
+
 dated as (
     select
         m.*,
@@ -53,11 +99,12 @@ dated as (
         c.support_end_date,
         c.extended_support_date,
         cast(m.as_of_date + to_months(pol.eol_horizon_months) as date) as horizon_end
-    from matched m
-    cross join {{ ref('int_policy') }} pol
-    left join {{ snapshot_ref('int_eol_cycles') }} c
-        on c.as_of_date = m.as_of_date and c.product = m.eol_product and c.cycle = m.eol_cycle
+    from matched as m
+    cross join {{ ref('int_policy') }} as pol
+    left join {{ snapshot_ref('int_eol_cycles') }} as c
+        on m.as_of_date = c.as_of_date and m.eol_product = c.product and m.eol_cycle = c.cycle
 )
+
 select
     d.as_of_date,
     d.asset_id,
@@ -86,5 +133,5 @@ select
         else 'supported'
     end as eol_status,
     case when d.eol_date is not null then cast(datediff('day', d.as_of_date, d.eol_date) as integer) end as days_to_eol
-from dated d
-join {{ snapshot_ref('int_asset_governance') }} g on g.as_of_date = d.as_of_date and g.asset_id = d.asset_id
+from dated as d
+inner join {{ snapshot_ref('int_asset_governance') }} as g on d.as_of_date = g.as_of_date and d.asset_id = g.asset_id

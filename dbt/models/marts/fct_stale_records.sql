@@ -10,29 +10,52 @@
 with pol as (
     select * from {{ ref('int_policy') }}
 ),
+
 source_windows as (
-    select discovery_source as source, stale_days, 'stale_window_days.' || discovery_source as rule
+    select
+        discovery_source as source,
+        stale_days,
+        'stale_window_days.' || discovery_source as rule
     from {{ ref('stg_taxonomy__stale_windows') }}
     union all
-    select 'cmdb', cmdb_stale_window_days, 'cmdb_stale_window_days' from pol
+    select
+        'cmdb',
+        cmdb_stale_window_days,
+        'cmdb_stale_window_days'
+    from pol
 ),
+
 -- Per source and class, the nearest class (itself, then its ancestors) with a window of its own.
 class_windows as (
     select
-        w.source, anc.class_id,
+        w.source,
+        anc.class_id,
         arg_min(w.stale_days, anc.distance) as stale_days,
         arg_min('stale_window_class_days.' || w.source || '.' || w.class_id, anc.distance) as rule
-    from {{ ref('stg_taxonomy__class_stale_windows') }} w
-    join {{ ref('stg_taxonomy__class_ancestors') }} anc on anc.ancestor_class_id = w.class_id
+    from {{ ref('stg_taxonomy__class_stale_windows') }} as w
+    inner join {{ ref('stg_taxonomy__class_ancestors') }} as anc on w.class_id = anc.ancestor_class_id
     group by all
 ),
+
 assets as (
-    select as_of_date, asset_id, asset_class, lifecycle_state, seen_in_window, last_seen_at
+    select
+        as_of_date,
+        asset_id,
+        asset_class,
+        lifecycle_state,
+        seen_in_window,
+        last_seen_at
     from {{ snapshot_ref('int_asset_governance') }}
 ),
+
 matching as (
-    select as_of_date, record_id, asset_id from {{ snapshot_ref('int_asset_matching') }}
+    select
+        as_of_date,
+        record_id,
+        asset_id
+    from {{ snapshot_ref('int_asset_matching') }}
 ),
+
 disc as (
     select * from {{ snapshot_ref('int_discovery_devices') }}
 ),
@@ -40,62 +63,103 @@ disc as (
 -- Export feeds: per (landing source, entity) delivered up to the date, the newest export.
 export_feeds as (
     select
-        d.as_of_date, l.source, l.entity,
+        d.as_of_date,
+        l.source,
+        l.entity,
         cast(max(l.export_date) as timestamp) as last_seen,
         w.stale_days,
         'export_stale_window_days.' || l.source as rule
-    from {{ snapshot_dates() }} d
-    join {{ ref('stg_audit__loads') }} l on l.status = 'loaded' and l.export_date <= d.as_of_date
-    join {{ ref('stg_taxonomy__export_stale_windows') }} w on w.source = l.source
+    from {{ snapshot_dates() }} as d
+    inner join {{ ref('stg_audit__loads') }} as l on l.status = 'loaded' and d.as_of_date >= l.export_date
+    inner join {{ ref('stg_taxonomy__export_stale_windows') }} as w on l.source = w.source
     group by d.as_of_date, l.source, l.entity, w.stale_days
 ),
+
 export_silent as (
-    select as_of_date, source, entity,
+    select
+        as_of_date,
+        source,
+        entity,
         greatest(date_diff('day', cast(last_seen as date), as_of_date), 0) > stale_days as silent
     from export_feeds
 ),
+
 -- Discovery feeds: per discovery source, its newest sighting up to the date.
 discovery_feeds as (
-    select d.as_of_date, d.discovery_source as source, max(d.last_seen_at) as last_seen,
-        w.stale_days, w.rule
-    from disc d
-    join source_windows w on w.source = d.discovery_source
+    select
+        d.as_of_date,
+        d.discovery_source as source,
+        max(d.last_seen_at) as last_seen,
+        w.stale_days,
+        w.rule
+    from disc as d
+    inner join source_windows as w on d.discovery_source = w.source
     group by d.as_of_date, d.discovery_source, w.stale_days, w.rule
 ),
+
 discovery_silent as (
-    select as_of_date, source,
+    select
+        as_of_date,
+        source,
         greatest(date_diff('day', cast(last_seen as date), as_of_date), 0) > stale_days as silent
     from discovery_feeds
 ),
+
 devices_export as (
-    select as_of_date, silent from export_silent where source = 'discovery' and entity = 'devices'
+    select
+        as_of_date,
+        silent
+    from export_silent
+    where source = 'discovery' and entity = 'devices'
 ),
+
 cmdb_export as (
-    select as_of_date, silent from export_silent where source = 'cmdb' and entity = 'configuration_items'
+    select
+        as_of_date,
+        silent
+    from export_silent
+    where source = 'cmdb' and entity = 'configuration_items'
 ),
+
 -- Per asset, the discovery sources that ever saw it, and whether all of them went silent.
 seen_by as (
-    select distinct m.as_of_date, m.asset_id, a.asset_class, d.discovery_source
-    from disc d
-    join matching m on m.as_of_date = d.as_of_date and m.record_id = d.record_id
-    left join assets a on a.as_of_date = m.as_of_date and a.asset_id = m.asset_id
+    select distinct
+        m.as_of_date,
+        m.asset_id,
+        a.asset_class,
+        d.discovery_source
+    from disc as d
+    inner join matching as m on d.as_of_date = m.as_of_date and d.record_id = m.record_id
+    left join assets as a on m.as_of_date = a.as_of_date and m.asset_id = a.asset_id
 ),
+
 asset_sources as (
-    select b.as_of_date, b.asset_id,
+    select
+        b.as_of_date,
+        b.asset_id,
         bool_and(coalesce(s.silent, false)) as all_silent,
-        string_agg(b.discovery_source, ',' order by b.discovery_source) as sources
-    from seen_by b
-    left join discovery_silent s on s.as_of_date = b.as_of_date and s.source = b.discovery_source
+        string_agg(
+            b.discovery_source, ','
+            order by b.discovery_source
+        ) as sources
+    from seen_by as b
+    left join discovery_silent as s on b.as_of_date = s.as_of_date and b.discovery_source = s.source
     group by all
 ),
+
 -- For an asset no source ever saw: the sources that see its class. When all of them are silent
 -- (new network gear while the only network scan is down), the silence explains it.
 class_sources as (
-    select b.as_of_date, b.asset_class,
+    select
+        b.as_of_date,
+        b.asset_class,
         bool_and(coalesce(s.silent, false)) as all_silent,
-        string_agg(distinct b.discovery_source, ',' order by b.discovery_source) as sources
-    from seen_by b
-    left join discovery_silent s on s.as_of_date = b.as_of_date and s.source = b.discovery_source
+        string_agg(
+            distinct b.discovery_source, ','
+            order by b.discovery_source
+        ) as sources
+    from seen_by as b
+    left join discovery_silent as s on b.as_of_date = s.as_of_date and b.discovery_source = s.source
     where b.asset_class is not null
     group by all
 ),
@@ -124,13 +188,13 @@ device_records as (
         coalesce(de.silent, false) as export_silent,
         false as discovery_all_silent,
         cast(null as varchar) as discovery_sources
-    from disc d
-    left join matching m on m.as_of_date = d.as_of_date and m.record_id = d.record_id
-    left join assets a on a.as_of_date = d.as_of_date and a.asset_id = m.asset_id
-    left join source_windows sw on sw.source = d.discovery_source
-    left join class_windows cw on cw.source = d.discovery_source and cw.class_id = a.asset_class
-    left join discovery_silent fs on fs.as_of_date = d.as_of_date and fs.source = d.discovery_source
-    left join devices_export de on de.as_of_date = d.as_of_date
+    from disc as d
+    left join matching as m on d.as_of_date = m.as_of_date and d.record_id = m.record_id
+    left join assets as a on d.as_of_date = a.as_of_date and m.asset_id = a.asset_id
+    left join source_windows as sw on d.discovery_source = sw.source
+    left join class_windows as cw on d.discovery_source = cw.source and a.asset_class = cw.class_id
+    left join discovery_silent as fs on d.as_of_date = fs.as_of_date and d.discovery_source = fs.source
+    left join devices_export as de on d.as_of_date = de.as_of_date
 ),
 
 ci_records as (
@@ -155,21 +219,29 @@ ci_records as (
         coalesce(ce.silent, false) as export_silent,
         coalesce(src.all_silent, cls.all_silent, false) as discovery_all_silent,
         coalesce(src.sources, cls.sources) as discovery_sources
-    from {{ snapshot_ref('int_cmdb_ci_snapshot') }} c
-    left join matching m on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
-    left join assets a on a.as_of_date = c.as_of_date and a.asset_id = m.asset_id
-    left join source_windows sw on sw.source = 'cmdb'
-    left join class_windows cw on cw.source = 'cmdb' and cw.class_id = a.asset_class
-    left join cmdb_export ce on ce.as_of_date = c.as_of_date
-    left join asset_sources src on src.as_of_date = c.as_of_date and src.asset_id = m.asset_id
-    left join class_sources cls on src.asset_id is null and cls.as_of_date = c.as_of_date
-                               and cls.asset_class = a.asset_class
+    from {{ snapshot_ref('int_cmdb_ci_snapshot') }} as c
+    left join matching as m on c.as_of_date = m.as_of_date and m.record_id = 'cmdb:' || c.ci_id
+    left join assets as a on c.as_of_date = a.as_of_date and m.asset_id = a.asset_id
+    left join source_windows as sw on sw.source = 'cmdb'
+    left join class_windows as cw on cw.source = 'cmdb' and a.asset_class = cw.class_id
+    left join cmdb_export as ce on c.as_of_date = ce.as_of_date
+    left join asset_sources as src on c.as_of_date = src.as_of_date and m.asset_id = src.asset_id
+    left join class_sources
+        as cls on src.asset_id is null and c.as_of_date = cls.as_of_date
+    and a.asset_class = cls.asset_class
 ),
 
 records as (
-    select *, greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) as age_days
-    from (select * from device_records union all select * from ci_records)
+    select
+        *,
+        greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) as age_days
+    from (
+        select * from device_records
+        union all
+        select * from ci_records
+    )
 ),
+
 judged_records as (
     select
         *,
@@ -179,18 +251,32 @@ judged_records as (
 
 feeds as (
     select
-        f.as_of_date, 'feed' as record_kind, f.source, 'devices' as entity, f.source as record_key,
+        f.as_of_date,
+        'feed' as record_kind,
+        f.source,
+        'devices' as entity,
+        f.source as record_key,
         'discovery source ' || f.source as record_name,
-        f.last_seen as last_seen_or_updated_at, f.stale_days as threshold_days, f.rule as threshold_rule,
+        f.last_seen as last_seen_or_updated_at,
+        f.stale_days as threshold_days,
+        f.rule as threshold_rule,
         coalesce(de.silent, false) as covered,
         case when coalesce(de.silent, false) then 'discovery/devices' end as covered_by
-    from discovery_feeds f
-    left join devices_export de on de.as_of_date = f.as_of_date
+    from discovery_feeds as f
+    left join devices_export as de on f.as_of_date = de.as_of_date
     union all
     select
-        as_of_date, 'feed', source, entity, source || '/' || entity,
+        as_of_date,
+        'feed',
+        source,
+        entity,
+        source || '/' || entity,
         source || '/' || entity || ' exports',
-        last_seen, stale_days, rule, false, null
+        last_seen,
+        stale_days,
+        rule,
+        false,
+        null
     from export_feeds
 )
 
@@ -219,9 +305,12 @@ select
     -- the silent feed that explains a stale record that is no finding of its own
     case
         when not (not_updated or not_discovered) or is_finding then null
-        when source = 'cmdb' then nullif(concat_ws(',',
-            case when not_updated and export_silent then 'cmdb/configuration_items' end,
-            case when not_discovered and discovery_all_silent then discovery_sources end), '')
+        when source = 'cmdb'
+            then nullif(concat_ws(
+                ',',
+                case when not_updated and export_silent then 'cmdb/configuration_items' end,
+                case when not_discovered and discovery_all_silent then discovery_sources end
+            ), '')
         when export_silent then 'discovery/devices'
         when feed_silent then source
     end as silent_feed,
@@ -230,11 +319,13 @@ from (
     select
         r.*,
         case
-            when r.source = 'cmdb' then (r.not_updated and not r.export_silent)
-                                        or (r.not_discovered and not r.discovery_all_silent)
+            when r.source = 'cmdb'
+                then
+                    (r.not_updated and not r.export_silent)
+                    or (r.not_discovered and not r.discovery_all_silent)
             else r.not_updated and not r.export_silent and not r.feed_silent
         end as is_finding
-    from judged_records r
+    from judged_records as r
 )
 
 union all
@@ -256,9 +347,11 @@ select
     true as expected_current,
     cast(null as timestamp) as last_discovered_at,
     greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) > threshold_days as is_stale,
-    case when greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) > threshold_days
-         then 'silent' end as stale_reason,
+    case
+        when greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) > threshold_days
+            then 'silent'
+    end as stale_reason,
     covered_by as silent_feed,
     greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) > threshold_days
-        and not covered as is_finding
+    and not covered as is_finding
 from feeds
