@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -146,7 +145,7 @@ def run_child(landing: Path, warehouse: Path, dbt_vars: dict, memory_limit: str,
         cmd = [sys.executable, "-m", "dagster_project.bench.floor", "--landing", str(landing),
                "--warehouse", str(warehouse), "--vars", json.dumps(dbt_vars),
                "--memory-limit", memory_limit, "--threads", str(threads), "--workdir", tmp]
-        done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+        done = subprocess.run(cmd, capture_output=True, text=True)
         lines = done.stdout.strip().splitlines()
         if done.returncode != 0 or not lines:
             raise RuntimeError("floor failed: " + (done.stderr.strip().splitlines() or ["no output"])[-1])
