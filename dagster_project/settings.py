@@ -62,6 +62,19 @@ class Settings:
         """The full dbt and Dagster log of every build, next to the warehouse."""
         return self.warehouse.parent / "logs"
 
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder of this warehouse's builds (manifest, partial parse, run results,
+        compiled SQL): never shared with a build of another warehouse, which would read or rewrite
+        it while this one runs (docs/decisions/build-isolation.md). Kept between builds, so a
+        rebuild with the same vars still parses partially."""
+        return self.warehouse.parent / f".{self.warehouse.name}.dbt-target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        """dbt's own log (dbt.log) of this warehouse's builds, beside the build logs."""
+        return self.logs_dir / f"dbt-{self.warehouse.name}"
+
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ

@@ -121,10 +121,20 @@ def ensure_instance_home(home: Path) -> Path:
 
 
 def open_instance(home: Path):
-    """The persistent Dagster instance in `home` (created when missing)."""
+    """The persistent Dagster instance in `home` (created when missing).
+
+    Builds of different warehouses in one folder share it. Opening creates and migrates its
+    SQLite files; two builds doing that at once each stamped alembic_version, leaving two heads
+    that break every later open ("has more than one head present"). A flock serialises the
+    opening only; runs then write their own run's events (build-isolation.md)."""
+    import fcntl
+
     from dagster import DagsterInstance
 
-    return DagsterInstance.from_config(str(ensure_instance_home(home)))
+    ensure_instance_home(home)
+    with open(home / ".open.lock", "a") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        return DagsterInstance.from_config(str(home))
 
 
 def run_build(settings: Settings, progress: Callable[[str], None] = print, verbose: bool = False,
@@ -234,7 +244,8 @@ def _explain(settings: Settings, outcome: BuildOutcome, instance, result) -> Non
                     outcome.system_cause = system_cause(msg)
                 # dbt names its failing tests; add the offending rows it stored for each.
                 tests = re.findall(r"Failure in test (\w+)", msg)
-                samples = [f"{t}: {_failed_test_sample(settings, t) or 'see dbt/target/run_results.json'}" for t in tests]
+                results = settings.dbt_target_dir / "run_results.json"
+                samples = [f"{t}: {_failed_test_sample(settings, t) or f'see {results}'}" for t in tests]
                 if samples:
                     outcome.failures.append("dbt test failed — " + " | ".join(samples))
                 else:

@@ -89,7 +89,7 @@ def floor(settings, started: float, rebuilds: bool = True) -> int:
     full.warehouse.parent.mkdir(parents=True)
     outcome, build_s, build_mb = _fresh_build(full, "build")
     _stages(outcome.step_seconds, build_s)
-    _dbt_model_times(full.logs_dir)
+    _dbt_model_times(full.dbt_log_dir)
     print(f"build         {build_s:8.1f} s   empty warehouse; peak RSS (build process tree) {build_mb:,.0f} MB")
 
     f = run_child(full.landing, full.warehouse, ItamResource.from_settings(full).dbt_vars(),
@@ -141,7 +141,7 @@ def _stages(step_seconds: dict[str, float], build_s: float) -> None:
 
 def _dbt_model_times(logs_dir: Path, top: int = 8) -> None:
     """The slowest dbt models of the build just run, from its own dbt.log next to the warehouse
-    (JSON lines; dbt/target/run_results.json is shared by every build of the checkout)."""
+    (JSON lines)."""
     events = []
     # dbt rotates its log (dbt.log.1, ...): read the rotated parts first, oldest first.
     for path in sorted(logs_dir.glob("dbt.log*"), key=lambda p: p.stat().st_mtime):

@@ -61,7 +61,7 @@ def build_or_fail(settings: Settings, verbose: bool = False, wait_seconds: float
     if docs.exists():  # written for blocked builds too: that is when they are needed
         print(f"data docs (Great Expectations): {docs}")
     if outcome.log_file:
-        print(f"full log: {outcome.log_file} (dbt: {settings.logs_dir / 'dbt.log'})")
+        print(f"full log: {outcome.log_file} (dbt: {settings.dbt_log_dir / 'dbt.log'})")
     if not outcome.success:
         for f in outcome.failures[1:]:
             print(f"  also: {f}")

@@ -60,7 +60,7 @@ ensure_manifest()
 )
 def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, itam: ItamResource):
     s = itam.settings
-    s.logs_dir.mkdir(parents=True, exist_ok=True)
+    s.dbt_log_dir.mkdir(parents=True, exist_ok=True)
     # Which snapshots to recompute (issue 15.2): the fingerprints stored by the build that made
     # this file against this build's inputs. The connection is closed before dbt opens the file.
     con = connect(s.build_db, settings=s)
@@ -69,12 +69,14 @@ def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, itam: I
     finally:
         con.close()
     context.log.info(SNAPSHOT_LOG_PREFIX + plan.summary())
-    args = ["build", "--vars", json.dumps(itam.dbt_vars(plan.dbt_vars())), "--log-path", str(s.logs_dir),
+    args = ["build", "--vars", json.dumps(itam.dbt_vars(plan.dbt_vars())), "--log-path", str(s.dbt_log_dir),
             # No colour codes in the files the build writes (its log, dbt.log next to the warehouse).
             "--no-use-colors", "--no-use-colors-file"]
     if plan.full_refresh:
         args.append("--full-refresh")
-    yield from dbt.cli(args, context=context, target_path=dbt_project.target_path).stream()
+    # This warehouse's own target folder: a build of another warehouse running at the same time
+    # never reads or rewrites its manifest, partial parse or run results (build-isolation.md).
+    yield from dbt.cli(args, context=context, target_path=s.dbt_target_dir).stream()
     # dbt succeeded (a failure raised above): these snapshots now match their fingerprints.
     con = connect(s.build_db, settings=s)
     try:

@@ -1,8 +1,10 @@
 """The dbt project as Dagster sees it, and the one way to (re)parse its manifest."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
@@ -45,8 +47,22 @@ def _newest_source_mtime() -> float:
 
 
 def ensure_manifest() -> Path:
-    """Parse the project when the manifest is missing or older than a dbt file (~4 s)."""
+    """Parse the project when the manifest is missing or older than a dbt file (~4 s).
+
+    The checkout's manifest is only the shape of the graph the Dagster definitions load; builds
+    run dbt in their own target folder (Settings.dbt_target_dir). Two processes may find it stale
+    at once: each parses into a private folder and renames its manifest into place, so nobody
+    ever reads a half-written one."""
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        private = Path(tempfile.mkdtemp(prefix=".parse-", dir=manifest.parent))
+        try:
+            dbt_resource().cli(["parse", "--quiet"], target_path=private).wait()
+            # dagster-dbt seeds a build's empty target folder with this partial parse: whole files only.
+            if (private / "partial_parse.msgpack").exists():
+                os.replace(private / "partial_parse.msgpack", manifest.parent / "partial_parse.msgpack")
+            os.replace(private / "manifest.json", manifest)
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
     return manifest

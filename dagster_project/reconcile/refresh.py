@@ -52,10 +52,11 @@ def refresh_decisions(settings: Settings) -> dict:
                 con.close()
             dbt_vars = {"as_of": str(as_of) if as_of else "", "build_db": str(work),
                         "memory_limit": s.memory_limit, "threads": str(s.threads)}
-            target = DBT_DIR / "target" / "decisions-refresh"  # not the build's target: no shared state
+            # This warehouse's own target (the lock keeps its builds out), never the checkout's.
+            target = s.dbt_target_dir / "decisions-refresh"
             cmd = [dbt_executable(), "build", "--select", "source:decisions+", "--vars", json.dumps(dbt_vars),
                    "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target),
-                   "--log-path", str(s.logs_dir), "--quiet"]
+                   "--log-path", str(s.dbt_log_dir), "--quiet"]
             done = subprocess.run(cmd, cwd=DBT_DIR, capture_output=True, text=True)
             if done.returncode != 0:
                 lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.strip()]
