@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo build test lint bench dashboard dagster clean
+.PHONY: install demo build test test-heavy lint bench dashboard dagster clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ build: install
 
 test: install  ## the whole test suite, lint included (.ci/run calls this)
 	$(PY) -m pytest -q
+
+test-heavy: install  ## the tests of several full builds each (bench, incremental on generated data, concurrent builds)
+	ITAM_HEAVY_TESTS=1 $(PY) -m pytest -q -m heavy
 
 lint: install  ## ruff and sqlfluff alone (docs/decisions/lint.md); `ruff check --fix .` and `sqlfluff fix dbt/models` fix
 	$(PY) -m pytest -q tests/test_lint.py

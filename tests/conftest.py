@@ -59,3 +59,14 @@ def built_warehouse(landing: Path, warehouse: Path, taxonomy: Path | None = None
 @pytest.fixture(scope="session")
 def small_warehouse(tmp_path_factory) -> Warehouse:
     return built_warehouse(SMALL_LANDING, tmp_path_factory.mktemp("small") / "warehouse.duckdb")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked heavy (several full builds each) run only with ITAM_HEAVY_TESTS=1 (`make
+    test-heavy`): CI's `make test` has a 30-minute budget (docs/decisions/test-time.md)."""
+    if os.environ.get("ITAM_HEAVY_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="heavy: several full builds; run with `make test-heavy`")
+    for item in items:
+        if "heavy" in item.keywords:
+            item.add_marker(skip)

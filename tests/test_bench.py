@@ -7,11 +7,13 @@ import re
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO
 
 NUMBER = r"\s+([0-9][0-9,]*\.?[0-9]*)"
 
 
+@pytest.mark.heavy
 def test_bench_floor_prints_build_floor_ratio_and_memory(tmp_path):
     # --no-rebuilds: the two rebuilds are three more builds (minutes on a shared machine).
     done = subprocess.run(

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO, SMALL_LANDING, Warehouse, built_warehouse
 
 PY = sys.executable
@@ -34,6 +35,7 @@ def _marts(wh: Warehouse) -> dict[str, list[tuple]]:
     return out
 
 
+@pytest.mark.heavy
 def test_two_warehouses_built_at_once_are_independent(tmp_path):
     # Landing B: the fixture with E1 (Visio Professional, device) bought 2 -> 7.
     a, b = tmp_path / "a", tmp_path / "b"

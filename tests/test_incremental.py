@@ -124,6 +124,7 @@ def test_taxonomy_edit_recomputes_every_snapshot_and_reflows(small_incremental, 
     assert {o for _, o in owners_now} == {"new.workplace.lead@example.com"} and len(owners_now) == 2
 
 
+@pytest.mark.heavy
 def test_generated_quarters_incremental_equals_full(tmp_path_factory):
     from dagster_project.generate import generate_landing
 
