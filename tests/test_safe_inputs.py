@@ -194,3 +194,21 @@ def test_waivers_and_ranges_files_name_file_row_column_and_fix(tmp_path):
     assert any(x.startswith("plausibility.yaml: purchase_lines.vendor: a text column has no range") for x in lines)
     assert any(x.startswith("plausibility.yaml: purchase_lines.order_date.min: 'yesterday' is not a date") for x in lines)
     assert any(x.startswith("plausibility.yaml: nope: not a landing entity") for x in lines)
+
+
+def test_out_of_memory_is_the_machines_problem_not_a_malformed_file(landing, con):
+    """DuckDB running out of memory while reading is a system failure: it must stop the load (the
+    build then says "nothing published: system"), never reject the file as malformed CSV — that
+    once published an empty warehouse. A normal limit reads the same file (read_csv's buffer is one
+    maximum line, not the default sixteen: 64 MiB, not 1 GiB)."""
+    import duckdb
+
+    write(landing, "procurement/2026-03-31/purchase_lines.csv", PL + "\n")
+    con.execute("SET memory_limit = '16MB'")
+    with pytest.raises(duckdb.OutOfMemoryException):
+        ingest_landing(con, landing, log=quiet)
+    assert rows(con, "select count(*) from audit.loads where status = 'rejected'") == [(0,)]
+    con.execute("SET memory_limit = '256MB'")
+    r = ingest_landing(con, landing, log=quiet)
+    assert r.files_rejected == 0
+    assert rows(con, "select status from audit.loads") == [("loaded",)]

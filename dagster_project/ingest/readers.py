@@ -30,7 +30,17 @@ import pyarrow as pa
 
 _BOM = b"\xef\xbb\xbf"
 # DuckDB's default maximum line is 2 MB; exports carry long descriptions and JSON tag columns.
+# read_csv's buffer defaults to 16 maximum lines (1 GiB at this maximum, refused under a 1 GB
+# memory_limit): stage_csv sets the buffer to one maximum line.
 MAX_LINE_BYTES = 64 << 20
+
+
+def _raise_if_machine(e: duckdb.Error) -> None:
+    """Out of memory is the machine's problem, not the file's: re-raise it so the build stops with
+    "nothing published: system" instead of rejecting every file as malformed and publishing an
+    empty warehouse."""
+    if isinstance(e, duckdb.OutOfMemoryException):
+        raise e
 # read_csv turns empty values into NULL; the quarantine keeps records as delivered (""), and the
 # typing step makes blanks NULL itself. So the reader's NULL string is one no export contains.
 _NO_NULL = "\x01\x02itam:never-null\x03"
@@ -236,12 +246,13 @@ def stage_csv(con, path: Path, data: bytes, name: str) -> Staged:
             f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, header = true, auto_detect = false, "
             f"columns = {spec}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             f"store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{scans}', "
-            f"max_line_size = {MAX_LINE_BYTES}, encoding = 'utf-8', nullstr = ?, allow_quoted_nulls = false)",
+            f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {MAX_LINE_BYTES}, encoding = 'utf-8', nullstr = ?, allow_quoted_nulls = false)",
             [str(path), _NO_NULL])
         errors = con.execute(
             f"SELECT line, column_name, CAST(error_type AS VARCHAR), csv_line, error_message "
             f"FROM {rejects} ORDER BY line, column_idx").fetchall()
     except duckdb.Error as e:
+        _raise_if_machine(e)
         staged.drop(con)
         raise FileRejected(f"malformed CSV ({_one_line(e)})") from None
     by_line: dict[int, list[tuple]] = {}
@@ -293,6 +304,7 @@ def stage_parquet(con, path: Path, name: str, kinds: dict[str, str]) -> Staged:
     try:
         described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as e:
+        _raise_if_machine(e)
         raise FileRejected(f"not a readable Parquet file ({_one_line(e)})") from None
     names = [r[0] for r in described]
     columns = normalise_header(names)
@@ -306,6 +318,7 @@ def stage_parquet(con, path: Path, name: str, kinds: dict[str, str]) -> Staged:
         con.execute(f"CREATE TEMP TABLE {raw} AS SELECT {select} FROM read_parquet(?, file_row_number = true)",
                     [str(path)])
     except duckdb.Error as e:
+        _raise_if_machine(e)
         staged.drop(con)
         raise FileRejected(f"not a readable Parquet file ({_one_line(e)})") from None
     staged.rows = con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
@@ -345,6 +358,7 @@ def stage_json(con, path: Path, data: bytes, name: str) -> Staged:
                         f"FROM read_json_objects(?, format = '{fmt}', maximum_object_size = {MAX_LINE_BYTES})",
                         [str(path)])
         except duckdb.Error as e:
+            _raise_if_machine(e)
             if fmt == "array":
                 raise FileRejected(f"not valid JSON ({_one_line(e)})") from None
             # JSON Lines with broken lines: each broken line becomes a NULL record, quarantined.
@@ -358,6 +372,7 @@ def stage_json(con, path: Path, data: bytes, name: str) -> Staged:
         staged.drop(con)
         raise
     except duckdb.Error as e:
+        _raise_if_machine(e)
         staged.drop(con)
         raise FileRejected(f"not valid JSON ({_one_line(e)})") from None
 
