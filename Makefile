@@ -23,8 +23,9 @@ demo: install  ## sample data -> full build -> summary -> dashboards on http://1
 build: install
 	$(VENV)/bin/itam build --landing data/landing --warehouse data/warehouse.duckdb || [ $$? -eq 3 ]
 
-test: install  ## the whole test suite, lint included (.ci/run calls this)
-	$(PY) -m pytest -q
+TEST_WORKERS ?= 2
+test: install  ## the whole test suite, lint included (.ci/run calls this); two workers, a file each
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 test-heavy: install  ## the tests of several full builds each (bench, incremental on generated data, concurrent builds)
 	ITAM_HEAVY_TESTS=1 $(PY) -m pytest -q -m heavy
