@@ -133,11 +133,24 @@ def test_rebuild_is_idempotent(generated, tmp_path):
     before_loads = wh.rows("select load_id, content_hash, rows_loaded from audit.loads order by 1")
     before_raw = wh.one("select count(*) from raw.software_installs")
     before_assets = wh.rows("select asset_id from marts.dim_asset where as_of_date = ? order by 1", [LAST])
+    published = sha(settings.warehouse)
+
+    # Nothing new: no Dagster run, the published file keeps its bytes and its one build.
     outcome = build(settings)
-    assert outcome.success, outcome.failures
+    assert outcome.success and outcome.unchanged, outcome.failures
+    assert sha(settings.warehouse) == published
+    assert wh.one("select count(*) from audit.builds") == 1
+
+    # A governance file whose bytes change but not its meaning forces a real build: the same
+    # landing files are not loaded twice and asset ids stay what they were.
+    taxonomy = tmp_path / "taxonomy"
+    shutil.copytree(REPO / "taxonomy", taxonomy)
+    with (taxonomy / "policies.yaml").open("a") as f:
+        f.write("\n# reviewed by the governance meeting, no change\n")
+    outcome = build(make_settings(settings.landing, settings.warehouse, taxonomy=taxonomy))
+    assert outcome.success and not outcome.unchanged, outcome.failures
     assert wh.rows("select load_id, content_hash, rows_loaded from audit.loads order by 1") == before_loads
     assert wh.one("select count(*) from raw.software_installs") == before_raw
-    # asset ids are stable across builds
     assert wh.rows("select asset_id from marts.dim_asset where as_of_date = ? order by 1", [LAST]) == before_assets
     assert wh.one("select count(*) from audit.builds") == 2
 
