@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -31,7 +32,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import REPO, Warehouse
+from conftest import REPO, Warehouse, make_settings
 
 LANDING = REPO / "tests" / "fixtures" / "landing_reconcile"
 Q2, Q3 = "2026-06-30", "2026-09-30"
@@ -281,7 +282,7 @@ def test_sign_off_refuses_a_pack_older_than_the_resolutions(rec, tmp_path):
 
 
 def test_decisions_store_rejects_a_bad_hand_edit(tmp_path):
-    from dagster_project.reconcile.decisions import DecisionsError, DecisionsStore
+    from dagster_project.decisions.store import DecisionsError, DecisionsStore
 
     store = DecisionsStore(tmp_path)
     store.add_resolution(exception_id="EX-0123456789ab", as_of_date=date(2026, 9, 30),
@@ -375,7 +376,7 @@ def _fill(ws, serial: str, **values) -> None:
 def test_bulk_resolve_round_trip_without_full_build(rec, tmp_path, monkeypatch):
     from openpyxl import load_workbook
 
-    from dagster_project.reconcile.decisions import DecisionsStore, verify_chain
+    from dagster_project.decisions.store import DecisionsStore, verify_chain
 
     decisions, wh = tmp_path / "decisions", tmp_path / "warehouse.duckdb"
     shutil.copytree(rec.decisions, decisions)
@@ -501,7 +502,7 @@ def test_tampering_with_signed_decisions_fails_verify(rec, tmp_path, case, names
 
 
 def test_truncating_the_chain_and_its_head_is_caught_by_the_hmac(tmp_path):
-    from dagster_project.reconcile.decisions import DecisionsStore, row_hash, verify_chain
+    from dagster_project.decisions.store import DecisionsStore, row_hash, verify_chain
 
     store = DecisionsStore(tmp_path, key="a key held by the controller")  # ITAM_DECISIONS_KEY
     store.add_resolution(exception_id="EX-0123456789ab", as_of_date=date(2026, 9, 30), action="accepted_risk",
@@ -526,7 +527,7 @@ def test_truncating_the_chain_and_its_head_is_caught_by_the_hmac(tmp_path):
 
 
 def test_legacy_store_is_read_then_chained_on_the_next_write(tmp_path):
-    from dagster_project.reconcile.decisions import DecisionsStore, verify_chain
+    from dagster_project.decisions.store import DecisionsStore, verify_chain
 
     (tmp_path / "reconciliation.csv").write_text(
         "exception_id,as_of_date,resolution_action,resolved_by,resolved_at,note,exception_type,problem_key\n"
@@ -690,3 +691,31 @@ def test_waivers_are_in_the_chain_and_a_tampered_waiver_fails_verify(rec, tmp_pa
     assert bad.rc == 1 and "waivers.csv has rows without chain columns" in bad.err, bad.err
     refused = itam("reconcile", "waive", key, "--by", "cfo@example.com", "--reason", "x", "--decisions", legacy)
     assert refused.rc == 1 and "chain is broken (waivers.csv has rows outside the chain)" in refused.err
+
+
+def test_the_build_warns_when_the_chain_its_waivers_hang_on_is_broken(tmp_path):
+    """The decisions asset of the build checks the chain (chain_intact, a warning: the marts stay
+    current) and says that no waiver is honoured meanwhile; run as the build runs the asset."""
+    from dagster import AssetCheckResult, build_asset_context
+
+    from dagster_project.build.resource import ItamResource
+    from dagster_project.decisions.store import DecisionsStore
+    from dagster_project.reconcile.assets import decision_tables
+
+    def check(decisions: Path) -> AssetCheckResult:
+        s = dataclasses.replace(make_settings(tmp_path, tmp_path / f"{decisions.name}.duckdb"), decisions=decisions)
+        results = list(decision_tables(build_asset_context(resources={"itam": ItamResource.from_settings(s)})))
+        return next(r for r in results if isinstance(r, AssetCheckResult))
+
+    good = tmp_path / "good"
+    DecisionsStore(good).add_waiver(quarantine_key="procurement/2026-09-30/purchase_lines.csv#7",
+                                    waived_by="cfo@example.com", reason="mainframe purchase confirmed")
+    assert check(good).passed
+    forged = tmp_path / "forged"
+    shutil.copytree(good, forged)
+    (forged / "waivers.csv").write_text((forged / "waivers.csv").read_text().replace("mainframe", "any"))
+    bad = check(forged)
+    detail = bad.metadata["detail"].value
+    assert not bad.passed and bad.severity.value == "WARN"
+    assert "waivers.csv:2 (seq 1): the row was changed after it was recorded" in detail
+    assert "no waiver is honoured until it is repaired" in detail

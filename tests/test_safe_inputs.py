@@ -152,19 +152,44 @@ def test_duplicate_purchase_line_is_quarantined_then_superseded_by_a_later_expor
     assert rows(con, "select count(*) from audit.loads where status = 'loaded'") == [(2,)]
 
 
-def test_a_recorded_waiver_releases_a_quarantined_row(landing, con, tmp_path):
+def test_a_recorded_waiver_releases_a_quarantined_row_while_the_chain_holds(landing, con, tmp_path):
+    import shutil
+    from datetime import datetime
+
+    from dagster_project.decisions.store import DecisionsStore
+
     write(landing, "procurement/2026-03-31/purchase_lines.csv", "\n".join([
         PL, line("PO1", 1, unit_cost="2500000000"), line("PO1", 2, order_date="13/01/2026")]) + "\n")
     ingest_entity(con, landing, "purchase_lines", log=quiet)
     assert rows(con, "select count(*) from raw.purchase_lines") == [(0,)]
     decisions = tmp_path / "decisions"
-    write(decisions, "waivers.csv",
-          "quarantine_key,waived_by,waived_at,reason\n"
-          "procurement/2026-03-31/purchase_lines.csv#2,cfo@example.com,2026-04-02,mainframe purchase confirmed\n"
-          "procurement/2026-03-31/purchase_lines.csv#3,cfo@example.com,2026-04-02,it is a date\n")
+    store = DecisionsStore(decisions)
+    for n, why in ((2, "mainframe purchase confirmed"), (3, "it is a date")):
+        store.add_waiver(quarantine_key=f"procurement/2026-03-31/purchase_lines.csv#{n}",
+                         waived_by="CFO@example.com", reason=why, waived_at=datetime(2026, 4, 2))
+
+    # Tampered after it was recorded (the reason now says something else): nothing is released,
+    # and the report says why.
+    forged = tmp_path / "forged"
+    shutil.copytree(decisions, forged)
+    (forged / "waivers.csv").write_text((forged / "waivers.csv").read_text().replace("it is a date", "approved"))
     msgs: list[str] = []
+    r = ingest_entity(con, landing, "purchase_lines", log=msgs.append, decisions=forged)
+    assert r.rows_released == 0 and rows(con, "select count(*) from raw.purchase_lines") == [(0,)]
+    assert "waivers.csv:3 (seq 2): the row was changed after it was recorded" in r.waivers_refused
+    assert any("2 quarantined row(s) named by waivers stay quarantined" in m for m in msgs), msgs
+    # Written by hand, outside the chain: not honoured either.
+    by_hand = tmp_path / "by_hand"
+    write(by_hand, "waivers.csv", "quarantine_key,waived_by,waived_at,reason\n"
+                                  "procurement/2026-03-31/purchase_lines.csv#2,cfo@example.com,2026-04-02,ok\n")
+    r = ingest_entity(con, landing, "purchase_lines", log=quiet, decisions=by_hand)
+    assert r.rows_released == 0 and "written by hand, outside the decisions chain" in r.waivers_refused
+
+    # The chain as recorded: the plausibility waiver releases its row; a value that is not a date
+    # cannot be waived.
+    msgs = []
     r = ingest_entity(con, landing, "purchase_lines", log=msgs.append, decisions=decisions)
-    assert r.rows_released == 1
+    assert r.rows_released == 1 and r.waivers_refused is None
     assert rows(con, "select po_line, unit_cost, _file, _row_number from raw.purchase_lines") == [
         ("1", Decimal("2500000000"), "procurement/2026-03-31/purchase_lines.csv", 2)]
     assert rows(con, "select row_number, status, resolved_by, resolution from audit.quarantine order by 1") == [

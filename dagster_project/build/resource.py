@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
 from pydantic import PrivateAttr
 
 from dagster_project.build import lock
+from dagster_project.decisions.store import KEY_ENV
 from dagster_project.settings import Settings
 
 
@@ -29,6 +30,9 @@ class ItamResource(ConfigurableResource):
     build_file: str | None = None
     keep_versions: int = 3
     dagster_home: str | None = None
+    # The decisions chain's HMAC key (a secret): given to Dagster as EnvVar, so run config and the
+    # UI show the variable's name, never the key.
+    decisions_key: str | None = None
 
     @classmethod
     def from_settings(cls, s: Settings) -> ItamResource:
@@ -38,6 +42,7 @@ class ItamResource(ConfigurableResource):
             decisions=str(s.decisions), expectations=str(s.expectations), mappings=str(s.mappings),
             build_file=str(s.build_file) if s.build_file else None, keep_versions=s.keep_versions,
             dagster_home=str(s.dagster_home) if s.dagster_home else None,
+            decisions_key=EnvVar(KEY_ENV) if s.decisions_key else None,
         )
 
     @property
@@ -48,6 +53,9 @@ class ItamResource(ConfigurableResource):
             decisions=Path(self.decisions), expectations=Path(self.expectations), mappings=Path(self.mappings),
             build_file=Path(self.build_file) if self.build_file else None, keep_versions=self.keep_versions,
             dagster_home=Path(self.dagster_home) if self.dagster_home else None,
+            # resolved by Dagster inside a run; still the EnvVar when the resource is used outside one
+            decisions_key=(self.decisions_key.get_value() if isinstance(self.decisions_key, EnvVar)
+                           else self.decisions_key) or None,
         )
 
     def dbt_vars(self, extra: dict | None = None) -> dict:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dagster_project.cli import CliError
 from dagster_project.commands.build import build_or_fail, export_masker, require_landing, settings_from_args
+from dagster_project.decisions.store import RESOLUTION_ACTIONS, DecisionsError, DecisionsStore, normalise_email
 from dagster_project.outputs import protected_paths
-from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS, DecisionsError, DecisionsStore, normalise_email
 from dagster_project.reconcile.quarter import Quarter
 
 DEFAULT_PACKS = Path("data/reconciliation")
@@ -326,7 +326,7 @@ def verify(args) -> int:
     """itam reconcile verify --pack DIR: the decisions chain recomputes, every file matches the
     manifest, the pack is the one signed for its quarter (when it was signed), and the signer
     resolved none of its exceptions. Exit 1 naming the first problem."""
-    from dagster_project.reconcile.decisions import verify_chain
+    from dagster_project.decisions.store import verify_chain
 
     folder = Path(args.pack).resolve()
     store = _store(args)

@@ -76,10 +76,13 @@ def _build_raw_asset(e: Entity):
         con = connect(s.build_db, settings=s)
         try:
             report = ingest_entity(con, s.landing, e.name, log=context.log.debug,
-                                   rules=load_rules(s.taxonomy), decisions=s.decisions)
+                                   rules=load_rules(s.taxonomy), decisions=s.decisions,
+                                   decisions_key=s.decisions_key)
             total_rows = con.execute(f"select count(*) from raw.{e.name}").fetchone()[0]
         finally:
             con.close()
+        if report.waivers_refused:  # the decisions asset's chain_intact check names it in the build's warnings
+            context.log.warning(f"{e.name}: waivers not honoured: {report.waivers_refused}")
         rejected = list(report.rejections)
         too_many = over_threshold(report, max_quarantined_pct(s.taxonomy))
         where = f"see audit.quarantine where entity = '{e.name}'"

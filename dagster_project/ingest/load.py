@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from dagster_project.contract import ENTITIES, ENTITY_BY_NAME, LINEAGE_COLUMNS, Entity
 from dagster_project.ingest.discover import LandingFile, LandingProblem, LandingScan, discover_files
-from dagster_project.ingest.quarantine import apply_waivers, read_waivers, supersede
+from dagster_project.ingest.quarantine import apply_waivers, read_waivers, supersede, waiver_refusal
 from dagster_project.ingest.readers import FileRejected, Staged, stage_file
 from dagster_project.ingest.rules import IngestRules, load_rules
 from dagster_project.ingest.validate import file_queries, ident, range_statements, record_json
@@ -74,6 +74,7 @@ class IngestReport:
     rejections: list[str] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)
     rows_released: int = 0       # quarantined rows released by a waiver in this run
+    waivers_refused: str | None = None  # why this entity's waivers were not honoured (broken chain)
     by_entity: dict[str, IngestReport] = field(default_factory=dict)
 
     def add(self, o: FileOutcome) -> None:
@@ -181,11 +182,13 @@ def _reject(con, report: IngestReport, log: Log, f: LandingFile, content_hash, e
 
 def ingest_entity(con: duckdb.DuckDBPyConnection, landing: Path, entity_name: str,
                   log: Log = print, scan: LandingScan | None = None,
-                  rules: IngestRules | None = None, decisions: Path | None = None) -> IngestReport:
+                  rules: IngestRules | None = None, decisions: Path | None = None,
+                  decisions_key: str | None = None) -> IngestReport:
     """Load every not-yet-loaded export of one entity (all export dates, oldest first), then
     mark quarantined rows a later export superseded and release the ones a waiver in
-    `decisions`/waivers.csv names (quarantine.py). `rules`: plausibility ranges and blocking
-    rules (default: load_rules() of the project)."""
+    `decisions`/waivers.csv names, while the decisions chain verifies (quarantine.py;
+    `decisions_key`: its HMAC key). `rules`: plausibility ranges and blocking rules (default:
+    load_rules() of the project)."""
     e = ENTITY_BY_NAME.get(entity_name)
     if e is None:
         raise KeyError(f"{entity_name!r} is not an entity of the landing contract")
@@ -212,7 +215,8 @@ def ingest_entity(con: duckdb.DuckDBPyConnection, landing: Path, entity_name: st
             _ingest_file(con, e, f, loaded.get(f.rel), report, log, rules)
     if (n := supersede(con, e, _now())):
         log(f"{entity_name}: {n} quarantined row(s) superseded by a later export")
-    report.rows_released = apply_waivers(con, e, read_waivers(decisions), log=log)
+    report.rows_released, report.waivers_refused = apply_waivers(
+        con, e, read_waivers(decisions), log=log, refusal=lambda: waiver_refusal(decisions, decisions_key))
     return report
 
 
@@ -244,7 +248,8 @@ def record_unclaimed(con: duckdb.DuckDBPyConnection, scan: LandingScan, log: Log
 
 
 def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, log: Log = print,
-                   rules: IngestRules | None = None, decisions: Path | None = None) -> IngestReport:
+                   rules: IngestRules | None = None, decisions: Path | None = None,
+                   decisions_key: str | None = None) -> IngestReport:
     """Every entity; problems that belong to no entity and ignored files are recorded in
     audit.loads as well."""
     landing = Path(landing)
@@ -257,7 +262,8 @@ def ingest_landing(con: duckdb.DuckDBPyConnection, landing: Path, log: Log = pri
         if p.entity is None:
             total.add(FileOutcome(p.rel, "rejected", error=p.message))
     for e in ENTITIES:
-        r = ingest_entity(con, landing, e.name, log=log, scan=scan, rules=rules, decisions=decisions)
+        r = ingest_entity(con, landing, e.name, log=log, scan=scan, rules=rules, decisions=decisions,
+                          decisions_key=decisions_key)
         total.by_entity[e.name] = r
         for o in r.files:
             total.add(o)

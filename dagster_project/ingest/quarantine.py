@@ -10,6 +10,10 @@ A quarantined row stays `open` until either
   raw with its original lineage; the quarantine rows become `waived`, resolved_by = who.
   Only rules about plausibility or a blocking expectation can be waived: a value that is not
   a date, or holds a control character, cannot be loaded whatever anyone decides.
+  A waiver releases data the rules held back, so it counts only as a verified link of the
+  decisions chain (`itam reconcile waive` records it; dagster_project/decisions/store.py): while
+  the chain does not recompute, or waivers.csv was written outside it, no waiver is honoured and
+  the rows stay quarantined (docs/decisions/waivers-need-the-chain.md).
 """
 from __future__ import annotations
 
@@ -23,10 +27,9 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import LINEAGE_COLUMNS, Entity
+from dagster_project.decisions.store import CHAIN_COLUMNS, WAIVER_COLUMNS, WAIVERS_FILE, DecisionsStore, verify_chain
 from dagster_project.ingest.validate import file_queries, ident, lit
 
-WAIVERS_FILE = "waivers.csv"
-WAIVER_COLUMNS = ("quarantine_key", "waived_by", "waived_at", "reason")
 WAIVABLE = ("plausibility", "gx:")
 
 
@@ -99,6 +102,23 @@ def read_waivers(decisions_dir: Path | None) -> list[Waiver]:
     return out
 
 
+def waiver_refusal(decisions_dir: Path | None, key: str | bytes | None = None) -> str | None:
+    """Why no waiver of this store may be honoured, or None when its chain verifies. `key` is the
+    chain's HMAC key (Settings.decisions_key): with it, sign-offs must carry valid HMACs too."""
+    if decisions_dir is None or not (Path(decisions_dir) / WAIVERS_FILE).exists():
+        return None
+    store = DecisionsStore(decisions_dir, key=key)
+    header = (Path(decisions_dir) / WAIVERS_FILE).read_text(encoding="utf-8-sig").partition("\n")[0]
+    if not set(CHAIN_COLUMNS) <= {h.strip().lower() for h in header.split(",")}:
+        return (f"{WAIVERS_FILE} has no chain columns ({', '.join(CHAIN_COLUMNS)}): it was written by hand, "
+                "outside the decisions chain; record waivers with `itam reconcile waive`")
+    chain = verify_chain(store)
+    if chain.problems:
+        return (f"the decisions chain is broken ({chain.problems[0]}); `itam reconcile verify` names "
+                "what changed")
+    return None
+
+
 def supersede(con: duckdb.DuckDBPyConnection, e: Entity, now: datetime) -> int:
     """Mark open quarantine rows whose natural key a later export of the entity loaded."""
     if not e.natural_key:
@@ -131,16 +151,22 @@ def supersede(con: duckdb.DuckDBPyConnection, e: Entity, now: datetime) -> int:
 
 
 def apply_waivers(con: duckdb.DuckDBPyConnection, e: Entity, waivers: list[Waiver],
-                  log: Callable[[str], None] = print) -> int:
-    """Release the open quarantined rows of this entity that a waiver names. Returns rows released."""
+                  log: Callable[[str], None] = print,
+                  refusal: Callable[[], str | None] = lambda: None) -> tuple[int, str | None]:
+    """Release the open quarantined rows of this entity that a waiver names, unless `refusal()`
+    (asked only when a waiver names one) says why none may be honoured. Returns rows released and
+    that reason."""
     mine = {w.key: w for w in waivers}
     if not mine:
-        return 0
+        return 0, None
     rows = con.execute(
         "SELECT file, row_number, list(DISTINCT rule), any_value(load_id), any_value(source), "
         "any_value(export_date), any_value(CAST(record AS VARCHAR)) FROM audit.quarantine "
         "WHERE entity = ? AND status = 'open' AND list_contains(?, file || '#' || row_number) "
         "GROUP BY 1, 2 ORDER BY 1, 2", [e.name, list(mine)]).fetchall()
+    if rows and (why := refusal()):
+        log(f"{e.name}: {len(rows)} quarantined row(s) named by waivers stay quarantined: {why}")
+        return 0, why
     released = 0
     for file, row_number, rules, load_id, source, export_date, record in rows:
         w = mine[quarantine_key(file, row_number)]
@@ -154,7 +180,7 @@ def apply_waivers(con: duckdb.DuckDBPyConnection, e: Entity, waivers: list[Waive
             log(f"{e.name}: {w.key} released by waiver of {w.waived_by} ({w.reason})")
         else:
             log(f"{e.name}: waiver {w.key} could not release the row (its values do not type)")
-    return released
+    return released, None
 
 
 def _release(con, e: Entity, file: str, row_number: int, load_id: str, source: str,

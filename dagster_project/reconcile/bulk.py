@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from dagster_project.decisions.store import RESOLUTION_ACTIONS, DecisionsStore, normalise_email
 from dagster_project.outputs import FORMULA_PREFIXES
-from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS, DecisionsStore, normalise_email
 
 
 class BulkError(Exception):

@@ -91,6 +91,7 @@ def _workbook_bytes(snap: QuarterSnapshot, summary: list[tuple], exceptions: lis
                     *, data_sha256: str, build_id: str | None, signoff_state: str) -> bytes:
     from openpyxl.styles import Font
 
+    from dagster_project.decisions.store import RESOLUTION_ACTIONS
     from dagster_project.outputs import (
         COUNT_FORMAT,
         DATE_FORMAT,
@@ -101,7 +102,6 @@ def _workbook_bytes(snap: QuarterSnapshot, summary: list[tuple], exceptions: lis
         table_sheet,
         workbook_bytes,
     )
-    from dagster_project.reconcile.decisions import RESOLUTION_ACTIONS
 
     stamp = datetime(snap.as_of_date.year, snap.as_of_date.month, snap.as_of_date.day)
     wb = new_workbook(f"Reconciliation {snap.quarter} as of {snap.as_of_date}", created=stamp)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.reconcile.decisions import DecisionsStore
+from dagster_project.decisions.store import DecisionsStore
 from dagster_project.reconcile.quarter import Quarter
 from dagster_project.settings import Settings
 

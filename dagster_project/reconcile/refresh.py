@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dagster_project.reconcile.decisions import DecisionsStore, write_decision_tables
+from dagster_project.decisions.store import DecisionsStore, write_decision_tables
 from dagster_project.settings import DBT_DIR, Settings
 
 

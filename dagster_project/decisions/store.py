@@ -4,7 +4,8 @@ default `decisions/` beside the taxonomy), meant to live under version control.
   reconciliation.csv   one row per resolution recorded with `itam reconcile resolve`
   signoffs.csv         one row per pack signed with `itam reconcile sign-off`
   waivers.csv          one row per quarantined row released with `itam reconcile waive` (read by
-                       ingestion, dagster_project/ingest/quarantine.py; issue 17.4)
+                       ingestion, dagster_project/ingest/quarantine.py; issue 17.4, honoured
+                       only while the chain verifies)
 
   chain.json           the chain's head: number of rows, hash of the last one (and its HMAC)
 
@@ -34,11 +35,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from dagster_project.ingest.quarantine import WAIVER_COLUMNS, WAIVERS_FILE
 from dagster_project.reconcile.quarter import Quarter
 
 RESOLUTIONS_FILE = "reconciliation.csv"
 SIGNOFFS_FILE = "signoffs.csv"
+WAIVERS_FILE = "waivers.csv"
+WAIVER_COLUMNS = ("quarantine_key", "waived_by", "waived_at", "reason")
 FILES = (RESOLUTIONS_FILE, SIGNOFFS_FILE)  # what the decision marts read (content_hash)
 
 RESOLUTION_ACTIONS = ("fixed_in_source", "accepted_risk", "false_positive", "retire")
