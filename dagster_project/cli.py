@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="port to serve on (0 = any free port)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind")
     p.add_argument("--no-serve", action="store_true", help="only write the folder and print where it is")
+    p.add_argument("--unmasked", action="store_true",
+                   help="failing samples of personal columns in clear (needs ITAM_ROLES holding a role "
+                        "taxonomy/privacy.yaml allows)")
     p.set_defaults(func="dagster_project.commands.docs:run")
 
     p = sub.add_parser("bench", help="generate, build and print time, rows and peak memory per stage",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+from types import SimpleNamespace
 
 import duckdb
 import openpyxl
@@ -511,11 +512,12 @@ def test_tables_read_names_first_with_cost_center_names(small_warehouse):
     assert not (listed.astype(str) == "None").any().any()
 
 
-def test_itam_docs_writes_an_offline_site(small_warehouse, tmp_path):
-    from dagster_project.commands.docs import write_docs
+def test_itam_docs_writes_an_offline_site(small_warehouse, tmp_path, capsys):
+    from dagster_project.cli import main
 
-    index = write_docs(small_warehouse.path, tmp_path / "docs", REPO / "taxonomy")
-    site = index.parent
+    site = tmp_path / "docs"
+    assert main(["docs", "--warehouse", str(small_warehouse.path), "--out", str(site), "--no-serve"]) == 0
+    assert f"open {site / 'index.html'}" in capsys.readouterr().out
     assert {p.name for p in site.iterdir()} >= {"index.html", "dbt.html", "taxonomy.html", "data-quality.html"}
     for page in ("index.html", "taxonomy.html", "data-quality.html"):
         text = (site / page).read_text()
@@ -529,6 +531,36 @@ def test_itam_docs_writes_an_offline_site(small_warehouse, tmp_path):
     assert "__none__" not in quality
     dbt_page = (site / "dbt.html").read_text()
     assert "fct_governance_kpis" in dbt_page and "stg_cmdb__configuration_items" in dbt_page
+
+
+def test_docs_quality_page_masks_failing_samples_of_personal_columns(tmp_path, monkeypatch):
+    """A failing expectation on a personal column samples people's addresses: the offline docs
+    show them as an export would, masked unless --unmasked with a role (issue 17.6)."""
+    import duckdb
+
+    from dagster_project.commands.build import export_masker
+    from dagster_project.quality.datadocs import write_quality_report
+    from dagster_project.quality.results import ensure_tables
+
+    wh = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(wh))
+    ensure_tables(con)
+    con.execute("insert into audit.expectation_results values ('l1', 'procurement', 'purchase_lines', "
+                "date '2026-09-30', 'procurement/2026-09-30/purchase_lines.csv', 'h', 'requester_email_valid', "
+                "'expect_column_values_to_match_regex', 'requester_email', 'warn', 3, 1, false, "
+                "'alice.martin@example.com', null, now())")
+    con.close()
+    monkeypatch.delenv("ITAM_ROLES", raising=False)
+    args = SimpleNamespace(taxonomy=REPO / "taxonomy", unmasked=False)
+    masked = write_quality_report(wh, tmp_path / "masked.html", masker=export_masker(args)).read_text()
+    assert "alice.martin@example.com" not in masked and "requester_email_valid" in masked
+    from dagster_project.governance.privacy import load_privacy
+
+    role = sorted(load_privacy(REPO / "taxonomy").clear_roles())[0]
+    monkeypatch.setenv("ITAM_ROLES", role)
+    clear = write_quality_report(wh, tmp_path / "clear.html",
+                                 masker=export_masker(SimpleNamespace(taxonomy=REPO / "taxonomy", unmasked=True)))
+    assert "alice.martin@example.com" in clear.read_text()
 
 
 def test_costs_page_tco_by_cost_center_allocation_and_drill(contract_warehouse):

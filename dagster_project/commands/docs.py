@@ -19,6 +19,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from dagster_project.cli import CliError
+from dagster_project.commands.build import export_masker
 from dagster_project.settings import DBT_DIR
 
 PAGES = (
@@ -63,7 +64,9 @@ def _index(out: Path, warehouse: Path) -> None:
         f"<ul>{items}</ul></body></html>\n", encoding="utf-8")
 
 
-def write_docs(warehouse: Path, out: Path, taxonomy: Path) -> Path:
+def write_docs(warehouse: Path, out: Path, taxonomy: Path, masker=None) -> Path:
+    """The site; `masker` (commands.build.export_masker) shows the failing samples of personal
+    columns in the data-quality page as an export would (masked unless --unmasked with a role)."""
     from dagster_project.governance.loading import load_taxonomy
     from dagster_project.governance.problems import TaxonomyError
     from dagster_project.governance.report import render_report
@@ -74,7 +77,7 @@ def write_docs(warehouse: Path, out: Path, taxonomy: Path) -> Path:
         (out / "taxonomy.html").write_text(render_report(load_taxonomy(taxonomy), "html"), encoding="utf-8")
     except TaxonomyError as exc:
         raise CliError(f"{taxonomy} does not validate (run `itam taxonomy check`): {str(exc).splitlines()[0]}")
-    write_quality_report(warehouse, out / "data-quality.html")
+    write_quality_report(warehouse, out / "data-quality.html", masker=masker)
     _dbt_docs(warehouse, out)
     _index(out, warehouse)
     return out / "index.html"
@@ -85,7 +88,7 @@ def run(args) -> int:
     if not warehouse.is_file():
         raise CliError(f"no published warehouse at {warehouse} (run `itam build` first)")
     out = (args.out or Path(f"{warehouse}.docs")).resolve()
-    index = write_docs(warehouse, out, args.taxonomy)
+    index = write_docs(warehouse, out, args.taxonomy, masker=export_masker(args))
     for f, title, _ in PAGES:
         print(f"{title}: {out / f}")
     if args.no_serve:

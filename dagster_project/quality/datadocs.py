@@ -178,13 +178,14 @@ def _page(title: str, body: str) -> str:
             f"<body><h1>{_h(title)}</h1>\n{body}\n</body></html>\n")
 
 
-def write_quality_report(warehouse: Path | str, out: Path | str) -> Path:
-    """Render the report of a published warehouse (opened read-only) into the file `out`."""
+def write_quality_report(warehouse: Path | str, out: Path | str, masker=None) -> Path:
+    """Render the report of a published warehouse (opened read-only) into the file `out`, the
+    samples of personal columns as `masker` shows them."""
     import duckdb
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        text = quality_report_html(con)
+        text = quality_report_html(con, masker=masker)
     finally:
         con.close()
     out = Path(out)
