@@ -2,16 +2,21 @@
 only if it carries this build's id, fsynced before and after; the replaced versions are kept
 (hard links, so free) for `itam publish --rollback`."""
 
+import dataclasses
 import os
 import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 
 from dagster_project.build.keys import PUBLISHED_KEY
+from dagster_project.build.lock import LockHeld, warehouse_lock
 from dagster_project.build.resource import ItamResource, WarehouseLockResource
-from dagster_project.build.workspace import BUILD_IDENTITY
+from dagster_project.build.workspace import BUILD_IDENTITY, stamp_identity
 from dagster_project.dbt.assets import MART_KEYS
 from dagster_project.settings import Settings
 from dagster_project.warehouse import connect
@@ -93,6 +98,49 @@ def publish(settings: Settings, run_id: str) -> dict:
     _fsync_dir(target.parent)  # ... and the rename itself survives a power cut
     Path(f"{build}.wal").unlink(missing_ok=True)
     return {"published": str(target), "as_of_date": str(as_of), "build_id": run_id}
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishedCopy:
+    settings: Settings  # build_file = the copy: connect(), publish() and dbt vars use it
+    run_id: str         # `<kind>-<12 hex>`: the copy's identity and its audit.builds row
+
+    @property
+    def path(self) -> Path:
+        return self.settings.build_db
+
+    def publish(self) -> dict:
+        return publish(self.settings, self.run_id)
+
+
+@contextmanager
+def change_published_copy(settings: Settings, kind: str, error: type[Exception], *,
+                          wait_seconds: float = 0.0, say=print) -> Iterator[PublishedCopy]:
+    """Change the published warehouse as a build does, outside a build (a decisions refresh, a
+    purge): hold its one-writer lock, copy it to `<W>.<kind>` stamped with a run id, let the
+    body change the copy and call `.publish()` (identity check, kept versions, fsync, atomic
+    rename). A held lock or a refused publish is raised as `error` with its one-line reason; the
+    copy is removed whatever happens, so the published file is unchanged or replaced whole."""
+    work = Path(f"{settings.warehouse}.{kind}")
+    copy = PublishedCopy(dataclasses.replace(settings, build_file=work), f"{kind}-{uuid.uuid4().hex[:12]}")
+    leftovers = (work, Path(f"{work}.wal"))
+    try:
+        with warehouse_lock(settings.warehouse, wait_seconds=wait_seconds, say=say):
+            for leftover in leftovers:  # a copy left by a killed run is not this run's
+                leftover.unlink(missing_ok=True)
+            shutil.copyfile(settings.warehouse, work)
+            con = connect(work, settings=copy.settings)
+            try:
+                stamp_identity(con, copy.run_id)
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            yield copy
+    except (LockHeld, PublishError) as exc:
+        raise error(str(exc)) from exc
+    finally:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
 
 
 def rollback(settings: Settings) -> tuple[Path, int]:

@@ -23,6 +23,13 @@ from dagster_project.warehouse import connect
 BUILD_IDENTITY = "audit.build_identity"
 
 
+def stamp_identity(con, build_id: str, started_at: datetime | None = None) -> None:
+    """Mark a build file as this writer's: publish renames only a file carrying its own id."""
+    con.execute(f"create or replace table {BUILD_IDENTITY} (build_id varchar, started_at timestamp)")
+    con.execute(f"insert into {BUILD_IDENTITY} values (?, ?)",
+                [build_id, started_at or datetime.now(UTC).replace(tzinfo=None)])
+
+
 @asset(
     key=WORKSPACE_KEY,
     group_name="build",
@@ -49,9 +56,7 @@ def warehouse_workspace(context: AssetExecutionContext, itam: ItamResource,
         # What this build reads, taken before ingest starts; becomes audit.build_inputs once dbt
         # succeeded (fingerprint.py), which is what a later no-op build compares against.
         write_inputs(con, collect_inputs(s), PENDING_INPUTS_TABLE)
-        con.execute(f"create or replace table {BUILD_IDENTITY} (build_id varchar, started_at timestamp)")
-        con.execute(f"insert into {BUILD_IDENTITY} values (?, ?)",
-                    [context.run.run_id, datetime.now(UTC).replace(tzinfo=None)])
+        stamp_identity(con, context.run.run_id)
     finally:
         con.close()
     return MaterializeResult(metadata={"build_file": str(build), "from_published": s.warehouse.exists(),

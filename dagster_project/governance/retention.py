@@ -23,8 +23,6 @@ import hmac
 import json
 import re
 import secrets
-import shutil
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -193,56 +191,39 @@ def latest_export_date(con) -> date | None:
 def purge(settings: Settings, older_than_days: int, *, dry_run: bool = False, wait_seconds: float = 0.0,
           say=print) -> dict:
     """Purge a copy of the published warehouse and publish it (module docstring)."""
-    from dagster_project.build.lock import LockHeld, warehouse_lock
-    from dagster_project.build.publish import PublishError, publish, versions_dir
-    from dagster_project.build.workspace import BUILD_IDENTITY
+    from dagster_project.build.publish import change_published_copy, versions_dir
     from dagster_project.warehouse import connect
 
     if not settings.warehouse.is_file():
         raise PurgeError(f"no published warehouse at {settings.warehouse} (run `itam build`)")
-    work = Path(f"{settings.warehouse}.purge")
-    s = dataclasses.replace(settings, build_file=work)
-    run_id = f"purge-{uuid.uuid4().hex[:12]}"
-    try:
-        with warehouse_lock(settings.warehouse, wait_seconds=wait_seconds, say=say):
-            for leftover in (work, Path(f"{work}.wal")):
-                leftover.unlink(missing_ok=True)
-            shutil.copyfile(settings.warehouse, work)
-            con = connect(work, settings=s)
-            try:
-                latest = latest_export_date(con)
-                if latest is None:
-                    raise PurgeError(f"{settings.warehouse} has no loaded export (audit.loads): nothing to age")
-                cutoff = latest - timedelta(days=older_than_days)
-                found, undated = purge_connection(con, cutoff, dry_run=dry_run)
-                result = {"cutoff": cutoff, "latest_export_date": latest, "older_than_days": older_than_days,
-                          "targets": found, "undated": undated, "purge_id": run_id, "published": None,
-                          "versions_dropped": 0}
-                if dry_run:
-                    return result
-                now = datetime.now(UTC).replace(tzinfo=None)
-                con.execute(f"create table if not exists {AUDIT_TABLE} (purge_id VARCHAR, purged_at TIMESTAMP, "
-                            "older_than_days INTEGER, cutoff_date DATE, table_name VARCHAR, column_name VARCHAR, "
-                            "rows_purged BIGINT)")
-                con.executemany(f"insert into {AUDIT_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-                                [[run_id, now, older_than_days, cutoff, t.table, t.column, t.rows] for t in found])
-                con.execute(f"create or replace table {BUILD_IDENTITY} (build_id varchar, started_at timestamp)")
-                con.execute(f"insert into {BUILD_IDENTITY} values (?, ?)", [run_id, now])
-                con.execute("checkpoint")
-            finally:
-                con.close()
-            published = publish(s, run_id)
-            # A rollback to a kept version would bring the purged personal data back.
-            dropped = 0
-            for old in [*versions_dir(settings.warehouse).glob("*.duckdb"), Path(f"{settings.warehouse}.rolled-back")]:
-                if old.exists():
-                    old.unlink()
-                    dropped += 1
-            return {**result, "published": published["published"], "versions_dropped": dropped}
-    except LockHeld as exc:
-        raise PurgeError(str(exc)) from exc
-    except PublishError as exc:
-        raise PurgeError(str(exc)) from exc
-    finally:
-        for leftover in (work, Path(f"{work}.wal")):
-            leftover.unlink(missing_ok=True)
+    with change_published_copy(settings, "purge", PurgeError, wait_seconds=wait_seconds, say=say) as copy:
+        run_id = copy.run_id
+        con = connect(copy.path, settings=copy.settings)
+        try:
+            latest = latest_export_date(con)
+            if latest is None:
+                raise PurgeError(f"{settings.warehouse} has no loaded export (audit.loads): nothing to age")
+            cutoff = latest - timedelta(days=older_than_days)
+            found, undated = purge_connection(con, cutoff, dry_run=dry_run)
+            result = {"cutoff": cutoff, "latest_export_date": latest, "older_than_days": older_than_days,
+                      "targets": found, "undated": undated, "purge_id": run_id, "published": None,
+                      "versions_dropped": 0}
+            if dry_run:
+                return result
+            now = datetime.now(UTC).replace(tzinfo=None)
+            con.execute(f"create table if not exists {AUDIT_TABLE} (purge_id VARCHAR, purged_at TIMESTAMP, "
+                        "older_than_days INTEGER, cutoff_date DATE, table_name VARCHAR, column_name VARCHAR, "
+                        "rows_purged BIGINT)")
+            con.executemany(f"insert into {AUDIT_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+                            [[run_id, now, older_than_days, cutoff, t.table, t.column, t.rows] for t in found])
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        published = copy.publish()
+        # A rollback to a kept version would bring the purged personal data back.
+        dropped = 0
+        for old in [*versions_dir(settings.warehouse).glob("*.duckdb"), Path(f"{settings.warehouse}.rolled-back")]:
+            if old.exists():
+                old.unlink()
+                dropped += 1
+        return {**result, "published": published["published"], "versions_dropped": dropped}

@@ -9,13 +9,8 @@ starting `decisions-`). Any failure leaves the published file as it was.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
-import shutil
 import subprocess
-import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 
 from dagster_project.decisions.store import DecisionsStore, write_decision_tables
 from dagster_project.settings import DBT_DIR, Settings
@@ -26,46 +21,28 @@ class RefreshError(Exception):
 
 
 def refresh_decisions(settings: Settings) -> dict:
-    from dagster_project.build.lock import LockHeld, warehouse_lock
-    from dagster_project.build.publish import PublishError, publish
-    from dagster_project.build.workspace import BUILD_IDENTITY
+    from dagster_project.build.publish import change_published_copy
     from dagster_project.dbt.project import dbt_executable
     from dagster_project.warehouse import connect
 
-    work = Path(f"{settings.warehouse}.decisions")
-    s = dataclasses.replace(settings, build_file=work)
-    run_id = f"decisions-{uuid.uuid4().hex[:12]}"
-    try:
-        with warehouse_lock(settings.warehouse):
-            for leftover in (work, Path(f"{work}.wal")):
-                leftover.unlink(missing_ok=True)
-            shutil.copyfile(settings.warehouse, work)
-            con = connect(work, settings=s)
-            try:
-                counts = write_decision_tables(con, DecisionsStore(s.decisions))
-                as_of = con.execute("select max(as_of_date) from marts.dim_asset").fetchone()[0]
-                con.execute(f"create or replace table {BUILD_IDENTITY} (build_id varchar, started_at timestamp)")
-                con.execute(f"insert into {BUILD_IDENTITY} values (?, ?)",
-                            [run_id, datetime.now(UTC).replace(tzinfo=None)])
-                con.execute("checkpoint")
-            finally:
-                con.close()
-            dbt_vars = {"as_of": str(as_of) if as_of else "", "build_db": str(work),
-                        "memory_limit": s.memory_limit, "threads": str(s.threads)}
-            # This warehouse's own target (the lock keeps its builds out), never the checkout's.
-            target = s.dbt_target_dir / "decisions-refresh"
-            cmd = [dbt_executable(), "build", "--select", "source:decisions+", "--vars", json.dumps(dbt_vars),
-                   "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target),
-                   "--log-path", str(s.dbt_log_dir), "--quiet"]
-            done = subprocess.run(cmd, cwd=DBT_DIR, capture_output=True, text=True)
-            if done.returncode != 0:
-                lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.strip()]
-                raise RefreshError("dbt build of the decision marts failed: " + (lines[-1] if lines else "no output"))
-            return {**publish(s, run_id), **counts}
-    except LockHeld as exc:
-        raise RefreshError(str(exc)) from exc
-    except PublishError as exc:
-        raise RefreshError(str(exc)) from exc
-    finally:
-        for leftover in (work, Path(f"{work}.wal")):
-            leftover.unlink(missing_ok=True)
+    with change_published_copy(settings, "decisions", RefreshError) as copy:
+        s = copy.settings
+        con = connect(copy.path, settings=s)
+        try:
+            counts = write_decision_tables(con, DecisionsStore(s.decisions, key=s.decisions_key))
+            as_of = con.execute("select max(as_of_date) from marts.dim_asset").fetchone()[0]
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        dbt_vars = {"as_of": str(as_of) if as_of else "", "build_db": str(copy.path),
+                    "memory_limit": s.memory_limit, "threads": str(s.threads)}
+        # This warehouse's own target (the lock keeps its builds out), never the checkout's.
+        target = s.dbt_target_dir / "decisions-refresh"
+        cmd = [dbt_executable(), "build", "--select", "source:decisions+", "--vars", json.dumps(dbt_vars),
+               "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target),
+               "--log-path", str(s.dbt_log_dir), "--quiet"]
+        done = subprocess.run(cmd, cwd=DBT_DIR, capture_output=True, text=True)
+        if done.returncode != 0:
+            lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.strip()]
+            raise RefreshError("dbt build of the decision marts failed: " + (lines[-1] if lines else "no output"))
+        return {**copy.publish(), **counts}
