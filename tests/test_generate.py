@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from conftest import REALDATA
 
 from dagster_project.contract import CONTRACT_ENTITIES, ENTITY_BY_NAME
 from dagster_project.generate import catalog as C
@@ -371,7 +372,7 @@ def test_eol_cycles_are_endoflife_dates_own(tmp_path):
     # Every reference row is the real endoflife.date cycle (../shared/realdata sample, mapped with
     # the project's importer) with the same dates; only macOS 14's `eol: true` (from 2026-09-15,
     # in the generated future) differs from the published `false`.
-    realdata = REPO.parent / "shared" / "realdata" / "endoflife-date"
+    realdata = REALDATA / "endoflife-date"
     if not realdata.is_dir():
         pytest.skip(f"real endoflife.date sample not found at {realdata}")
     from dagster_project.mappings import import_native

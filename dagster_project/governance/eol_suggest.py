@@ -85,25 +85,3 @@ def rule_stub(row: dict) -> str:
     as_yaml = regex.replace("\\", "\\\\").replace('"', '\\"')
     return (f'- {{id: {rid}, match: {row["basis"]}, pattern: "{as_yaml}", product: {product}, '
             f'cycle: "\\\\1"}}')
-
-
-def eol_suggest_command(warehouse: Path, limit: int) -> int:
-    from dagster_project.cli import CliError
-
-    if not warehouse.is_file():
-        raise CliError(f"warehouse {warehouse} does not exist (run `itam build` or point --warehouse at it)")
-    try:
-        as_of, rows = suggestions(warehouse, limit)
-    except duckdb.Error as exc:
-        raise CliError(f"cannot read {warehouse}: {str(exc).splitlines()[0]} (built by an older version? run `itam build`)")
-    if not rows:
-        print(f"as of {as_of}: every installed product, OS and firmware is matched by an eol_products rule")
-        return 0
-    print(f"as of {as_of}: {len(rows)} name(s) no eol_products rule matches (taxonomy/normalisation.yaml)")
-    for r in rows:
-        sug = ", ".join(r["products"]) if r["products"] else "no catalogue product resembles it"
-        print(f"  [{r['basis']}] {r['name']} ({r['devices']} device(s); e.g. '{r['example']}') → {sug}")
-        if r["products"]:
-            print(f"      {rule_stub(r)}")
-    print("Check each cycle against the product's endoflife.date page before adding a rule.")
-    return 0
