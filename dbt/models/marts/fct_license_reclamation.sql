@@ -28,7 +28,7 @@ holders as (
 
 uncovered as (
     select
-        c.* exclude (rn),
+        c.* {{ star_exclude() }} (rn),
         p.true_up_metric as licence_metric,
         {{ license_units('p.true_up_metric', 'true', 'c.core_units') }} as units
     from (

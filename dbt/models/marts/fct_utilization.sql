@@ -80,8 +80,8 @@ latest_owner as (
         publisher_norm,
         product_norm,
         license_metric,
-        arg_max(asset_class, (purchase_date, entitlement_id)) as asset_class,
-        arg_max(cost_center, (purchase_date, entitlement_id)) as cost_center,
+        max_by(asset_class, (purchase_date, entitlement_id)) as asset_class,
+        max_by(cost_center, (purchase_date, entitlement_id)) as cost_center,
         1 as owned
     from ent_assets
     group by all
@@ -165,7 +165,7 @@ unpaid_saas as (
             where coalesce(u.license_assigned, false)
             and (
                 u.last_active_at is null
-                or u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
+                or u.last_active_at >= u.as_of_date - {{ days_interval("cast(pol.reclaim_window_days as integer)") }}
             )
         ) as seats_active
     from {{ snapshot_ref('int_saas_usage') }} as u
@@ -240,7 +240,7 @@ asset_activity as (
             when g.asset_kind in ('device', 'cloud_resource') then g.seen_in_window
             when g.asset_kind = 'entitlement' then piu.product_norm is not null
             when g.asset_kind = 'saas_app' then
-                g.last_seen_at >= g.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
+                g.last_seen_at >= g.as_of_date - {{ days_interval("cast(pol.reclaim_window_days as integer)") }}
         end as is_active
     from gov as g
     cross join pol
