@@ -24,18 +24,29 @@
     date_format({{ expr }}, '{{ java }}')
 {%- endmacro %}
 
-{# string_agg with an order (and optionally distinct): DuckDB takes the order inside the call,
-   Spark as WITHIN GROUP. A FILTER clause may follow the call on both. #}
-{% macro string_agg(expr, sep, order_by, distinct=false) -%}
-    {{- adapter.dispatch('string_agg', 'itam')(expr, sep, order_by, distinct) -}}
+{# string_agg with an order (optionally distinct, optionally of the rows where `where` holds);
+   NULL when no row has a value. DuckDB takes the order inside the call. On Spark, ordered by the
+   value itself it is the sorted array of the values joined (Spark 4.3's listagg fails with
+   DISTINCT, WITHIN GROUP and FILTER together), ordered by anything else listagg ... WITHIN GROUP. #}
+{% macro string_agg(expr, sep, order_by, distinct=false, where=none) -%}
+    {{- adapter.dispatch('string_agg', 'itam')(expr, sep, order_by, distinct, where) -}}
 {%- endmacro %}
 
-{% macro default__string_agg(expr, sep, order_by, distinct=false) -%}
+{% macro default__string_agg(expr, sep, order_by, distinct=false, where=none) -%}
     string_agg({{ 'distinct ' if distinct }}{{ expr }}, {{ sep }} order by {{ order_by }})
+    {%- if where %} filter (where {{ where }}){% endif %}
 {%- endmacro %}
 
-{% macro spark__string_agg(expr, sep, order_by, distinct=false) -%}
-    listagg({{ 'distinct ' if distinct }}{{ expr }}, {{ sep }}) within group (order by {{ order_by }})
+{% macro spark__string_agg(expr, sep, order_by, distinct=false, where=none) -%}
+    {%- if order_by | trim == expr | trim -%}
+        {%- set values -%}
+            array_sort({{ 'collect_set' if distinct else 'collect_list' }}({{ expr }}){% if where %} filter (where {{ where }}){% endif %})
+        {%- endset -%}
+        case when size({{ values }}) > 0 then array_join({{ values }}, {{ sep }}) end
+    {%- else -%}
+        listagg({{ 'distinct ' if distinct }}{{ expr }}, {{ sep }}) within group (order by {{ order_by }})
+        {%- if where %} filter (where {{ where }}){% endif %}
+    {%- endif -%}
 {%- endmacro %}
 
 {# `t.* exclude (a, b)` (DuckDB) is `t.* except (a, b)` on Spark: the keyword only. #}
@@ -159,35 +170,50 @@
 {%- endmacro %}
 
 {# Lists (DuckDB) / arrays (Spark). list_agg: the values as a list, optionally ordered by the value
-   itself ascending (`sorted=true`; DuckDB keeps NULL values, Spark drops them: use on non-null values). #}
-{% macro list_agg(expr, sorted=false) -%}
-    {{- adapter.dispatch('list_agg', 'itam')(expr, sorted) -}}
+   itself ascending (`sorted=true`; DuckDB keeps NULL values, Spark drops them: use on non-null
+   values), optionally of the rows where `where` holds (NULL when none does, on both engines). #}
+{% macro list_agg(expr, sorted=false, where=none) -%}
+    {{- adapter.dispatch('list_agg', 'itam')(expr, sorted, where) -}}
 {%- endmacro %}
 
-{% macro default__list_agg(expr, sorted=false) -%}
-    list({{ expr }}{% if sorted %} order by {{ expr }}{% endif %})
+{% macro default__list_agg(expr, sorted=false, where=none) -%}
+    list({{ expr }}{% if sorted %} order by {{ expr }}{% endif %}){% if where %} filter (where {{ where }}){% endif %}
 {%- endmacro %}
 
-{% macro spark__list_agg(expr, sorted=false) -%}
-    {%- if sorted -%}array_sort(collect_list({{ expr }})){%- else -%}collect_list({{ expr }}){%- endif -%}
+{% macro spark__list_agg(expr, sorted=false, where=none) -%}
+    {%- set collected -%}
+        collect_list({{ expr }}){% if where %} filter (where {{ where }}){% endif %}
+    {%- endset -%}
+    {%- if sorted %}{% set collected = 'array_sort(' ~ collected ~ ')' %}{% endif -%}
+    case when size({{ collected }}) > 0 then {{ collected }} end
 {%- endmacro %}
+
+{# The CTE hint `as materialized (...)` of DuckDB (computed once, not inlined); Spark has none. #}
+{% macro cte_materialized() -%}
+    {{- adapter.dispatch('cte_materialized', 'itam')() -}}
+{%- endmacro %}
+
+{% macro default__cte_materialized() -%}materialized{%- endmacro %}
+
+{% macro spark__cte_materialized() -%}{%- endmacro %}
 
 {# The value of `expr` on the first row in the order `keys`, a list of (SQL, 'asc'|'desc') pairs
    (DuckDB: first(expr order by ...)). On Spark: the minimum of a struct of the keys and the
    value; a 'desc' key must be a date or timestamp (negated as epoch microseconds). A FILTER
    clause may follow on both engines. #}
-{% macro first_by(expr, keys) -%}
-    {{- adapter.dispatch('first_by', 'itam')(expr, keys) -}}
+{% macro first_by(expr, keys, where=none) -%}
+    {{- adapter.dispatch('first_by', 'itam')(expr, keys, where) -}}
 {%- endmacro %}
 
-{% macro default__first_by(expr, keys) -%}
+{% macro default__first_by(expr, keys, where=none) -%}
     first({{ expr }} order by {% for k, direction in keys %}{{ k }} {{ direction }}{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- if where %} filter (where {{ where }}){% endif %}
 {%- endmacro %}
 
-{% macro spark__first_by(expr, keys) -%}
-    min(named_struct(
-        {%- for k, direction in keys %}'k{{ loop.index }}', {% if direction == 'desc' %}-unix_micros(cast({{ k }} as timestamp)){% else %}{{ k }}{% endif %}, {% endfor -%}
-        'v', {{ expr }})).v
+{% macro spark__first_by(expr, keys, where=none) -%}
+    (min(named_struct(
+        {%- for k, direction in keys %}'k{{ loop.index }}', {% if direction == 'desc' %}-unix_micros(cast({{ k }} as timestamp_ltz)){% else %}{{ k }}{% endif %}, {% endfor -%}
+        'v', {{ expr }})){% if where %} filter (where {{ where }}){% endif %}).v
 {%- endmacro %}
 
 {% macro empty_list(element_type='varchar') -%}

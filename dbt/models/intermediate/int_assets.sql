@@ -103,8 +103,7 @@ select
     null,
     null,
     'saas',
-    {{ first_by("u.vendor", [("u.last_observed_at", "desc"), ("u.vendor", "asc")]) }} filter (where u.vendor is not null
-    ),
+    {{ first_by("u.vendor", [("u.last_observed_at", "desc"), ("u.vendor", "asc")], where="u.vendor is not null") }},
     {{ first_by("u.app_name", [("u.last_observed_at", "desc"), ("u.app_name", "asc")]) }},
     null,
     null,

@@ -139,8 +139,7 @@ ent as (
         sum(case when is_active then quantity else 0 end) as in_force,
         sum(case when not is_active then quantity else 0 end) as expired,
         sum(case when is_active and granted_by is not null then quantity else 0 end) as granted_by_bundles,
-        {{ string_agg("granted_by", "', '", "granted_by", distinct=true) }} filter (where is_active
-        ) as bundles,
+        {{ string_agg("granted_by", "', '", "granted_by", distinct=true, where="is_active") }} as bundles,
         count(*) filter (where is_active and granted_by is null) as own_rows_in_force,
         -- the price: latest own purchase in force, else latest own purchase at all
         coalesce(

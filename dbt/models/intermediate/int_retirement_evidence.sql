@@ -31,7 +31,7 @@ select
     count(*) as evidence_required,
     count(c.evidence) as evidence_present,
     coalesce(
-        {{ list_agg("c.field_name", sorted=true) }} filter (where c.evidence is null),
+        {{ list_agg("c.field_name", sorted=true, where="c.evidence is null") }},
         {{ empty_list() }}
     ) as missing_evidence
 from checked as c

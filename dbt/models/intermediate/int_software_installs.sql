@@ -2,7 +2,7 @@
 -- up to the date, with canonical publisher/product and the device's asset_id. in_window: the
 -- install was observed within its discovery source's stale window, i.e. it is still there.
 -- Names are normalised once per distinct spelling (a few hundred), not once per install row.
-with names as materialized (
+with names as {{ cte_materialized() }} (
     select
         name,
         {{ normalise_name('name') }} as name_norm
@@ -15,7 +15,7 @@ with names as materialized (
 
 -- Every install row is typed, normalised and named once, then spread over the snapshot dates
 -- that can see it: the per-row work does not repeat for each snapshot.
-installs as materialized (
+installs as {{ cte_materialized() }} (
     select
         s.*,
         {{ normalise_serial('s.serial_number') }} as serial_norm,
@@ -36,7 +36,7 @@ named as (
     left join {{ ref('int_publishers') }} as pub on i.publisher_raw_norm = pub.alias_norm
 ),
 
-canon as materialized (
+canon as {{ cte_materialized() }} (
     select
         n.*,
         coalesce(pr.product_norm, n.product_raw_norm) as product_norm,

@@ -211,8 +211,7 @@ coverage as (
         'cost_center',
         count(*),
         count(*) filter (where cc.cost_center is null),
-        {{ string_agg("a.cost_center", "', '", "a.cost_center", distinct=true) }} filter (where cc.cost_center is null
-        )
+        {{ string_agg("a.cost_center", "', '", "a.cost_center", distinct=true, where="cc.cost_center is null") }}
     from assets as a
     left join {{ ref('dim_cost_center') }} as cc
         on a.as_of_date = cc.as_of_date and upper(cc.cost_center) = upper(trim(a.cost_center))
@@ -233,8 +232,7 @@ freshness as (
         cast(null as string),
         count(*) filter (where expected_current),
         count(*) filter (where is_stale),
-        {{ string_agg("record_key", "', '", "record_key") }} filter (where is_stale and record_kind = 'feed'
-        )
+        {{ string_agg("record_key", "', '", "record_key", where="is_stale and record_kind = 'feed'") }}
     from {{ ref('fct_stale_records') }}
     group by all
 ),

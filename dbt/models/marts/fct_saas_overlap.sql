@@ -41,8 +41,8 @@ usage as (
         u.publisher_norm,
         u.product_norm,
         {{ first_by("u.app_name", [("u.last_observed_at", "desc"), ("u.app_name", "asc")]) }} as app_name,
-        {{ first_by("u.vendor", [("u.last_observed_at", "desc"), ("u.vendor", "asc")]) }}
-        filter (where u.vendor is not null) as vendor,
+        {{ first_by("u.vendor", [("u.last_observed_at", "desc"), ("u.vendor", "asc")], where="u.vendor is not null") }}
+            as vendor,
         count(*) filter (where coalesce(u.license_assigned, false)) as assigned_seats,
         count(*) filter (
             where u.last_active_at >= u.as_of_date - {{ days_interval("cast(pol.reclaim_window_days as integer)") }}
