@@ -337,3 +337,40 @@
 {% macro spark__json_member_text(expr, key_sql) -%}
     from_json({{ expr }}, 'map<string,string>')[{{ key_sql }}]
 {%- endmacro %}
+
+{# `union all by name` (DuckDB); Spark SQL has no BY NAME, so there it is a plain `union all` and the
+   branches must give the same columns in the same order (the models that use it do). #}
+{% macro union_all_by_name() -%}
+    {{- adapter.dispatch('union_all_by_name', 'itam')() -}}
+{%- endmacro %}
+
+{% macro default__union_all_by_name() -%}union all by name{%- endmacro %}
+
+{% macro spark__union_all_by_name() -%}union all{%- endmacro %}
+
+{# A number as text with thousands separators and 2 decimals ('1,234,567.12'), from a DOUBLE. #}
+{% macro format_thousands(expr) -%}
+    {{- adapter.dispatch('format_thousands', 'itam')(expr) -}}
+{%- endmacro %}
+
+{% macro default__format_thousands(expr) -%}format('{:,.2f}', {{ expr }}){%- endmacro %}
+
+{% macro spark__format_thousands(expr) -%}format_number({{ expr }}, 2){%- endmacro %}
+
+{# Number of elements of a list. #}
+{% macro list_length(list_sql) -%}
+    {{- adapter.dispatch('list_length', 'itam')(list_sql) -}}
+{%- endmacro %}
+
+{% macro default__list_length(list_sql) -%}len({{ list_sql }}){%- endmacro %}
+
+{% macro spark__list_length(list_sql) -%}size({{ list_sql }}){%- endmacro %}
+
+{# last_value skipping NULLs, as a window function (the OVER clause follows the call). #}
+{% macro last_value_ignore_nulls(expr) -%}
+    {{- adapter.dispatch('last_value_ignore_nulls', 'itam')(expr) -}}
+{%- endmacro %}
+
+{% macro default__last_value_ignore_nulls(expr) -%}last_value({{ expr }} ignore nulls){%- endmacro %}
+
+{% macro spark__last_value_ignore_nulls(expr) -%}last_value({{ expr }}, true){%- endmacro %}

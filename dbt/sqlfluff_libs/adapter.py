@@ -14,3 +14,7 @@ def get_columns_in_relation(relation):
 
 def dispatch(macro_name, macro_namespace=None):
     return implementation(macro_name)
+
+
+def quote(identifier):
+    return f'"{identifier}"'

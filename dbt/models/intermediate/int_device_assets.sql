@@ -7,27 +7,44 @@ with m as (
 
 cmdb as (
     select
-        m.as_of_date,
-        m.asset_id,
+        c.as_of_date,
+        c.asset_id,
         count(*) as cmdb_records,
-        max_by(c.ci_id, c.updated_at) as ci_id,
+        min_by(c.ci_id, c.cmdb_rank) filter (where c.updated_at is not null) as ci_id,
         {{ string_agg("c.ci_id", "','", "c.ci_id") }} as ci_ids,
-        max_by(c.ci_class, c.updated_at) as ci_class,
-        max_by(c.hostname_norm, c.updated_at) as hostname_norm,
-        max_by(c.tag_norm, c.updated_at) filter (where c.tag_norm is not null) as tag_norm,
-        max_by(c.lifecycle_state, c.updated_at) as lifecycle_state,
-        max_by(c.assigned_user_norm, c.updated_at) filter (where c.assigned_user_norm is not null) as assigned_user,
-        max_by(c.cost_center, c.updated_at) filter (where c.cost_center is not null) as cost_center,
-        max_by(c.location, c.updated_at) filter (where c.location is not null) as location,
-        max_by(c.owner_group, c.updated_at) filter (where c.owner_group is not null) as owner_group,
-        max_by(c.business_service, c.updated_at) filter (where c.business_service is not null) as business_service,
-        max_by(c.manufacturer, c.updated_at) filter (where c.manufacturer is not null) as manufacturer,
-        max_by(c.model, c.updated_at) filter (where c.model is not null) as model,
+        min_by(c.ci_class, c.cmdb_rank) filter (where c.updated_at is not null) as ci_class,
+        min_by(c.hostname_norm, c.cmdb_rank) filter (where c.updated_at is not null) as hostname_norm,
+        min_by(c.tag_norm, c.cmdb_rank) filter (where c.updated_at is not null and c.tag_norm is not null) as tag_norm,
+        min_by(c.lifecycle_state, c.cmdb_rank) filter (where c.updated_at is not null) as lifecycle_state,
+        min_by(c.assigned_user_norm, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.assigned_user_norm is not null) as assigned_user,
+        min_by(c.cost_center, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.cost_center is not null) as cost_center,
+        min_by(c.location, c.cmdb_rank) filter (where c.updated_at is not null and c.location is not null) as location,
+        min_by(c.owner_group, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.owner_group is not null) as owner_group,
+        min_by(c.business_service, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.business_service is not null) as business_service,
+        min_by(c.manufacturer, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.manufacturer is not null) as manufacturer,
+        min_by(c.model, c.cmdb_rank) filter (where c.updated_at is not null and c.model is not null) as model,
         max(c.warranty_end) as warranty_end,
         max(c.updated_at) as cmdb_updated_at
-    from m
-    inner join {{ snapshot_ref('int_cmdb_ci_snapshot') }} as c
-        on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
+    from (
+        -- the latest CI record first; CIs updated at the same time in ci_id order (max_by alone
+        -- would take whichever its engine meets first: DuckDB and Spark differ)
+        select
+            m.as_of_date,
+            m.asset_id,
+            c.* {{ star_exclude() }} (as_of_date),
+            row_number() over (
+                partition by m.as_of_date, m.asset_id
+                order by c.updated_at desc nulls last, c.ci_id asc
+            ) as cmdb_rank
+        from m
+        inner join {{ snapshot_ref('int_cmdb_ci_snapshot') }} as c
+            on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
+    ) as c
     group by all
 ),
 

@@ -50,7 +50,7 @@ found as (
         'ordered on ' || {{ format_date("d.order_date", "%Y-%m-%d") }} || ' (PO ' || d.po_number || ', serial '
         || d.serial_number
         || '), '
-        || (d.as_of_date - d.order_date)
+        || {{ days_between("d.order_date", "d.as_of_date") }}
         || ' days ago; not in the CMDB nor seen by discovery'
     from d cross join p
     where
@@ -114,10 +114,11 @@ found as (
         g.asset_id,
         asset_class
         || ' bought for '
-        || format('{:,.2f}', cast(g.purchase_cost as double))
+        || {{ format_thousands("cast(g.purchase_cost as double)") }}
         || ' '
         || p.reporting_currency
-        || ' (threshold ' || format('{:,.2f}', cast(p.capitalisation_threshold as double)) || ') on PO ' || d.po_number
+        || ' (threshold ' || {{ format_thousands("cast(p.capitalisation_threshold as double)") }}
+        || ') on PO ' || d.po_number
         || ' is not in the fixed-asset register'
     from g
     inner join d using (as_of_date, asset_id)

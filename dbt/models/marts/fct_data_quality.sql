@@ -116,7 +116,7 @@ required as (
         f.field_name,
         case f.field_name
             {%- for c in asset_columns %}
-                when '{{ c }}' then a."{{ c }}" is not null
+                when '{{ c }}' then a.{{ adapter.quote(c) }} is not null
             {%- endfor %}
             else false  -- a required field that dim_asset does not have is never filled
         end as filled
@@ -193,7 +193,7 @@ coverage as (
         cast(null as string),
         'missing_retirement_evidence',
         count(*),
-        count(*) filter (where len(a.missing_retirement_evidence) > 0),
+        count(*) filter (where {{ list_length("a.missing_retirement_evidence") }} > 0),
         cast(null as string)
     from assets as a
     where a.missing_retirement_evidence is not null

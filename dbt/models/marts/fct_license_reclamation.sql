@@ -56,7 +56,7 @@ uncovered as (
 
 rows_ as (
     select * from holders
-    union all by name
+    {{ union_all_by_name() }}
     select * from uncovered
 )
 

@@ -236,9 +236,9 @@ served as (
     select
         as_of_date,
         q,
-        sum(
-            arrived) over w - (
-            sum(arrived) over w - per_quarter * (q - q0 + 1)
+        -- each window aggregate in brackets: Spark reads `over w - x` as one (invalid) window name
+        (sum(arrived) over w) - (
+            (sum(arrived) over w) - per_quarter * (q - q0 + 1)
             - least(0, min(sum_c) over w)
         ) as served_to_date
     from (

@@ -103,8 +103,9 @@ shares as (
         p.active_consumption_90d,
         cast(round(p.consumption * h.owned / sum(h.owned) over w, 2) as decimal(18, 2)) as assigned_part,
         cast(round(p.active_consumption_90d * h.owned / sum(h.owned) over w, 2) as decimal(18, 2)) as active_part,
+        -- the window spelled out: Spark cannot extend a named window with an order
         row_number() over (
-            w
+            partition by h.as_of_date, h.publisher_norm, h.product_norm, h.license_metric
             order by h.owned desc, h.cost_center asc, h.asset_class asc
         ) = 1 as takes_remainder,
         p.publisher_norm,
@@ -122,12 +123,12 @@ product_seats as (
         cost_center,
         case
             when takes_remainder
-                then consumption - (sum(assigned_part) over w - assigned_part)
+                then consumption - ((sum(assigned_part) over w) - assigned_part)
             else assigned_part
         end as seats_assigned,
         case
             when takes_remainder
-                then active_consumption_90d - (sum(active_part) over w - active_part)
+                then active_consumption_90d - ((sum(active_part) over w) - active_part)
             else active_part
         end as seats_active
     from shares
