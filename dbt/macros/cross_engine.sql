@@ -374,3 +374,27 @@
 {% macro default__last_value_ignore_nulls(expr) -%}last_value({{ expr }} ignore nulls){%- endmacro %}
 
 {% macro spark__last_value_ignore_nulls(expr) -%}last_value({{ expr }}, true){%- endmacro %}
+
+{# DuckDB divides a DECIMAL as a DOUBLE; Spark keeps a DECIMAL (exact, then HALF_UP): a half cent
+   then rounds differently (873.99 x 12 / 24 = 436.995 is 436.99 in DuckDB). On Spark the division
+   is made a DOUBLE division too. #}
+{% macro div_double(a, b) -%}
+    {{- adapter.dispatch('div_double', 'itam')(a, b) -}}
+{%- endmacro %}
+
+{% macro default__div_double(a, b) -%}{{ a }} / {{ b }}{%- endmacro %}
+
+{% macro spark__div_double(a, b) -%}cast({{ a }} as double) / {{ b }}{%- endmacro %}
+
+{# round() of a DOUBLE as DuckDB does it: the value times 10^digits rounded half away from zero
+   (Spark's round of a double goes through its shortest decimal text, so 2.675 would not give
+   DuckDB's 2.68). #}
+{% macro round_double(expr, digits) -%}
+    {{- adapter.dispatch('round_double', 'itam')(expr, digits) -}}
+{%- endmacro %}
+
+{% macro default__round_double(expr, digits) -%}round({{ expr }}, {{ digits }}){%- endmacro %}
+
+{% macro spark__round_double(expr, digits) -%}
+    round(({{ expr }}) * {{ 10 ** digits }}, 0) / {{ 10 ** digits }}
+{%- endmacro %}

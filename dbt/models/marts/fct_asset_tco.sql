@@ -74,17 +74,17 @@ hardware_cost as (
             -- straight-line in integer cents, rounded half up: cost x n / life, capped by n <= life
             when d.method = 'straight_line' then
                 {{ from_cents('(2 * ' ~ to_cents('d.cost') ~ ' * d.n + d.life) ' ~ int_div_op() ~ ' (2 * d.life)') }}
-            else round(d.cost - case
+            else {{ round_double("d.cost - case
                 when d.n <= d.db_k then cast(d.cost as double) * pow(1 - d.db_rate, d.n)
                 else cast(d.cost as double) * pow(1 - d.db_rate, d.db_k) * (d.life - d.n) / nullif(d.life - d.db_k, 0)
-            end, 2)
+            end", 2) }}
         end as decimal(18, 2)) as depreciation_to_date,
         -- the charge of the snapshot month x 12: 0 once fully depreciated, disposed or expensed
         cast(case
             when d.is_disposed or d.method = 'expensed' or d.months < 1 or d.months > d.life then 0
-            when d.method = 'straight_line' then round(d.cost * 12 / d.life, 2)
-            else round(12 * ({{ db_nbv('d.cost', 'd.life', '(d.months - 1)', 'd.db_rate', 'd.db_k') }}
-                             - {{ db_nbv('d.cost', 'd.life', 'd.months', 'd.db_rate', 'd.db_k') }}), 2)
+            when d.method = 'straight_line' then {{ round_double(div_double("d.cost * 12", "d.life"), 2) }}
+            else {{ round_double('12 * (' ~ db_nbv('d.cost', 'd.life', '(d.months - 1)', 'd.db_rate', 'd.db_k')
+                                 ~ ' - ' ~ db_nbv('d.cost', 'd.life', 'd.months', 'd.db_rate', 'd.db_k') ~ ')', 2) }}
         end as decimal(18, 2)) as depreciation_per_year
     from depreciation d
 ),
