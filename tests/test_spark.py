@@ -79,3 +79,23 @@ def test_spark_build_is_published_and_read_like_a_duckdb_one(spark_warehouse):
     # The published file is an ordinary warehouse: the marts, audit.loads and the snapshots.
     assert spark_warehouse.one("select count(distinct as_of_date) from marts.dim_asset") == 2
     assert spark_warehouse.one("select count(*) from audit.loads where status = 'loaded'") > 0
+
+
+@pytest.mark.heavy
+def test_generated_landing_equals_on_both_engines(tmp_path_factory):
+    """The opt-in heavier run (make test-heavy): a generated landing with the real-world mess
+    (docs/sample-data.md) built on both engines, every mart compared as above."""
+    from dagster_project.generate import generate_landing
+
+    base = tmp_path_factory.mktemp("spark_generated")
+    landing = base / "landing"
+    generate_landing(landing, devices=300, seed=7, exports=2, progress=None)
+    built = {}
+    for engine in ("duckdb", "spark"):
+        warehouse = base / engine / "warehouse.duckdb"
+        outcome = build(dataclasses.replace(make_settings(landing, warehouse), engine=engine))
+        assert outcome.success, outcome.failures
+        built[engine] = marts(warehouse)
+    got, want = built["spark"], built["duckdb"]
+    assert sorted(got) == sorted(want)
+    assert [t for t in want if got[t] != want[t]] == []

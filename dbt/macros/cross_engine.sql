@@ -398,3 +398,12 @@
 {% macro spark__round_double(expr, digits) -%}
     round(({{ expr }}) * {{ 10 ** digits }}, 0) / {{ 10 ** digits }}
 {%- endmacro %}
+
+{# A row value of several columns (e.g. to count distinct pairs): row(a, b) / struct(a, b). #}
+{% macro row_value(columns) -%}
+    {{- adapter.dispatch('row_value', 'itam')(columns) -}}
+{%- endmacro %}
+
+{% macro default__row_value(columns) -%}row({{ columns | join(', ') }}){%- endmacro %}
+
+{% macro spark__row_value(columns) -%}struct({{ columns | join(', ') }}){%- endmacro %}

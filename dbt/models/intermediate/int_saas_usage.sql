@@ -36,7 +36,7 @@ unique_aliases as (
         min(product_norm) as product_norm
     from {{ ref('int_products') }}
     group by alias_norm
-    having count(distinct (publisher_norm, product_norm)) = 1
+    having count(distinct {{ row_value(["publisher_norm", "product_norm"]) }}) = 1
 ),
 
 names as (
