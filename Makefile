@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo build test test-heavy lint bench dashboard dagster clean
+.PHONY: install install-spark demo build test test-heavy test-spark lint bench dashboard dagster clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+install-spark: install  ## the optional Spark engine (issue 18, docs/scale-out.md): dbt-spark + pyspark; needs Java 17
+	$(PY) -m pip install -q -c constraints.txt -e '.[test,spark]'
 
 demo: install  ## sample data -> full build -> summary -> dashboards on http://127.0.0.1:8501
 	$(VENV)/bin/itam generate --landing data/landing --devices 2000
@@ -29,6 +32,9 @@ test: install  ## the whole test suite, lint included (.ci/run calls this); two 
 
 test-heavy: install  ## the tests of several full builds each (bench, incremental on generated data, concurrent builds)
 	ITAM_HEAVY_TESTS=1 $(PY) -m pytest -q -m heavy
+
+test-spark: install-spark  ## the DuckDB/Spark equivalence test alone (make test runs it too once .[spark] is installed)
+	$(PY) -m pytest -q tests/test_spark.py
 
 lint: install  ## ruff and sqlfluff alone (docs/decisions/lint.md); `ruff check --fix .` and `sqlfluff fix dbt/models` fix
 	$(PY) -m pytest -q tests/test_lint.py

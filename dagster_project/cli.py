@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "published (system: disk, lock, permissions).",
                        epilog="  itam build --landing data/landing --warehouse data/warehouse.duckdb\n"
                               "  itam build --as-of 2026-06-30 --verbose\n"
-                              "  itam build --wait 600    # queue behind a running build")
+                              "  itam build --wait 600    # queue behind a running build\n"
+                              "  itam build --engine spark   # the same models on a local Spark (pip install '.[spark]')")
     _data_args(p)
     p.add_argument("--as-of", type=_iso_date, default=None,
                    help="snapshot date (default: the latest export date found, never the clock)")
@@ -104,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the full Dagster log (it is always written to <warehouse folder>/logs/)")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long for another build of the same warehouse to finish instead of failing at once")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default=None,
+                   help="where dbt runs the models (default: ITAM_ENGINE, else duckdb); spark needs "
+                        "pip install '.[spark]' and Java 17 (docs/scale-out.md)")
     p.set_defaults(func="dagster_project.commands.build:run")
 
     p = sub.add_parser("dashboard", help="serve the dashboards on the published warehouse",

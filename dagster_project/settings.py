@@ -19,6 +19,9 @@ DEFAULT_DECISIONS = PROJECT_ROOT / "decisions"
 DEFAULT_EXPECTATIONS = PROJECT_ROOT / "expectations"
 DEFAULT_MAPPINGS = PROJECT_ROOT / "mappings"
 DEFAULT_KEEP_VERSIONS = 3
+# issue 18: the engine dbt runs the models on (docs/scale-out.md); DuckDB is the default and the demo.
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,25 @@ class Settings:
     # pseudonyms (ITAM_MASKING_KEY; never in the repo, not in repr).
     roles: tuple[str, ...] = ()
     masking_key: str | None = field(default=None, repr=False)
+    # issue 18: duckdb (default) or spark (ITAM_ENGINE, `itam build --engine`); on spark the sources
+    # go to Spark as Parquet and the marts come back into the build file (docs/scale-out.md).
+    engine: str = DEFAULT_ENGINE
+    spark_memory: str = "2g"
+
+    def __post_init__(self):
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
 
     @property
     def build_db(self) -> Path:
         """The private file a build writes; published by an atomic rename over `warehouse`."""
         return Path(self.build_file).resolve() if self.build_file else Path(f"{self.warehouse}.building")
+
+    @property
+    def spark_dir(self) -> Path:
+        """A Spark build's own folder beside the build file: the source Parquet, the local Spark
+        session's metastore and the tables it writes (docs/scale-out.md)."""
+        return Path(f"{self.build_db}.spark")
 
     @property
     def instance_dir(self) -> Path:
@@ -96,4 +113,6 @@ class Settings:
             decisions_key=env.get("ITAM_DECISIONS_KEY") or None,
             roles=tuple(r.strip() for r in env.get("ITAM_ROLES", "").split(",") if r.strip()),
             masking_key=env.get("ITAM_MASKING_KEY") or None,
+            engine=env.get("ITAM_ENGINE", DEFAULT_ENGINE),
+            spark_memory=env.get("ITAM_SPARK_MEMORY", "2g"),
         )

@@ -33,6 +33,9 @@ class ItamResource(ConfigurableResource):
     # The decisions chain's HMAC key (a secret): given to Dagster as EnvVar, so run config and the
     # UI show the variable's name, never the key.
     decisions_key: str | None = None
+    # issue 18: the engine dbt runs on (duckdb | spark) and the local Spark driver's memory
+    engine: str = "duckdb"
+    spark_memory: str = "2g"
 
     @classmethod
     def from_settings(cls, s: Settings) -> ItamResource:
@@ -43,6 +46,7 @@ class ItamResource(ConfigurableResource):
             build_file=str(s.build_file) if s.build_file else None, keep_versions=s.keep_versions,
             dagster_home=str(s.dagster_home) if s.dagster_home else None,
             decisions_key=EnvVar(KEY_ENV) if s.decisions_key else None,
+            engine=s.engine, spark_memory=s.spark_memory,
         )
 
     @property
@@ -56,6 +60,7 @@ class ItamResource(ConfigurableResource):
             # resolved by Dagster inside a run; still the EnvVar when the resource is used outside one
             decisions_key=(self.decisions_key.get_value() if isinstance(self.decisions_key, EnvVar)
                            else self.decisions_key) or None,
+            engine=self.engine, spark_memory=self.spark_memory,
         )
 
     def dbt_vars(self, extra: dict | None = None) -> dict:
@@ -63,8 +68,14 @@ class ItamResource(ConfigurableResource):
         (falling back to env_var for `dbt build` run by hand), the models read as_of, and the
         incremental snapshot models the dates to recompute (`extra`: SnapshotPlan.dbt_vars())."""
         s = self.settings
+        spark = ({"spark_dir": str(s.spark_dir), "spark_sources": str(s.spark_dir / "sources"),
+                  "spark_memory": s.spark_memory} if s.engine == "spark" else {})
         return {"as_of": s.as_of or "", "build_db": str(s.build_db), "memory_limit": s.memory_limit,
-                "threads": str(s.threads), **(extra or {})}
+                "threads": str(s.threads), **spark, **(extra or {})}
+
+    def dbt_target(self) -> list[str]:
+        """The dbt/profiles.yml output of this build's engine (none = the profile's default, duckdb)."""
+        return ["--target", "spark"] if self.engine == "spark" else []
 
 
 class WarehouseLockResource(ConfigurableResource):

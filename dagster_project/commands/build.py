@@ -18,6 +18,7 @@ def settings_from_args(args) -> Settings:
         taxonomy=(getattr(args, "taxonomy", None) or base.taxonomy).resolve(),
         as_of=getattr(args, "as_of", None),
         decisions=(getattr(args, "decisions", None) or base.decisions).resolve(),
+        engine=getattr(args, "engine", None) or base.engine,
     )
 
 

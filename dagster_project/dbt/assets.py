@@ -5,7 +5,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetKey, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from dagster_project.build.fingerprint import (
@@ -69,7 +69,17 @@ def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, itam: I
     finally:
         con.close()
     context.log.info(SNAPSHOT_LOG_PREFIX + plan.summary())
-    args = ["build", "--vars", json.dumps(itam.dbt_vars(plan.dbt_vars())), "--log-path", str(s.dbt_log_dir),
+    if s.engine == "spark":
+        # issue 18: Spark reads the sources as Parquet (dbt's on-run-start hook registers them)
+        from dagster_project.spark import available
+        from dagster_project.spark.sources import export_sources
+
+        if why := available():
+            raise Failure(f"--engine spark: {why}")
+        counts = export_sources(s.build_db, s.spark_dir / "sources")
+        context.log.info(f"spark: {len(counts)} source tables written as Parquet to {s.spark_dir / 'sources'}")
+    args = ["build", *itam.dbt_target(), "--vars", json.dumps(itam.dbt_vars(plan.dbt_vars())),
+            "--log-path", str(s.dbt_log_dir),
             # No colour codes in the files the build writes (its log, dbt.log next to the warehouse).
             "--no-use-colors", "--no-use-colors-file"]
     if plan.full_refresh:
@@ -77,6 +87,12 @@ def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, itam: I
     # This warehouse's own target folder: a build of another warehouse running at the same time
     # never reads or rewrites its manifest, partial parse or run results (build-isolation.md).
     yield from dbt.cli(args, context=context, target_path=s.dbt_target_dir).stream()
+    if s.engine == "spark":
+        # The tables Spark wrote replace the build file's, so publish and every reader see them.
+        from dagster_project.spark.marts import import_tables
+
+        counts = import_tables(s.spark_dir, s.build_db, ("intermediate", "marts"))
+        context.log.info(f"spark: {len(counts)} tables read back into {s.build_db.name}")
     # dbt succeeded (a failure raised above): these snapshots now match their fingerprints.
     con = connect(s.build_db, settings=s)
     try:

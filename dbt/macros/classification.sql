@@ -13,15 +13,16 @@
         {%- for r in rules %}
             when {{ alias }}.applies_to {% if r['applies_to'] == 'any' %}is not null{% else %}= '{{ r["applies_to"] }}'{% endif %}
             {%- for c in conditions %}{% if r[c] is not none %}
-                and regexp_matches({{ alias }}.{{ 'discovery_sources' if c == 'discovery_source' else c }}, '{{ r[c] | replace("'", "''") }}', 'i')
+                and {{ itam.regex_search(alias ~ '.' ~ ('discovery_sources' if c == 'discovery_source' else c),
+                                    itam.string_literal(r[c]), 'i') }}
             {%- endif %}{% endfor %}
             {%- if r['has_term_end'] is not none %}
                 and {{ alias }}.has_term_end = {{ 'true' if r['has_term_end'] else 'false' }}
             {%- endif %}
-                then '{{ r["rule_id"] | replace("'", "''") }}'
+                then {{ itam.string_literal(r["rule_id"]) }}
         {%- endfor %}
         end
     {%- else -%}
-        cast(null as varchar)
+        cast(null as string)
     {%- endif -%}
 {%- endmacro %}

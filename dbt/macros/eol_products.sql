@@ -10,18 +10,19 @@
         {%- set rules = run_query("select * from " ~ source('taxonomy', 'eol_products')
                                   ~ " where match = '" ~ kind ~ "' order by position") -%}
     {%- endif -%}
+    {%- set fields = [('rule_id', 'varchar'), ('product', 'varchar'), ('cycle', 'varchar')] -%}
     {%- if rules | length > 0 -%}
         case
         {%- for r in rules %}
-            {%- set pattern = r['pattern'] | replace("'", "''") %}
-            when regexp_matches({{ text_sql }}, '{{ pattern }}', 'i') then {
-                'rule_id': '{{ r["rule_id"] | replace("'", "''") }}',
-                'product': lower(trim('{{ r["product"] | replace("'", "''") }}')),
-                'cycle': lower(trim(regexp_replace({{ text_sql }}, '(?is)^.*?(?:{{ pattern }}).*$',
-                                                   '{{ r["cycle"] | replace("'", "''") }}')))}
+            when {{ itam.regex_search(text_sql, itam.string_literal(r['pattern']), 'i') }} then {{ itam.struct_value([
+                ('rule_id', itam.string_literal(r["rule_id"])),
+                ('product', "lower(trim(" ~ itam.string_literal(r["product"]) ~ "))"),
+                ('cycle', "lower(trim(regexp_replace(" ~ text_sql ~ ", "
+                          ~ itam.string_literal('(?is)^.*?(?:' ~ r['pattern'] ~ ').*$') ~ ", "
+                          ~ itam.string_literal(itam.regex_template(r["cycle"])) ~ ")))")]) }}
         {%- endfor %}
         end
     {%- else -%}
-        cast(null as struct(rule_id varchar, product varchar, cycle varchar))
+        cast(null as {{ itam.struct_type(fields) }})
     {%- endif -%}
 {%- endmacro %}

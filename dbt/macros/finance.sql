@@ -19,7 +19,7 @@
 
 {# Integer cents of a money amount (reporting currency, rounded half away from zero), and back. #}
 {% macro to_cents(amount) -%}
-    cast(round({{ amount }}, 2) * 100 as hugeint)
+    cast(round({{ amount }}, 2) * 100 as {{ itam.type_hugeint() }})
 {%- endmacro %}
 
 {% macro from_cents(cents) -%}
@@ -34,18 +34,18 @@
    kept, so the members of a pool always sum to the pool, cent for cent. Returns the relation's
    columns plus `allocated_cents` (HUGEINT). #}
 {% macro largest_remainder(relation, pool_by, tie_break, pool_cents='pool_cents', weight='weight') -%}
-    select * exclude (_num, _w_total, _floor, _rem, _rank, _left),
+    select * {{ itam.star_exclude() }} (_num, _w_total, _floor, _rem, _rank, _left),
         sign({{ pool_cents }}) * (_floor + case when _rank <= _left then 1 else 0 end) as allocated_cents
     from (
         select *,
             row_number() over (partition by {{ pool_by }} order by _rem desc, {{ tie_break }}) as _rank,
-            abs(cast({{ pool_cents }} as hugeint)) - sum(_floor) over (partition by {{ pool_by }}) as _left
+            abs(cast({{ pool_cents }} as {{ itam.type_hugeint() }})) - sum(_floor) over (partition by {{ pool_by }}) as _left
         from (
-            select *, _num // _w_total as _floor, _num % _w_total as _rem
+            select *, _num {{ itam.int_div_op() }} _w_total as _floor, _num % _w_total as _rem
             from (
                 select *,
-                    abs(cast({{ pool_cents }} as hugeint)) * cast({{ weight }} as hugeint) as _num,
-                    sum(cast({{ weight }} as hugeint)) over (partition by {{ pool_by }}) as _w_total
+                    abs(cast({{ pool_cents }} as {{ itam.type_hugeint() }})) * cast({{ weight }} as {{ itam.type_hugeint() }}) as _num,
+                    sum(cast({{ weight }} as {{ itam.type_hugeint() }})) over (partition by {{ pool_by }}) as _w_total
                 from {{ relation }}
             )
         )

@@ -9,10 +9,10 @@ with missing as (
     select 'procurement.purchase_lines' as source_entity, upper(trim(currency)) as currency, order_period as period, count(*) as n
     from {{ ref('int_purchase_lines') }} where fx_rate is null group by all
     union all
-    select 'procurement.license_entitlements', upper(trim(currency)), strftime(purchase_date, '%Y-%m'), count(*)
+    select 'procurement.license_entitlements', upper(trim(currency)), {{ format_date("purchase_date", "%Y-%m") }}, count(*)
     from {{ ref('int_license_entitlements') }} where fx_rate is null group by all
     union all
-    select 'finance.fixed_assets', upper(trim(currency)), strftime(in_service_date, '%Y-%m'), count(*)
+    select 'finance.fixed_assets', upper(trim(currency)), {{ format_date("in_service_date", "%Y-%m") }}, count(*)
     from {{ ref('int_fixed_assets') }} where fx_rate is null group by all
     union all
     select 'finance.gl_lines', currency, period, count(*)

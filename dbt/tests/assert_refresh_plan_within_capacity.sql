@@ -27,4 +27,4 @@ where p.replacements > greatest(1, ceil(s.devices * pol.refresh_capacity_pct_per
 union all
 select as_of_date, planned_quarter, 1, null, 'planned before due: ' || asset_id
 from {{ ref('fct_refresh_plan') }}
-where planned_quarter < greatest(due_quarter, strftime(as_of_date, '%Y') || 'Q' || quarter(as_of_date))
+where planned_quarter < greatest(due_quarter, {{ format_date("as_of_date", "%Y") }} || 'Q' || quarter(as_of_date))

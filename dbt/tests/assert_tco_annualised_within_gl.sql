@@ -14,8 +14,8 @@ gl as (
     select g.as_of_date, count(distinct g.period) as periods, sum(g.amount_rc) as gl_12m
     from {{ ref('int_gl_lines') }} g
     cross join pol
-    where g.period between strftime({{ window_start('g.as_of_date') }}, '%Y-%m') and strftime(g.as_of_date, '%Y-%m')
-      and list_contains(pol.tco_gl_scope, g.account_category)
+    where g.period between {{ format_date(window_start("g.as_of_date"), "%Y-%m") }} and {{ format_date("g.as_of_date", "%Y-%m") }}
+      and {{ list_has("pol.tco_gl_scope", "g.account_category") }}
     group by all
 ),
 tco as (

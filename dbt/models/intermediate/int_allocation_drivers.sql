@@ -51,11 +51,11 @@ cloud as (
 drivers as (
     select
         as_of_date,
-        cast(null as varchar) as period,
+        cast(null as string) as period,
         cost_center,
         'device_count' as driver,
         cast(devices as decimal(18, 4)) as driver_value,
-        cast(devices as hugeint) as weight
+        cast(devices as {{ type_hugeint() }}) as weight
     from devices
     union all
     select
@@ -64,7 +64,7 @@ drivers as (
         cost_center,
         'user_count',
         cast(users as decimal(18, 4)),
-        cast(users as hugeint)
+        cast(users as {{ type_hugeint() }})
     from devices
     union all
     select
@@ -73,7 +73,7 @@ drivers as (
         cost_center,
         'seats',
         cast(seats as decimal(18, 4)),
-        cast(round(seats * 10000) as hugeint)
+        cast(round(seats * 10000) as {{ type_hugeint() }})
     from seats
     union all
     select

@@ -37,10 +37,10 @@ owners as (
     select
         as_of_date,
         asset_id,
-        arg_min(rule_id, precedence) as ownership_rule,
-        arg_min(owning_function, precedence) as owning_function,
-        arg_min(accountable_owner, precedence) as accountable_owner,
-        arg_min(asset_manager, precedence) as asset_manager
+        min_by(rule_id, precedence) as ownership_rule,
+        min_by(owning_function, precedence) as owning_function,
+        min_by(accountable_owner, precedence) as accountable_owner,
+        min_by(asset_manager, precedence) as asset_manager
     from owner_candidates
     group by all
 )

@@ -39,7 +39,7 @@ tag_index as (
 
 p2 as (
     select
-        p1.* exclude (anchor, match_rule),
+        p1.* {{ star_exclude() }} (anchor, match_rule),
         coalesce(p1.anchor, t.anchor, 'tag:' || p1.tag_norm) as anchor,
         coalesce(p1.match_rule, case when p1.tag_norm is not null then 'asset_tag' end) as match_rule
     from p1
@@ -55,7 +55,7 @@ host_index as (
     select
         as_of_date,
         hostname_norm,
-        arg_max(anchor, seen_at) as anchor
+        max_by(anchor, seen_at) as anchor
     from p2
     where anchor is not null and hostname_norm is not null and in_window
     group by all
@@ -63,7 +63,7 @@ host_index as (
 
 p3 as (
     select
-        p2.* exclude (anchor, match_rule),
+        p2.* {{ star_exclude() }} (anchor, match_rule),
         coalesce(p2.anchor, h.anchor) as anchor,
         coalesce(p2.match_rule, case when h.anchor is not null then 'hostname' end) as match_rule
     from p2
@@ -79,7 +79,7 @@ mac_index as (
     select
         as_of_date,
         mac_norm,
-        arg_max(anchor, seen_at) as anchor
+        max_by(anchor, seen_at) as anchor
     from p3
     where anchor is not null and mac_norm is not null and in_window
     group by all
@@ -87,7 +87,7 @@ mac_index as (
 
 p4 as (
     select
-        p3.* exclude (anchor, match_rule),
+        p3.* {{ star_exclude() }} (anchor, match_rule),
         coalesce(
             p3.anchor, m.anchor, 'host:' || p3.hostname_norm, 'mac:' || p3.mac_norm,
             'record:' || p3.record_id

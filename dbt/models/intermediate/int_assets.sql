@@ -5,7 +5,7 @@ with saas_cost_centers as (
     select
         as_of_date,
         product_norm,
-        arg_max(cost_center, purchase_date) as cost_center
+        max_by(cost_center, purchase_date) as cost_center
     from {{ snapshot_ref('int_license_entitlements') }}
     group by all
 )
@@ -26,7 +26,7 @@ select
     model,
     os_name,
     discovery_sources,
-    cast(null as varchar) as license_metric,
+    cast(null as string) as license_metric,
     cast(null as boolean) as has_term_end,
     cost_center,
     location,
@@ -96,25 +96,15 @@ select
     'saas_app',
     'saas_app',
     -- latest observation; ties broken by value, so every build (incremental or not) agrees
-    first(
-        u.app_name
-        order by u.last_observed_at desc, u.app_name asc
-    ),
+    {{ first_by("u.app_name", [("u.last_observed_at", "desc"), ("u.app_name", "asc")]) }},
     null,
     null,
     null,
     null,
     null,
     'saas',
-    first(
-        u.vendor
-        order by u.last_observed_at desc, u.vendor asc
-    ) filter (where u.vendor is not null
-    ),
-    first(
-        u.app_name
-        order by u.last_observed_at desc, u.app_name asc
-    ),
+    {{ first_by("u.vendor", [("u.last_observed_at", "desc"), ("u.vendor", "asc")], where="u.vendor is not null") }},
+    {{ first_by("u.app_name", [("u.last_observed_at", "desc"), ("u.app_name", "asc")]) }},
     null,
     null,
     null,

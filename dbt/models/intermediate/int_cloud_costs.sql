@@ -17,7 +17,7 @@ c as (
     select
         ch.as_of_date,
         coalesce(nullif(trim(ch.charge_id), ''), ch.source_file || '#' || ch.source_row_number) as charge_key,
-        strftime(ch.charge_period_start, '%Y-%m') as period,
+        {{ format_date("ch.charge_period_start", "%Y-%m") }} as period,
         ch.charge_period_start,
         ch.charge_period_end,
         trim(ch.provider) as provider,
@@ -32,7 +32,7 @@ c as (
         ch.region,
         ch.tags,
         -- Tags are a JSON object in a cell; anything else (or '{}') reads as no tags.
-        try_cast(try_cast(ch.tags as json) as map (varchar, varchar)) as tag_map,
+        {{ json_to_text_map("ch.tags") }} as tag_map,
         upper(trim(ch.currency)) as currency,
         ch.billed_cost,
         ch.effective_cost,
@@ -46,8 +46,8 @@ c as (
     left join {{ ref('int_fx_rates') }} as fx
         on
             fx.currency = upper(trim(ch.currency))
-            and strftime(ch.charge_period_start, '%Y-%m') >= fx.from_period
-            and strftime(ch.charge_period_start, '%Y-%m') < fx.to_period
+            and {{ format_date("ch.charge_period_start", "%Y-%m") }} >= fx.from_period
+            and {{ format_date("ch.charge_period_start", "%Y-%m") }} < fx.to_period
 ),
 
 tags as (
@@ -59,7 +59,7 @@ tags as (
     from (select
         as_of_date,
         charge_key,
-        unnest(map_entries(tag_map)) as e
+        {{ unnest_map_entries("tag_map") }} as e
     from c
     where tag_map is not null)
 ),
@@ -79,11 +79,11 @@ known_cost_centers as (
     group by all
 ),
 {% set attribute_conditions %}
-        (r.sub_account is null or regexp_matches(c.sub_account_id, r.sub_account, 'i')
-                               or regexp_matches(c.sub_account_name, r.sub_account, 'i'))
-    and (r.provider is null or regexp_matches(c.provider, r.provider, 'i'))
-    and (r.service is null or regexp_matches(c.service_name, r.service, 'i'))
-    and (r.charge_category is null or regexp_matches(c.charge_category, r.charge_category, 'i'))
+        (r.sub_account is null or {{ regex_search("c.sub_account_id", "r.sub_account", "i") }}
+                               or {{ regex_search("c.sub_account_name", "r.sub_account", "i") }})
+    and (r.provider is null or {{ regex_search("c.provider", "r.provider", "i") }})
+    and (r.service is null or {{ regex_search("c.service_name", "r.service", "i") }})
+    and (r.charge_category is null or {{ regex_search("c.charge_category", "r.charge_category", "i") }})
 {% endset %}
 candidates as (
     -- rules on a tag: one candidate per matching tag
@@ -100,8 +100,8 @@ candidates as (
     inner join rules as r
         on
             r.tag_key is not null
-            and regexp_matches(t.tag_key, r.tag_key, 'i')
-            and (r.tag_value is null or regexp_matches(t.tag_value, r.tag_value, 'i'))
+            and {{ regex_search("t.tag_key", "r.tag_key", "i") }}
+            and (r.tag_value is null or {{ regex_search("t.tag_value", "r.tag_value", "i") }})
     left join known_cost_centers as k on c.as_of_date = k.as_of_date and k.code_upper = upper(t.tag_value)
     -- (noqa below: sqlfluff fix pads the rendered multi-line condition more on every pass)
     where {{ attribute_conditions }}  -- noqa: LT02
@@ -143,7 +143,7 @@ tagged as (
 )
 
 select
-    c.* exclude (tag_map),
+    c.* {{ star_exclude() }} (tag_map),
     t.charge_key is not null as has_tags,
     coalesce(p.cost_center, pol.unallocated_cost_center) as cost_center,
     coalesce(p.allocation_method, case when t.charge_key is null then 'untagged' else 'unmatched' end)

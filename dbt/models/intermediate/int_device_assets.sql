@@ -7,30 +7,44 @@ with m as (
 
 cmdb as (
     select
-        m.as_of_date,
-        m.asset_id,
+        c.as_of_date,
+        c.asset_id,
         count(*) as cmdb_records,
-        arg_max(c.ci_id, c.updated_at) as ci_id,
-        string_agg(
-            c.ci_id, ','
-            order by c.ci_id
-        ) as ci_ids,
-        arg_max(c.ci_class, c.updated_at) as ci_class,
-        arg_max(c.hostname_norm, c.updated_at) as hostname_norm,
-        arg_max(c.tag_norm, c.updated_at) filter (where c.tag_norm is not null) as tag_norm,
-        arg_max(c.lifecycle_state, c.updated_at) as lifecycle_state,
-        arg_max(c.assigned_user_norm, c.updated_at) filter (where c.assigned_user_norm is not null) as assigned_user,
-        arg_max(c.cost_center, c.updated_at) filter (where c.cost_center is not null) as cost_center,
-        arg_max(c.location, c.updated_at) filter (where c.location is not null) as location,
-        arg_max(c.owner_group, c.updated_at) filter (where c.owner_group is not null) as owner_group,
-        arg_max(c.business_service, c.updated_at) filter (where c.business_service is not null) as business_service,
-        arg_max(c.manufacturer, c.updated_at) filter (where c.manufacturer is not null) as manufacturer,
-        arg_max(c.model, c.updated_at) filter (where c.model is not null) as model,
+        min_by(c.ci_id, c.cmdb_rank) filter (where c.updated_at is not null) as ci_id,
+        {{ string_agg("c.ci_id", "','", "c.ci_id") }} as ci_ids,
+        min_by(c.ci_class, c.cmdb_rank) filter (where c.updated_at is not null) as ci_class,
+        min_by(c.hostname_norm, c.cmdb_rank) filter (where c.updated_at is not null) as hostname_norm,
+        min_by(c.tag_norm, c.cmdb_rank) filter (where c.updated_at is not null and c.tag_norm is not null) as tag_norm,
+        min_by(c.lifecycle_state, c.cmdb_rank) filter (where c.updated_at is not null) as lifecycle_state,
+        min_by(c.assigned_user_norm, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.assigned_user_norm is not null) as assigned_user,
+        min_by(c.cost_center, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.cost_center is not null) as cost_center,
+        min_by(c.location, c.cmdb_rank) filter (where c.updated_at is not null and c.location is not null) as location,
+        min_by(c.owner_group, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.owner_group is not null) as owner_group,
+        min_by(c.business_service, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.business_service is not null) as business_service,
+        min_by(c.manufacturer, c.cmdb_rank)
+        filter (where c.updated_at is not null and c.manufacturer is not null) as manufacturer,
+        min_by(c.model, c.cmdb_rank) filter (where c.updated_at is not null and c.model is not null) as model,
         max(c.warranty_end) as warranty_end,
         max(c.updated_at) as cmdb_updated_at
-    from m
-    inner join {{ snapshot_ref('int_cmdb_ci_snapshot') }} as c
-        on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
+    from (
+        -- the latest CI record first; CIs updated at the same time in ci_id order (max_by alone
+        -- would take whichever its engine meets first: DuckDB and Spark differ)
+        select
+            m.as_of_date,
+            m.asset_id,
+            c.* {{ star_exclude() }} (as_of_date),
+            row_number() over (
+                partition by m.as_of_date, m.asset_id
+                order by c.updated_at desc nulls last, c.ci_id asc
+            ) as cmdb_rank
+        from m
+        inner join {{ snapshot_ref('int_cmdb_ci_snapshot') }} as c
+            on m.as_of_date = c.as_of_date and m.record_id = 'cmdb:' || c.ci_id
+    ) as c
     group by all
 ),
 
@@ -42,27 +56,24 @@ disc as (
         max(d.last_seen_at) as last_seen_at,
         min(d.first_seen_at) as first_seen_at,
         bool_or(m.in_window) as seen_in_window,
-        string_agg(
-            distinct d.discovery_source, ','
-            order by d.discovery_source
-        ) as discovery_sources,
-        arg_max(d.hostname_norm, d.last_seen_at) filter (where d.hostname_norm is not null) as hostname_norm,
-        arg_max(d.manufacturer, d.last_seen_at) filter (where d.manufacturer is not null) as manufacturer,
-        arg_max(d.model, d.last_seen_at) filter (where d.model is not null) as model,
-        arg_max(d.os_name, d.last_seen_at) filter (where d.os_name is not null) as os_name,
-        arg_max(d.os_version, d.last_seen_at) filter (where d.os_version is not null) as os_version,
-        arg_max(d.last_user_norm, d.last_seen_at) filter (where d.last_user_norm is not null) as last_user,
-        arg_max(d.cores, d.last_seen_at) filter (where d.cores is not null) as cores,
-        arg_max(d.processor, d.last_seen_at) filter (where d.processor is not null) as processor,
-        arg_max(d.mac_norm, d.last_seen_at) filter (where d.mac_norm is not null) as mac_address,
-        arg_max(d.ip_address, d.last_seen_at) filter (where d.ip_address is not null) as ip_address,
-        arg_max(d.cloud_id_norm, d.last_seen_at) filter (where d.cloud_id_norm is not null) as cloud_instance_id,
-        arg_max(d.cloud_account, d.last_seen_at) filter (where d.cloud_account is not null) as cloud_account,
-        arg_max(d.device_type, d.last_seen_at) filter (where d.device_type is not null) as device_type,
-        arg_max(d.chassis_type, d.last_seen_at) filter (where d.chassis_type is not null) as chassis_type,
-        arg_max(d.sockets, d.last_seen_at) filter (where d.sockets is not null) as sockets,
-        arg_max(d.memory_mb, d.last_seen_at) filter (where d.memory_mb is not null) as memory_mb,
-        arg_max(d.firmware, d.last_seen_at) filter (where d.firmware is not null) as firmware
+        {{ string_agg("d.discovery_source", "','", "d.discovery_source", distinct=true) }} as discovery_sources,
+        max_by(d.hostname_norm, d.last_seen_at) filter (where d.hostname_norm is not null) as hostname_norm,
+        max_by(d.manufacturer, d.last_seen_at) filter (where d.manufacturer is not null) as manufacturer,
+        max_by(d.model, d.last_seen_at) filter (where d.model is not null) as model,
+        max_by(d.os_name, d.last_seen_at) filter (where d.os_name is not null) as os_name,
+        max_by(d.os_version, d.last_seen_at) filter (where d.os_version is not null) as os_version,
+        max_by(d.last_user_norm, d.last_seen_at) filter (where d.last_user_norm is not null) as last_user,
+        max_by(d.cores, d.last_seen_at) filter (where d.cores is not null) as cores,
+        max_by(d.processor, d.last_seen_at) filter (where d.processor is not null) as processor,
+        max_by(d.mac_norm, d.last_seen_at) filter (where d.mac_norm is not null) as mac_address,
+        max_by(d.ip_address, d.last_seen_at) filter (where d.ip_address is not null) as ip_address,
+        max_by(d.cloud_id_norm, d.last_seen_at) filter (where d.cloud_id_norm is not null) as cloud_instance_id,
+        max_by(d.cloud_account, d.last_seen_at) filter (where d.cloud_account is not null) as cloud_account,
+        max_by(d.device_type, d.last_seen_at) filter (where d.device_type is not null) as device_type,
+        max_by(d.chassis_type, d.last_seen_at) filter (where d.chassis_type is not null) as chassis_type,
+        max_by(d.sockets, d.last_seen_at) filter (where d.sockets is not null) as sockets,
+        max_by(d.memory_mb, d.last_seen_at) filter (where d.memory_mb is not null) as memory_mb,
+        max_by(d.firmware, d.last_seen_at) filter (where d.firmware is not null) as firmware
     from m
     inner join {{ snapshot_ref('int_discovery_devices') }} as d
         on m.as_of_date = d.as_of_date and m.record_id = d.record_id
@@ -75,12 +86,12 @@ po as (
         m.asset_id,
         count(*) as procurement_records,
         min(p.order_date) as order_date,
-        arg_min(p.po_number, p.order_date) as po_number,
-        arg_min(p.unit_cost_rc, p.order_date) as purchase_cost,
-        arg_min(p.cost_center, p.order_date) as cost_center,
-        arg_min(p.vendor, p.order_date) as vendor,
-        arg_min(p.manufacturer, p.order_date) filter (where p.manufacturer is not null) as manufacturer,
-        arg_min(p.model, p.order_date) filter (where p.model is not null) as model
+        min_by(p.po_number, p.order_date) as po_number,
+        min_by(p.unit_cost_rc, p.order_date) as purchase_cost,
+        min_by(p.cost_center, p.order_date) as cost_center,
+        min_by(p.vendor, p.order_date) as vendor,
+        min_by(p.manufacturer, p.order_date) filter (where p.manufacturer is not null) as manufacturer,
+        min_by(p.model, p.order_date) filter (where p.model is not null) as model
     from m
     inner join {{ snapshot_ref('int_purchase_lines') }} as p
         on
@@ -95,10 +106,7 @@ fa as (
         m.asset_id,
         count(*) as fixed_asset_records,
         min(f.asset_tag) as asset_tag,
-        string_agg(
-            f.asset_tag, ','
-            order by f.asset_tag
-        ) as asset_tags,
+        {{ string_agg("f.asset_tag", "','", "f.asset_tag") }} as asset_tags,
         sum(f.acquisition_cost_rc) as acquisition_cost,
         min(f.in_service_date) as in_service_date,
         max(f.useful_life_months) as useful_life_months,
@@ -117,10 +125,7 @@ clusters as (
         asset_id,
         min(anchor) as anchor,
         min(serial_norm) as serial_number,
-        string_agg(
-            distinct match_rule, ','
-            order by match_rule
-        ) as match_rules,
+        {{ string_agg("match_rule", "','", "match_rule", distinct=true) }} as match_rules,
         count(*) as records
     from m
     group by all

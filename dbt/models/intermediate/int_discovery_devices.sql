@@ -70,35 +70,35 @@ devices as (
         max(observed_at) as last_seen_at,
         min(observed_at) as first_seen_at,
         count(*) as observations,
-        arg_max(serial_norm, observed_at) filter (where serial_norm is not null) as serial_norm,
-        arg_max(hostname_norm, observed_at) filter (where hostname_norm is not null) as hostname_norm,
-        arg_max(hostname, observed_at) filter (where hostname is not null) as hostname,
-        arg_max(mac_norm, observed_at) filter (where mac_norm is not null) as mac_norm,
-        arg_max(cloud_id_norm, observed_at) filter (where cloud_id_norm is not null) as cloud_id_norm,
-        arg_max(cloud_account, observed_at) filter (where cloud_account is not null) as cloud_account,
-        arg_max(ip_address, observed_at) filter (where ip_address is not null) as ip_address,
-        arg_max(manufacturer, observed_at) filter (where manufacturer is not null) as manufacturer,
-        arg_max(model, observed_at) filter (where model is not null) as model,
-        arg_max(os_name, observed_at) filter (where os_name is not null) as os_name,
-        arg_max(os_version, observed_at) filter (where os_version is not null) as os_version,
-        arg_max(last_user_norm, observed_at) filter (where last_user_norm is not null) as last_user_norm,
-        arg_max(cores, observed_at) filter (where cores is not null) as cores,
+        max_by(serial_norm, observed_at) filter (where serial_norm is not null) as serial_norm,
+        max_by(hostname_norm, observed_at) filter (where hostname_norm is not null) as hostname_norm,
+        max_by(hostname, observed_at) filter (where hostname is not null) as hostname,
+        max_by(mac_norm, observed_at) filter (where mac_norm is not null) as mac_norm,
+        max_by(cloud_id_norm, observed_at) filter (where cloud_id_norm is not null) as cloud_id_norm,
+        max_by(cloud_account, observed_at) filter (where cloud_account is not null) as cloud_account,
+        max_by(ip_address, observed_at) filter (where ip_address is not null) as ip_address,
+        max_by(manufacturer, observed_at) filter (where manufacturer is not null) as manufacturer,
+        max_by(model, observed_at) filter (where model is not null) as model,
+        max_by(os_name, observed_at) filter (where os_name is not null) as os_name,
+        max_by(os_version, observed_at) filter (where os_version is not null) as os_version,
+        max_by(last_user_norm, observed_at) filter (where last_user_norm is not null) as last_user_norm,
+        max_by(cores, observed_at) filter (where cores is not null) as cores,
         -- A partial inventory leaves what it does not carry blank, so the last value seen stays.
-        arg_max(device_type, observed_at) filter (where device_type is not null) as device_type,
-        arg_max(chassis_type, observed_at) filter (where chassis_type is not null) as chassis_type,
-        arg_max(sockets, observed_at) filter (where sockets is not null) as sockets,
-        arg_max(memory_mb, observed_at) filter (where memory_mb is not null) as memory_mb,
-        arg_max(firmware, observed_at) filter (where firmware is not null) as firmware,
-        arg_max(uuid, observed_at) filter (where uuid is not null) as uuid,
-        arg_max(runs_on_norm, observed_at) filter (where runs_on_norm is not null) as runs_on_norm,
-        arg_max(processor, observed_at) filter (where processor is not null) as processor
+        max_by(device_type, observed_at) filter (where device_type is not null) as device_type,
+        max_by(chassis_type, observed_at) filter (where chassis_type is not null) as chassis_type,
+        max_by(sockets, observed_at) filter (where sockets is not null) as sockets,
+        max_by(memory_mb, observed_at) filter (where memory_mb is not null) as memory_mb,
+        max_by(firmware, observed_at) filter (where firmware is not null) as firmware,
+        max_by(uuid, observed_at) filter (where uuid is not null) as uuid,
+        max_by(runs_on_norm, observed_at) filter (where runs_on_norm is not null) as runs_on_norm,
+        max_by(processor, observed_at) filter (where processor is not null) as processor
     from keyed
     where device_key is not null
     group by as_of_date, discovery_source, device_key
 )
 
 select
-    d.* exclude (last_seen_at, runs_on_norm),
+    d.* {{ star_exclude() }} (last_seen_at, runs_on_norm),
     case
         when d.last_seen_at = l.listed_at and c.confirmed_at > d.last_seen_at then c.confirmed_at
         else d.last_seen_at

@@ -19,7 +19,7 @@ found as (
         'unmanaged_device' as exception_type,
         anchor as problem_key,
         asset_id,
-        'seen by ' || discovery_sources || ' at ' || strftime(last_seen_at, '%Y-%m-%d %H:%M')
+        'seen by ' || discovery_sources || ' at ' || {{ format_date("last_seen_at", "%Y-%m-%d %H:%M") }}
         || ' (hostname ' || coalesce(discovered_hostname, '?') || ', serial ' || coalesce(serial_number, '?')
         || ') but no CMDB CI matches' as detail
     from d
@@ -34,7 +34,9 @@ found as (
         'CMDB CI ' || ci_id || ' is in_use but '
         || case
             when last_seen_at is null then 'no discovery source has ever seen it'
-            else 'discovery last saw it ' || strftime(last_seen_at, '%Y-%m-%d') || ', outside the stale window'
+            else
+                'discovery last saw it ' || {{ format_date("last_seen_at", "%Y-%m-%d") }}
+                || ', outside the stale window'
         end
     from d
     where in_cmdb and lifecycle_state = 'in_use' and not seen_in_window
@@ -45,15 +47,15 @@ found as (
         'purchased_not_deployed',
         d.anchor,
         d.asset_id,
-        'ordered on ' || strftime(d.order_date, '%Y-%m-%d') || ' (PO ' || d.po_number || ', serial '
+        'ordered on ' || {{ format_date("d.order_date", "%Y-%m-%d") }} || ' (PO ' || d.po_number || ', serial '
         || d.serial_number
         || '), '
-        || (d.as_of_date - d.order_date)
+        || {{ days_between("d.order_date", "d.as_of_date") }}
         || ' days ago; not in the CMDB nor seen by discovery'
     from d cross join p
     where
         d.in_procurement and not d.in_cmdb and not d.in_discovery
-        and d.order_date < d.as_of_date - to_days(cast(p.deployment_window_days as integer))
+        and d.order_date < d.as_of_date - {{ days_interval("cast(p.deployment_window_days as integer)") }}
 
     union all
     select
@@ -112,10 +114,11 @@ found as (
         g.asset_id,
         asset_class
         || ' bought for '
-        || format('{:,.2f}', cast(g.purchase_cost as double))
+        || {{ format_thousands("cast(g.purchase_cost as double)") }}
         || ' '
         || p.reporting_currency
-        || ' (threshold ' || format('{:,.2f}', cast(p.capitalisation_threshold as double)) || ') on PO ' || d.po_number
+        || ' (threshold ' || {{ format_thousands("cast(p.capitalisation_threshold as double)") }}
+        || ') on PO ' || d.po_number
         || ' is not in the fixed-asset register'
     from g
     inner join d using (as_of_date, asset_id)
@@ -168,11 +171,13 @@ found as (
     select
         s.as_of_date,
         'invalid_transition',
-        'ci:' || t.ci_id || '|' || t.from_state || '>' || t.to_state || '|' || strftime(t.to_export_date, '%Y-%m-%d'),
+        'ci:' || t.ci_id || '|' || t.from_state || '>' || t.to_state || '|'
+        || {{ format_date("t.to_export_date", "%Y-%m-%d") }},
         m.asset_id,
         'CMDB CI ' || t.ci_id || ' went from ' || t.from_state || ' (' || t.from_status || ', export '
-        || strftime(t.from_export_date, '%Y-%m-%d') || ') to ' || t.to_state || ' (' || t.to_status
-        || ', export ' || strftime(t.to_export_date, '%Y-%m-%d') || '); taxonomy/lifecycle.yaml does not allow '
+        || {{ format_date("t.from_export_date", "%Y-%m-%d") }} || ') to ' || t.to_state || ' (' || t.to_status
+        || ', export ' || {{ format_date("t.to_export_date", "%Y-%m-%d") }}
+        || '); taxonomy/lifecycle.yaml does not allow '
         || t.from_state || ' -> ' || t.to_state
     from {{ ref('int_lifecycle_transitions') }} as t
     inner join {{ snapshot_ref('int_cmdb_ci_snapshot') }} as s
@@ -193,7 +198,7 @@ found as (
         coalesce(d.anchor, 'host:' || i.hostname_norm) || '|' || i.publisher_norm || '|' || i.product_norm,
         i.asset_id,
         i.product_raw_name || coalesce(' ' || i.version, '') || ' (' || i.publisher_name || ') installed on '
-        || coalesce(i.hostname_norm, '?') || ', last seen ' || strftime(i.last_observed_at, '%Y-%m-%d')
+        || coalesce(i.hostname_norm, '?') || ', last seen ' || {{ format_date("i.last_observed_at", "%Y-%m-%d") }}
         || ': rule ' || m.rule_id || ', ' || m.reason
     from {{ snapshot_ref('int_software_installs') }} as i
     inner join (
@@ -201,8 +206,8 @@ found as (
             n.publisher_name,
             n.product_raw_name,
             n.product_name,
-            arg_min(r.rule_id, r.rule_id) as rule_id,
-            arg_min(r.reason, r.rule_id) as reason
+            min_by(r.rule_id, r.rule_id) as rule_id,
+            min_by(r.reason, r.rule_id) as reason
         from
             (select distinct
                 publisher_name,
@@ -211,10 +216,10 @@ found as (
             from {{ snapshot_ref('int_software_installs') }}) as n
         inner join {{ ref('stg_taxonomy__unauthorised_software') }} as r
             on
-                regexp_matches(coalesce(n.publisher_name, ''), r.publisher_pattern, 'i')
+                {{ regex_search("coalesce(n.publisher_name, '')", "r.publisher_pattern", "i") }}
                 and (
-                    regexp_matches(coalesce(n.product_raw_name, ''), r.product_pattern, 'i')
-                    or regexp_matches(coalesce(n.product_name, ''), r.product_pattern, 'i')
+                    {{ regex_search("coalesce(n.product_raw_name, '')", "r.product_pattern", "i") }}
+                    or {{ regex_search("coalesce(n.product_name, '')", "r.product_pattern", "i") }}
                 )
         group by all
     ) as m

@@ -13,5 +13,5 @@ from fa as f
 left join {{ ref('int_fx_rates') }} as fx
     on
         fx.currency = upper(trim(f.currency))
-        and strftime(f.in_service_date, '%Y-%m') >= fx.from_period
-        and strftime(f.in_service_date, '%Y-%m') < fx.to_period
+        and {{ format_date("f.in_service_date", "%Y-%m") }} >= fx.from_period
+        and {{ format_date("f.in_service_date", "%Y-%m") }} < fx.to_period

@@ -121,7 +121,7 @@ outside as (
                 as outside,
             -- the rights level that leaves units out (the lowest of equals)
             case
-                when bool_and(downgrade_rights) then arg_max(rights_level, (unusable_upto, -rights_level))
+                when bool_and(downgrade_rights) then max_by(rights_level, (unusable_upto, -rights_level))
                 else max(rights_level) filter (where unusable_exact > 0)
             end as max_level
         from gaps
@@ -139,28 +139,24 @@ ent as (
         sum(case when is_active then quantity else 0 end) as in_force,
         sum(case when not is_active then quantity else 0 end) as expired,
         sum(case when is_active and granted_by is not null then quantity else 0 end) as granted_by_bundles,
-        string_agg(
-            distinct granted_by, ', '
-            order by granted_by
-        ) filter (where is_active
-        ) as bundles,
+        {{ string_agg("granted_by", "', '", "granted_by", distinct=true, where="is_active") }} as bundles,
         count(*) filter (where is_active and granted_by is null) as own_rows_in_force,
         -- the price: latest own purchase in force, else latest own purchase at all
         coalesce(
-            arg_max(unit_cost_rc, purchase_date) filter (where is_active and granted_by is null),
-            arg_max(unit_cost_rc, purchase_date) filter (where granted_by is null),
+            max_by(unit_cost_rc, purchase_date) filter (where is_active and granted_by is null),
+            max_by(unit_cost_rc, purchase_date) filter (where granted_by is null),
             -- only granted by bundles: another seat of the latest bundle in force
-            arg_max(bundle_unit_cost_rc, purchase_date) filter (where is_active),
-            arg_max(bundle_unit_cost_rc, purchase_date)
+            max_by(bundle_unit_cost_rc, purchase_date) filter (where is_active),
+            max_by(bundle_unit_cost_rc, purchase_date)
         ) as unit_cost_raw,
         coalesce(
-            arg_max(term_end is null, purchase_date) filter (where is_active and granted_by is null),
-            arg_max(term_end is null, purchase_date) filter (where granted_by is null),
-            arg_max(term_end is null, purchase_date)
+            max_by(term_end is null, purchase_date) filter (where is_active and granted_by is null),
+            max_by(term_end is null, purchase_date) filter (where granted_by is null),
+            max_by(term_end is null, purchase_date)
         ) as priced_perpetual,
         coalesce(
-            arg_max(maintenance_pct_applied, purchase_date) filter (where is_active and granted_by is null),
-            arg_max(maintenance_pct_applied, purchase_date)
+            max_by(maintenance_pct_applied, purchase_date) filter (where is_active and granted_by is null),
+            max_by(maintenance_pct_applied, purchase_date)
         ) as maintenance_pct,
         max(purchase_date) filter (where is_active) as latest_purchase_in_force,
         max(purchase_date) filter (where is_active and granted_by is null) as latest_own_purchase_in_force,

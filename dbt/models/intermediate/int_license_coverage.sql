@@ -90,7 +90,7 @@ step0 as (
 
     step{{ k }} as (
         select
-            * exclude (
+            * {{ star_exclude() }} (
                 step_metric, step_capacity, open_item, user_idle, user_items, user_rank, device_rank,
                 cumulative_cores, covered_metric
             ),

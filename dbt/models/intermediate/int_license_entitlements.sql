@@ -22,8 +22,8 @@ select
     coalesce(pr.product_norm, n.product_raw_norm) as product_norm,
     coalesce(pr.product, trim(n.product)) as product_name,
     case
-        when regexp_matches(n.version_rights, '(^|[^0-9])(19|20)[0-9]{2}([^0-9]|$)') then 'year'
-        when regexp_matches(n.version_rights, '[0-9]') then 'major'
+        when {{ regex_search("n.version_rights", "'(^|[^0-9])(19|20)[0-9]{2}([^0-9]|$)'") }} then 'year'
+        when {{ regex_search("n.version_rights", "'[0-9]'") }} then 'major'
     end as rights_scheme,
     cast(coalesce(
         nullif(regexp_extract(n.version_rights, '(^|[^0-9])((19|20)[0-9]{2})([^0-9]|$)', 2), ''),
@@ -40,5 +40,5 @@ left join {{ ref('int_products') }} as pr
 left join {{ ref('int_fx_rates') }} as fx
     on
         fx.currency = upper(trim(n.currency))
-        and strftime(n.purchase_date, '%Y-%m') >= fx.from_period
-        and strftime(n.purchase_date, '%Y-%m') < fx.to_period
+        and {{ format_date("n.purchase_date", "%Y-%m") }} >= fx.from_period
+        and {{ format_date("n.purchase_date", "%Y-%m") }} < fx.to_period

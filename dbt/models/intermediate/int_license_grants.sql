@@ -89,10 +89,10 @@ grants as (
         rights_level,
         unit_cost_rc,
         maintenance_pct,
-        cast(null as varchar) as granted_by,
+        cast(null as string) as granted_by,
         cast(null as decimal(18, 4)) as bundle_unit_cost_rc,
-        cast(null as varchar) as bundle_publisher_norm,
-        cast(null as varchar) as bundle_product_norm
+        cast(null as string) as bundle_publisher_norm,
+        cast(null as string) as bundle_product_norm
     from ent
     union all
     select

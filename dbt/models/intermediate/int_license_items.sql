@@ -98,9 +98,10 @@ factors as (
         di.publisher_norm,
         di.product_norm,
         di.device_key,
-        arg_min(f.factor, f.position) as factor
+        min_by(f.factor, f.position) as factor
     from device_items as di
-    inner join {{ ref('stg_taxonomy__core_factors') }} as f on regexp_matches(di.processor, f.processor_pattern, 'i')
+    inner join {{ ref('stg_taxonomy__core_factors') }} as f
+        on {{ regex_search("di.processor", "f.processor_pattern", "i") }}
     group by all
 ),
 
@@ -146,13 +147,13 @@ seat_rows as (
         p.publisher_norm,
         p.product_norm,
         'seat:' || u.user_email as device_key,
-        cast(null as varchar) as asset_id,
-        cast(null as varchar) as hostname,
+        cast(null as string) as asset_id,
+        cast(null as string) as hostname,
         u.user_email,
-        cast(null as varchar) as cost_center,
+        cast(null as string) as cost_center,
         max(u.last_active_at) as last_used_at,
         cast(null as integer) as cores,
-        cast(null as varchar) as processor,
+        cast(null as string) as processor,
         cast(null as integer) as install_year,
         cast(null as integer) as install_major,
         'user' as consumer_type,
@@ -170,7 +171,7 @@ seat_rows as (
             coalesce(u.license_assigned, false)
             or (
                 p.has_user_grants
-                and u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
+                and u.last_active_at >= u.as_of_date - {{ days_interval("cast(pol.reclaim_window_days as integer)") }}
             )
         )
     group by all
@@ -251,8 +252,10 @@ items as (
 
 select
     i.*,
-    date_diff('day', cast(i.last_used_at as date), i.as_of_date) as days_idle,
+    {{ days_between("cast(i.last_used_at as date)", "i.as_of_date") }} as days_idle,
     -- Unused for longer than the reclaim window; an unknown last use is never reclaimable.
-    coalesce(i.last_used_at < i.as_of_date - to_days(cast(pol.reclaim_window_days as integer)), false) as is_reclaimable
+    coalesce(
+        i.last_used_at < i.as_of_date - {{ days_interval("cast(pol.reclaim_window_days as integer)") }}, false
+    ) as is_reclaimable
 from items as i
 cross join pol

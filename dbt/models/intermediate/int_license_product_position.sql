@@ -21,8 +21,8 @@ names as (
         as_of_date,
         publisher_norm,
         product_norm,
-        arg_max(publisher_name, (granted_by is null, purchase_date)) as publisher,
-        arg_max(product_name, (granted_by is null, purchase_date)) as product
+        max_by(publisher_name, (granted_by is null, purchase_date)) as publisher,
+        max_by(product_name, (granted_by is null, purchase_date)) as product
     from {{ snapshot_ref('int_license_grants') }}
     group by all
 ),
@@ -33,15 +33,12 @@ tmetric as (
         publisher_norm,
         product_norm,
         -- latest own purchase in force, else latest own purchase, else latest grant in force
-        arg_max(license_metric, (
+        max_by(license_metric, (
             coalesce(latest_own_purchase_in_force, date '1900-01-01'),
             coalesce(latest_own_purchase, date '1900-01-01'),
             coalesce(latest_purchase_in_force, date '1900-01-01'), license_metric
         )) as true_up_metric,
-        string_agg(
-            license_metric, ', '
-            order by license_metric
-        ) as metrics_pooled
+        {{ string_agg("license_metric", "', '", "license_metric") }} as metrics_pooled
     from cap
     group by all
 ),
@@ -99,10 +96,7 @@ totals as (
             as consumers_with_default_cores,
         count(*) filter (where covered_by_host) as vms_covered_by_host,
         count(*) filter (where is_vm and not covered_by_host) as vms_counted,
-        string_agg(
-            distinct basis, ','
-            order by basis
-        ) as bases
+        {{ string_agg("basis", "','", "basis", distinct=true) }} as bases
     from item_units
     group by all
 )

@@ -76,7 +76,7 @@ by_host as (
     select
         as_of_date,
         hostname_norm,
-        arg_max(asset_id, seen_at) as asset_id
+        max_by(asset_id, seen_at) as asset_id
     from {{ snapshot_ref('int_asset_matching') }}
     where hostname_norm is not null and in_window
     group by all

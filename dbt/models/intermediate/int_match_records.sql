@@ -16,8 +16,8 @@ select
     serial_norm,
     tag_norm,
     hostname_norm,
-    cast(null as varchar) as mac_norm,
-    cast(null as varchar) as cloud_id_norm,
+    cast(null as string) as mac_norm,
+    cast(null as string) as cloud_id_norm,
     updated_at as seen_at,
     true as in_window
 from {{ snapshot_ref('int_cmdb_ci_snapshot') }}
@@ -29,12 +29,12 @@ select
     d.record_id,
     'discovery',
     d.serial_norm,
-    cast(null as varchar),
+    cast(null as string),
     d.hostname_norm,
     d.mac_norm,
     d.cloud_id_norm,
     d.last_seen_at,
-    d.last_seen_at >= d.as_of_date - to_days(cast(s.stale_days as integer))
+    d.last_seen_at >= d.as_of_date - {{ days_interval("cast(s.stale_days as integer)") }}
 from {{ snapshot_ref('int_discovery_devices') }} as d
 left join stale as s on d.discovery_source = s.discovery_source
 
@@ -49,9 +49,9 @@ select
     'procurement',
     serial_norm,
     tag_norm,
-    cast(null as varchar),
-    cast(null as varchar),
-    cast(null as varchar),
+    cast(null as string),
+    cast(null as string),
+    cast(null as string),
     cast(order_date as timestamp),
     true
 from {{ snapshot_ref('int_purchase_lines') }}
@@ -65,9 +65,9 @@ select
     'fixed_assets',
     serial_norm,
     tag_norm,
-    cast(null as varchar),
-    cast(null as varchar),
-    cast(null as varchar),
+    cast(null as string),
+    cast(null as string),
+    cast(null as string),
     cast(in_service_date as timestamp),
     true
 from {{ snapshot_ref('int_fixed_assets') }}

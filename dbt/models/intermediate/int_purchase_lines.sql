@@ -16,7 +16,7 @@ select
     || '/'
     || coalesce({{ normalise_serial('l.serial_number') }}, '') as match_record_id,
     {{ normalise_name('l.vendor') }} as vendor_norm,
-    strftime(l.order_date, '%Y-%m') as order_period,
+    {{ format_date("l.order_date", "%Y-%m") }} as order_period,
     fx.rate as fx_rate,
     cast(round(cast(l.unit_cost as decimal(38, 4)) * fx.rate, 2) as decimal(18, 2)) as unit_cost_rc,
     cast(
@@ -26,5 +26,5 @@ from lines as l
 left join {{ ref('int_fx_rates') }} as fx
     on
         fx.currency = upper(trim(l.currency))
-        and strftime(l.order_date, '%Y-%m') >= fx.from_period
-        and strftime(l.order_date, '%Y-%m') < fx.to_period
+        and {{ format_date("l.order_date", "%Y-%m") }} >= fx.from_period
+        and {{ format_date("l.order_date", "%Y-%m") }} < fx.to_period

@@ -72,8 +72,8 @@ select
     as_of_date,
     'model' as price_basis,
     model_norm as price_key,
-    arg_max(unit_cost_rc, (order_date, po_number, po_line)) as unit_price,
-    arg_max(po_number, (order_date, po_number, po_line)) as price_po_number,
+    max_by(unit_cost_rc, (order_date, po_number, po_line)) as unit_price,
+    max_by(po_number, (order_date, po_number, po_line)) as price_po_number,
     max(order_date) as price_order_date
 from classed
 where model_norm is not null
@@ -83,8 +83,8 @@ select
     as_of_date,
     'class',
     asset_class,
-    arg_max(unit_cost_rc, (order_date, po_number, po_line)),
-    arg_max(po_number, (order_date, po_number, po_line)),
+    max_by(unit_cost_rc, (order_date, po_number, po_line)),
+    max_by(po_number, (order_date, po_number, po_line)),
     max(order_date)
 from classed
 where asset_class is not null

@@ -18,7 +18,7 @@ checked as (
         r.ci_id,
         r.lifecycle_state,
         e.field_name,
-        nullif(trim(json_extract_string(r.extra_fields, '$."' || e.field_name || '"')), '') as evidence
+        nullif(trim({{ json_member_text("r.extra_fields", "e.field_name") }}), '') as evidence
     from retired as r
     cross join {{ ref('stg_taxonomy__retirement_evidence') }} as e
 )
@@ -30,12 +30,10 @@ select
     c.lifecycle_state,
     count(*) as evidence_required,
     count(c.evidence) as evidence_present,
-    coalesce(list(
-        c.field_name
-        order by c.field_name
-    ) filter (where c.evidence is null
-    ), [])
-        as missing_evidence
+    coalesce(
+        {{ list_agg("c.field_name", sorted=true, where="c.evidence is null") }},
+        {{ empty_list() }}
+    ) as missing_evidence
 from checked as c
 inner join {{ snapshot_ref('int_asset_matching') }} as m
     on c.as_of_date = m.as_of_date and m.record_id = 'cmdb:' || c.ci_id

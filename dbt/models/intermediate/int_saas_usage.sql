@@ -36,7 +36,7 @@ unique_aliases as (
         min(product_norm) as product_norm
     from {{ ref('int_products') }}
     group by alias_norm
-    having count(distinct row(publisher_norm, product_norm)) = 1
+    having count(distinct {{ row_value(["publisher_norm", "product_norm"]) }}) = 1
 ),
 
 names as (
@@ -109,9 +109,9 @@ usage as (
         publisher_norm,
         product_norm,
         user_email,
-        arg_max(app_name, observed_at) as app_name,
-        arg_max(vendor, observed_at) filter (where vendor is not null) as vendor,
-        arg_max(license_assigned, observed_at) filter (where license_assigned is not null) as license_assigned,
+        max_by(app_name, observed_at) as app_name,
+        max_by(vendor, observed_at) filter (where vendor is not null) as vendor,
+        max_by(license_assigned, observed_at) filter (where license_assigned is not null) as license_assigned,
         max(last_active_at) as last_active_at,
         max(observed_at) as last_observed_at,
         max(export_date) as last_export_date

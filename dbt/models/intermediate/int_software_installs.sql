@@ -2,7 +2,7 @@
 -- up to the date, with canonical publisher/product and the device's asset_id. in_window: the
 -- install was observed within its discovery source's stale window, i.e. it is still there.
 -- Names are normalised once per distinct spelling (a few hundred), not once per install row.
-with names as materialized (
+with names as {{ cte_materialized() }} (
     select
         name,
         {{ normalise_name('name') }} as name_norm
@@ -15,7 +15,7 @@ with names as materialized (
 
 -- Every install row is typed, normalised and named once, then spread over the snapshot dates
 -- that can see it: the per-row work does not repeat for each snapshot.
-installs as materialized (
+installs as {{ cte_materialized() }} (
     select
         s.*,
         {{ normalise_serial('s.serial_number') }} as serial_norm,
@@ -36,7 +36,7 @@ named as (
     left join {{ ref('int_publishers') }} as pub on i.publisher_raw_norm = pub.alias_norm
 ),
 
-canon as materialized (
+canon as {{ cte_materialized() }} (
     select
         n.*,
         coalesce(pr.product_norm, n.product_raw_norm) as product_norm,
@@ -54,14 +54,14 @@ latest as (
         c.publisher_norm,
         c.product_norm,
         c.device_key,
-        arg_max(c.discovery_source, c.observed_at) as discovery_source,
-        arg_max(c.publisher_name, c.observed_at) as publisher_name,
-        arg_max(c.product_name, c.observed_at) as product_name,
+        max_by(c.discovery_source, c.observed_at) as discovery_source,
+        max_by(c.publisher_name, c.observed_at) as publisher_name,
+        max_by(c.product_name, c.observed_at) as product_name,
         -- The name as installed ("SQL Server 2022 Enterprise"): carries the release for version rights.
-        arg_max(c.product_trimmed, c.observed_at) as product_raw_name,
-        arg_max(c.serial_norm, c.observed_at) filter (where c.serial_norm is not null) as serial_norm,
-        arg_max(c.hostname_norm, c.observed_at) as hostname_norm,
-        arg_max(c.version, c.observed_at) filter (where c.version is not null) as version,
+        max_by(c.product_trimmed, c.observed_at) as product_raw_name,
+        max_by(c.serial_norm, c.observed_at) filter (where c.serial_norm is not null) as serial_norm,
+        max_by(c.hostname_norm, c.observed_at) as hostname_norm,
+        max_by(c.version, c.observed_at) filter (where c.version is not null) as version,
         min(c.install_date) as install_date,
         max(c.last_used_at) as last_used_at,
         max(c.observed_at) as last_observed_at
@@ -126,7 +126,7 @@ by_host as (
     select
         as_of_date,
         hostname_norm,
-        arg_max(asset_id, seen_at) as asset_id
+        max_by(asset_id, seen_at) as asset_id
     from {{ snapshot_ref('int_asset_matching') }}
     where hostname_norm is not null and in_window
     group by all
@@ -136,7 +136,9 @@ select
     l.*,
     coalesce(s.asset_id, h.asset_id) as asset_id,
     -- Every discovery source has a window (taxonomy validation), so no default is needed here.
-    coalesce(l.last_confirmed_at >= l.as_of_date - to_days(cast(sw.stale_days as integer)), false) as in_window
+    coalesce(
+        l.last_confirmed_at >= l.as_of_date - {{ days_interval("cast(sw.stale_days as integer)") }}, false
+    ) as in_window
 from seen as l
 left join {{ ref('stg_taxonomy__stale_windows') }} as sw on l.discovery_source = sw.discovery_source
 left join by_serial as s on l.as_of_date = s.as_of_date and l.serial_norm = s.serial_norm

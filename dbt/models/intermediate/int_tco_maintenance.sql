@@ -100,17 +100,20 @@ gl_rule_hits as (
         g.line_no,
         g.amount_cents as pool_cents,
         g.period,
-        g.period >= strftime({{ window_start('g.as_of_date') }}, '%Y-%m') as in_window,
-        arg_min(r.class_id, r.position) as class_id
+        g.period >= {{ format_date(window_start("g.as_of_date"), "%Y-%m") }} as in_window,
+        min_by(r.class_id, r.position) as class_id
     from {{ snapshot_ref('int_gl_lines') }} as g
     inner join {{ ref('stg_taxonomy__maintenance_gl_rules') }} as r
         on
-            (r.account_category is null or regexp_matches(coalesce(g.account_category, ''), r.account_category, 'i'))
-            and (r.gl_account is null or regexp_matches(coalesce(g.gl_account, ''), r.gl_account, 'i'))
-            and (r.vendor is null or regexp_matches(coalesce(g.vendor, ''), r.vendor, 'i'))
-            and (r.description is null or regexp_matches(coalesce(g.description, ''), r.description, 'i'))
+            (
+                r.account_category is null
+                or {{ regex_search("coalesce(g.account_category, '')", "r.account_category", "i") }}
+            )
+            and (r.gl_account is null or {{ regex_search("coalesce(g.gl_account, '')", "r.gl_account", "i") }})
+            and (r.vendor is null or {{ regex_search("coalesce(g.vendor, '')", "r.vendor", "i") }})
+            and (r.description is null or {{ regex_search("coalesce(g.description, '')", "r.description", "i") }})
     left join linked_pos as lp on g.as_of_date = lp.as_of_date and g.po_number = lp.po_number
-    where lp.po_number is null and g.period <= strftime(g.as_of_date, '%Y-%m')
+    where lp.po_number is null and g.period <= {{ format_date("g.as_of_date", "%Y-%m") }}
     group by all
 ),
 

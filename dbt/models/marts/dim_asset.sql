@@ -42,7 +42,7 @@ left join (
     select
         as_of_date,
         asset_id,
-        flatten(list(missing_evidence)) as missing_evidence
+        flatten({{ list_agg('missing_evidence') }}) as missing_evidence
     from {{ snapshot_ref('int_retirement_evidence') }}
     group by all
 ) as ev using (as_of_date, asset_id)

@@ -86,9 +86,9 @@ disc as (
         asset_id,
         os_name,
         os_version,
-        cast(cores as varchar) as cores,
-        cast(sockets as varchar) as sockets,
-        cast(memory_mb as varchar) as memory_mb,
+        cast(cores as string) as cores,
+        cast(sockets as string) as sockets,
+        cast(memory_mb as string) as memory_mb,
         firmware,
         discovery_sources
     from {{ ref('int_device_assets') }}
@@ -122,7 +122,7 @@ disc_changes as (
             old_{{ attribute }} as old_value,
             new_{{ attribute }} as new_value,
             cast(null as bigint) as change_count,
-            cast(null as varchar) as details,
+            cast(null as string) as details,
             discovery_sources as source_detail
         from disc_both
         where old_{{ attribute }} is distinct from new_{{ attribute }}
@@ -295,17 +295,11 @@ set_changes as (
         d.is_quarter_comparison,
         a.asset_id,
         case d.item_kind when 'software' then 'software_' || d.change else 'vms_' || d.change end as attribute,
-        cast(any_value(c.old_n) as varchar) as old_value,
-        cast(any_value(c.new_n) as varchar) as new_value,
+        cast(any_value(c.old_n) as string) as old_value,
+        cast(any_value(c.new_n) as string) as new_value,
         count(*) as change_count,
-        string_agg(
-            d.item_name, ', '
-            order by d.item_name
-        ) as details,
-        string_agg(
-            distinct d.discovery_source, ','
-            order by d.discovery_source
-        ) as source_detail
+        {{ string_agg("d.item_name", "', '", "d.item_name") }} as details,
+        {{ string_agg("d.discovery_source", "','", "d.discovery_source", distinct=true) }} as source_detail
     from set_diff as d
     inner join set_counts as c using (from_as_of_date, to_as_of_date, item_kind, device_key)
     inner join device_assets as a on d.to_as_of_date = a.as_of_date and d.device_key = a.device_key
@@ -346,9 +340,9 @@ select
     new_value,
     case when old_value is null then 'set' when new_value is null then 'cleared' else 'changed' end as change_kind,
     'cmdb' as source,
-    cast(null as varchar) as source_detail,
+    cast(null as string) as source_detail,
     cast(null as bigint) as change_count,
-    cast(null as varchar) as details
+    cast(null as string) as details
 from changes
 
 union all

@@ -73,18 +73,18 @@ hardware_cost as (
             when d.method = 'expensed' then d.cost
             -- straight-line in integer cents, rounded half up: cost x n / life, capped by n <= life
             when d.method = 'straight_line' then
-                {{ from_cents('(2 * ' ~ to_cents('d.cost') ~ ' * d.n + d.life) // (2 * d.life)') }}
-            else round(d.cost - case
+                {{ from_cents('(2 * ' ~ to_cents('d.cost') ~ ' * d.n + d.life) ' ~ int_div_op() ~ ' (2 * d.life)') }}
+            else {{ round_double("d.cost - case
                 when d.n <= d.db_k then cast(d.cost as double) * pow(1 - d.db_rate, d.n)
                 else cast(d.cost as double) * pow(1 - d.db_rate, d.db_k) * (d.life - d.n) / nullif(d.life - d.db_k, 0)
-            end, 2)
+            end", 2) }}
         end as decimal(18, 2)) as depreciation_to_date,
         -- the charge of the snapshot month x 12: 0 once fully depreciated, disposed or expensed
         cast(case
             when d.is_disposed or d.method = 'expensed' or d.months < 1 or d.months > d.life then 0
-            when d.method = 'straight_line' then round(d.cost * 12 / d.life, 2)
-            else round(12 * ({{ db_nbv('d.cost', 'd.life', '(d.months - 1)', 'd.db_rate', 'd.db_k') }}
-                             - {{ db_nbv('d.cost', 'd.life', 'd.months', 'd.db_rate', 'd.db_k') }}), 2)
+            when d.method = 'straight_line' then {{ round_double(div_double("d.cost * 12", "d.life"), 2) }}
+            else {{ round_double('12 * (' ~ db_nbv('d.cost', 'd.life', '(d.months - 1)', 'd.db_rate', 'd.db_k')
+                                 ~ ' - ' ~ db_nbv('d.cost', 'd.life', 'd.months', 'd.db_rate', 'd.db_k') ~ ')', 2) }}
         end as decimal(18, 2)) as depreciation_per_year
     from depreciation d
 ),
@@ -118,12 +118,12 @@ entitlement_cost as (
     select e.*,
         case when not e.is_purchased then 0
              -- twelfths of the annual cost in integer cents, rounded half up
-             when e.is_term then (2 * {{ to_cents('e.quantity * e.unit_cost_rc * e.months') }} + 12) // 24
+             when e.is_term then (2 * {{ to_cents('e.quantity * e.unit_cost_rc * e.months') }} + 12) {{ int_div_op() }} 24
              -- perpetual: amortised straight-line over the license class's life (issue 13), in
              -- integer cents rounded half up; no life known: the whole cost at once
              when g.class_useful_life_months is null then {{ to_cents('e.quantity * e.unit_cost_rc') }}
              else (2 * {{ to_cents('e.quantity * e.unit_cost_rc') }} * least(e.months, g.class_useful_life_months)
-                   + g.class_useful_life_months) // (2 * g.class_useful_life_months)
+                   + g.class_useful_life_months) {{ int_div_op() }} (2 * g.class_useful_life_months)
         end as cost_cents,
         -- per year at the snapshot: a term's annual cost while in force; a perpetual license's
         -- amortisation while within its life (cents, rounded half up)
@@ -131,7 +131,7 @@ entitlement_cost as (
              when e.is_term then case when e.is_active then {{ to_cents('e.quantity * e.unit_cost_rc') }} else 0 end
              when g.class_useful_life_months is null or e.months > g.class_useful_life_months then 0
              else (2 * {{ to_cents('e.quantity * e.unit_cost_rc') }} * 12 + g.class_useful_life_months)
-                  // (2 * g.class_useful_life_months)
+                  {{ int_div_op() }} (2 * g.class_useful_life_months)
         end as year_cents
     from entitlements e
     left join assets g using (as_of_date, asset_id)
@@ -168,7 +168,7 @@ consumed as (
 ),
 license_members as (
     select p.as_of_date, p.publisher_norm, p.product_norm, p.license_metric, p.measure, p.pool_cents,
-        c.asset_id as member, cast(round(c.units * 10000) as hugeint) as weight
+        c.asset_id as member, cast(round(c.units * 10000) as {{ type_hugeint() }}) as weight
     from product_pools p
     join consumers c using (as_of_date, publisher_norm, product_norm, license_metric)
     where c.asset_id is not null
@@ -176,7 +176,7 @@ license_members as (
     select p.as_of_date, p.publisher_norm, p.product_norm, p.license_metric, p.measure, p.pool_cents,
         '~entitlements',
         case when greatest(p.entitled_units, coalesce(u.units_all, 0)) = 0 then 10000
-             else cast(round((greatest(p.entitled_units, coalesce(u.units_all, 0)) - coalesce(u.units_assets, 0)) * 10000) as hugeint)
+             else cast(round((greatest(p.entitled_units, coalesce(u.units_all, 0)) - coalesce(u.units_assets, 0)) * 10000) as {{ type_hugeint() }})
         end
     from product_pools p
     left join consumed u using (as_of_date, publisher_norm, product_norm, license_metric)

@@ -18,10 +18,7 @@ select
         when bool_or(allocation_method = 'allocated') then 'allocated'
         else 'direct'
     end as allocation_method,
-    string_agg(
-        distinct allocation_driver, '+'
-        order by allocation_driver
-    ) as allocation_driver,
+    {{ string_agg("allocation_driver", "'+'", "allocation_driver", distinct=true) }} as allocation_driver,
     cast(sum(source_gl_amount) as decimal(18, 2)) as source_gl_amount,
     cast(coalesce(sum(amount) filter (where allocation_method = 'allocated'), 0) as decimal(18, 2))
         as allocated_in_amount,

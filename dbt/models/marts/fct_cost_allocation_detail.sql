@@ -117,7 +117,7 @@ rows as (
         cost_category,
         cost_center as source_cost_center,
         'direct' as allocation_method,
-        cast(null as varchar) as allocation_driver,
+        cast(null as string) as allocation_driver,
         cast(null as date) as driver_date,
         cast(null as decimal(18, 4)) as driver_value,
         cast(null as decimal(18, 4)) as driver_total,

@@ -56,7 +56,7 @@ gx as (
         'expectation' as rule_type,
         case when bool_or(r.severity = 'error') then 'error' else 'warn' end as severity,
         e.export_date,
-        cast(null as varchar) as asset_class,
+        cast(null as string) as asset_class,
         min(r.column_name) as column_name,
         sum(r.rows_checked) as rows_checked,
         sum(r.rows_failed) as rows_failed,
@@ -76,11 +76,11 @@ rows_accepted as (
         'ingestion',
         'warn',
         e.export_date,
-        cast(null as varchar),
-        cast(null as varchar),
+        cast(null as string),
+        cast(null as string),
         sum(l.rows_loaded + l.rows_quarantined),
         sum(l.rows_quarantined),
-        cast(null as varchar)
+        cast(null as string)
     from loaded_export as e
     inner join loads as l on l.status = 'loaded' and e.entity = l.entity and e.export_date = l.export_date
     group by e.as_of_date, l.source, l.entity, e.export_date
@@ -95,8 +95,8 @@ files_accepted as (
         'ingestion',
         'warn',
         e.export_date,
-        cast(null as varchar),
-        cast(null as varchar),
+        cast(null as string),
+        cast(null as string),
         count(*),
         count(*) filter (where l.status = 'rejected'),
         string_agg(l.error, ' | ') filter (where l.status = 'rejected')
@@ -116,7 +116,7 @@ required as (
         f.field_name,
         case f.field_name
             {%- for c in asset_columns %}
-                when '{{ c }}' then a."{{ c }}" is not null
+                when '{{ c }}' then a.{{ adapter.quote(c) }} is not null
             {%- endfor %}
             else false  -- a required field that dim_asset does not have is never filled
         end as filled
@@ -124,7 +124,7 @@ required as (
     inner join (
         select
             class_id,
-            unnest(required_fields) as field_name
+            {{ unnest_list("required_fields") }} as field_name
         from {{ ref('stg_taxonomy__asset_classes') }}
     ) as f
         on a.asset_class = f.class_id
@@ -143,7 +143,7 @@ completeness as (
         field_name,
         count(*),
         count(*) filter (where not filled),
-        cast(null as varchar)
+        cast(null as string)
     from required
     group by all
 ),
@@ -157,11 +157,11 @@ coverage as (
         'ownership',
         'warn',
         cast(null as date),
-        cast(null as varchar),
+        cast(null as string),
         'owner_function',
         count(*),
         count(*) filter (where a.owner_function is null),
-        cast(null as varchar)
+        cast(null as string)
     from assets as a
     group by all
     union all
@@ -173,11 +173,11 @@ coverage as (
         'classification',
         'warn',
         cast(null as date),
-        cast(null as varchar),
+        cast(null as string),
         'asset_class',
         count(*),
         count(*) filter (where a.asset_class is null),
-        cast(null as varchar)
+        cast(null as string)
     from assets as a
     group by all
     union all
@@ -190,11 +190,11 @@ coverage as (
         'lifecycle',
         'warn',
         cast(null as date),
-        cast(null as varchar),
+        cast(null as string),
         'missing_retirement_evidence',
         count(*),
-        count(*) filter (where len(a.missing_retirement_evidence) > 0),
-        cast(null as varchar)
+        count(*) filter (where {{ list_length("a.missing_retirement_evidence") }} > 0),
+        cast(null as string)
     from assets as a
     where a.missing_retirement_evidence is not null
     group by all
@@ -207,15 +207,11 @@ coverage as (
         'reference',
         'warn',
         cast(null as date),
-        cast(null as varchar),
+        cast(null as string),
         'cost_center',
         count(*),
         count(*) filter (where cc.cost_center is null),
-        string_agg(
-            distinct a.cost_center, ', '
-            order by a.cost_center
-        ) filter (where cc.cost_center is null
-        )
+        {{ string_agg("a.cost_center", "', '", "a.cost_center", distinct=true, where="cc.cost_center is null") }}
     from assets as a
     left join {{ ref('dim_cost_center') }} as cc
         on a.as_of_date = cc.as_of_date and upper(cc.cost_center) = upper(trim(a.cost_center))
@@ -232,15 +228,11 @@ freshness as (
         'freshness',
         'warn',
         cast(null as date),
-        cast(null as varchar),
-        cast(null as varchar),
+        cast(null as string),
+        cast(null as string),
         count(*) filter (where expected_current),
         count(*) filter (where is_stale),
-        string_agg(
-            record_key, ', '
-            order by record_key
-        ) filter (where is_stale and record_kind = 'feed'
-        )
+        {{ string_agg("record_key", "', '", "record_key", where="is_stale and record_kind = 'feed'") }}
     from {{ ref('fct_stale_records') }}
     group by all
 ),

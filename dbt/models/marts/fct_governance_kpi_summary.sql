@@ -55,7 +55,7 @@ last_signed as (
     select
         as_of_date,
         'signed_quarters' as kpi,
-        quarter || ' signed by ' || signed_by || ' on ' || strftime(signed_at, '%Y-%m-%d') as value_text
+        quarter || ' signed by ' || signed_by || ' on ' || {{ format_date("signed_at", "%Y-%m-%d") }} as value_text
     from {{ ref('fct_signoffs') }}
     where is_last_signed_quarter and is_latest_signoff
 ),

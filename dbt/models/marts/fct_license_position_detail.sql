@@ -103,7 +103,7 @@ bundle_use as (
 
 final as (
     select
-        j.* exclude (allocated),
+        j.* {{ star_exclude() }} (allocated),
         j.allocated + least(coalesce(b.used_by_components, 0), greatest(j.capacity - j.allocated, 0)) as allocated,
         least(coalesce(b.used_by_components, 0), greatest(j.capacity - j.allocated, 0)) as used_by_components
     from joined as j

@@ -28,7 +28,7 @@ holders as (
 
 uncovered as (
     select
-        c.* exclude (rn),
+        c.* {{ star_exclude() }} (rn),
         p.true_up_metric as licence_metric,
         {{ license_units('p.true_up_metric', 'true', 'c.core_units') }} as units
     from (
@@ -56,7 +56,7 @@ uncovered as (
 
 rows_ as (
     select * from holders
-    union all by name
+    {{ union_all_by_name() }}
     select * from uncovered
 )
 

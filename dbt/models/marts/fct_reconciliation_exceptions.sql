@@ -50,11 +50,11 @@ history as (
         lag(as_of_date) over w as previous_as_of_date,
         lag(detected) over w as detected_before,
         max(case when detected then as_of_date end) over w_run as last_detected_on,
-        last_value(asset_id ignore nulls) over w_run as last_asset_id,
-        last_value(detail ignore nulls) over w_run as last_detail,
-        last_value(problem_key ignore nulls) over w_run as last_problem_key,
+        {{ last_value_ignore_nulls("asset_id") }} over w_run as last_asset_id,
+        {{ last_value_ignore_nulls("detail") }} over w_run as last_detail,
+        {{ last_value_ignore_nulls("problem_key") }} over w_run as last_problem_key,
         -- the cost center of the asset when the exception was last detected ('' = none then)
-        nullif(last_value(case when detected then coalesce(cost_center, '') end ignore nulls) over w_run, '')
+        nullif({{ last_value_ignore_nulls("case when detected then coalesce(cost_center, '') end") }} over w_run, '')
             as last_cost_center
     from joined
     window

@@ -19,7 +19,7 @@ cur as (
         q.previous_as_of_date,
         q.is_quarter_end,
         -- the exception's own previous snapshot may be mid-quarter: last quarter's is what counts
-        e.* exclude (previous_as_of_date)
+        e.* {{ star_exclude() }} (previous_as_of_date)
     from q
     inner join ex as e on q.as_of_date = e.as_of_date
 ),

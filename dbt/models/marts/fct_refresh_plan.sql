@@ -63,10 +63,10 @@ eol as (
         min(eol_due_date) filter (where basis = 'os') as os_eol_due_date,
         min(eol_due_date) filter (where basis = 'model') as model_eol_due_date,
         min(eol_due_date) as eol_due_date,
-        arg_min(basis, (eol_due_date, basis)) as eol_basis,
-        arg_min(eol_product, (eol_due_date, basis)) as eol_product,
-        arg_min(eol_cycle, (eol_due_date, basis)) as eol_cycle,
-        arg_min(eol_date, (eol_due_date, basis)) as eol_date
+        min_by(basis, (eol_due_date, basis)) as eol_basis,
+        min_by(eol_product, (eol_due_date, basis)) as eol_product,
+        min_by(eol_cycle, (eol_due_date, basis)) as eol_cycle,
+        min_by(eol_date, (eol_due_date, basis)) as eol_date
     from {{ snapshot_ref('int_asset_eol') }}
     where eol_due_date is not null
     group by all
@@ -82,10 +82,10 @@ dated as (
         e.eol_date,
         e.os_eol_due_date,
         e.model_eol_due_date,
-        cast(a.service_start_date + to_months(a.refresh_cycle_months) as date) as age_due_date,
-        cast(a.as_of_date + to_months(pol.warranty_horizon_months) as date) as warranty_horizon_end,
-        cast(a.as_of_date + to_months(pol.eol_horizon_months) as date) as eol_horizon_end,
-        cast(a.as_of_date + to_months(pol.age_horizon_months) as date) as age_horizon_end
+        cast(a.service_start_date + {{ months_interval("a.refresh_cycle_months") }} as date) as age_due_date,
+        cast(a.as_of_date + {{ months_interval("pol.warranty_horizon_months") }} as date) as warranty_horizon_end,
+        cast(a.as_of_date + {{ months_interval("pol.eol_horizon_months") }} as date) as eol_horizon_end,
+        cast(a.as_of_date + {{ months_interval("pol.age_horizon_months") }} as date) as age_horizon_end
     from assets as a
     cross join pol
     left join eol as e using (as_of_date, asset_id)
@@ -122,11 +122,8 @@ due as (
         as_of_date,
         asset_id,
         min(due_date) as due_date,
-        arg_min(reason, (due_date, reason)) as reason,
-        string_agg(
-            reason, ','
-            order by due_date, reason
-        ) as reasons
+        min_by(reason, (due_date, reason)) as reason,
+        {{ string_agg("reason", "','", "due_date, reason") }} as reasons
     from reasons
     group by all
 ),
@@ -137,13 +134,13 @@ families as (
     select
         d.as_of_date,
         d.asset_id,
-        arg_min(f.family_id, f.position) as os_family_id,
-        arg_min(f.os_upgrade, f.position) as os_upgrade_possible
+        min_by(f.family_id, f.position) as os_family_id,
+        min_by(f.os_upgrade, f.position) as os_upgrade_possible
     from dated as d
     inner join {{ ref('stg_taxonomy__model_families') }} as f
         on
-            regexp_matches(concat_ws(' ', d.manufacturer, d.model), f.model_pattern, 'i')
-            and regexp_matches(concat_ws(' ', d.os_name, d.os_version), f.os_pattern, 'i')
+            {{ regex_search("concat_ws(' ', d.manufacturer, d.model)", "f.model_pattern", "i") }}
+            and {{ regex_search("concat_ws(' ', d.os_name, d.os_version)", "f.os_pattern", "i") }}
     where d.os_eol_due_date is not null
     group by all
 ),
@@ -219,7 +216,7 @@ quarters as (
         s.as_of_date,
         s.per_quarter,
         s.q0,
-        unnest(range(s.q0, s.q1 + 1)) as q
+        {{ unnest_range("s.q0", "s.q1 + 1") }} as q
     from quarter_span as s
 ),
 
@@ -239,9 +236,9 @@ served as (
     select
         as_of_date,
         q,
-        sum(
-            arrived) over w - (
-            sum(arrived) over w - per_quarter * (q - q0 + 1)
+        -- each window aggregate in brackets: Spark reads `over w - x` as one (invalid) window name
+        (sum(arrived) over w) - (
+            (sum(arrived) over w) - per_quarter * (q - q0 + 1)
             - least(0, min(sum_c) over w)
         ) as served_to_date
     from (
@@ -314,7 +311,7 @@ select
     p.os_version,
     p.cost_center,
     p.lifecycle_state,
-    cast(p.planned_q // 4 as varchar) || 'Q' || cast(p.planned_q % 4 + 1 as varchar) as planned_quarter,
+    cast(p.planned_q {{ int_div_op() }} 4 as string) || 'Q' || cast(p.planned_q % 4 + 1 as string) as planned_quarter,
     p.due_date,
     p.due_date < p.as_of_date as is_overdue,
     p.reason,
@@ -353,8 +350,8 @@ select
         else coalesce(pm.unit_price, pc.unit_price)
     end as decimal(18, 2
     )) as planned_cost,
-    cast((year(p.due_date) * 4 + quarter(p.due_date) - 1) // 4 as varchar) || 'Q'
-    || cast(quarter(p.due_date) as varchar) as due_quarter
+    cast((year(p.due_date) * 4 + quarter(p.due_date) - 1) {{ int_div_op() }} 4 as string) || 'Q'
+    || cast(quarter(p.due_date) as string) as due_quarter
 from planned as p
 cross join pol
 left join prices as pm

@@ -40,18 +40,12 @@ usage as (
         u.as_of_date,
         u.publisher_norm,
         u.product_norm,
-        first(
-            u.app_name
-            order by u.last_observed_at desc, u.app_name asc
-        ) as app_name,
-        first(
-            u.vendor
-            order by u.last_observed_at desc, u.vendor asc
-        ) filter (where u.vendor is not null
-        ) as vendor,
+        {{ first_by("u.app_name", [("u.last_observed_at", "desc"), ("u.app_name", "asc")]) }} as app_name,
+        {{ first_by("u.vendor", [("u.last_observed_at", "desc"), ("u.vendor", "asc")], where="u.vendor is not null") }}
+            as vendor,
         count(*) filter (where coalesce(u.license_assigned, false)) as assigned_seats,
         count(*) filter (
-            where u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
+            where u.last_active_at >= u.as_of_date - {{ days_interval("cast(pol.reclaim_window_days as integer)") }}
         ) as active_users
     from {{ snapshot_ref('int_saas_usage') }} as u
     cross join pol
@@ -64,8 +58,8 @@ paid as (
         as_of_date,
         publisher_norm,
         product_norm,
-        arg_max(product_name, purchase_date) as product_name,
-        arg_max(publisher_name, purchase_date) as publisher_name,
+        max_by(product_name, purchase_date) as product_name,
+        max_by(publisher_name, purchase_date) as publisher_name,
         sum(quantity) as paid_seats,
         -- unit_cost of a subscription is the annual price per seat (docs/marts.md)
         sum(quantity * unit_cost_rc) as annual_cost
@@ -120,11 +114,7 @@ per_category as (
             as paid_apps_in_category,
         case
             when function_category is not null
-                then string_agg(
-                    app_name, ', '
-                    order by app_name
-                ) filter (where is_paid
-                ) over cat
+                then {{ window_string_agg_sorted("app_name", "', '", "is_paid", "cat") }}
         end as paid_apps
     from joined
     window cat as (partition by as_of_date, function_category)

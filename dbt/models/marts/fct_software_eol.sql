@@ -57,9 +57,9 @@ matched as (
         eol_rule,
         eol_product,
         eol_cycle,
-        cast(null as varchar) as publisher,
-        cast(null as varchar) as product,
-        cast(null as varchar) as version
+        cast(null as string) as publisher,
+        cast(null as string) as product,
+        cast(null as string) as version
     from {{ snapshot_ref('int_asset_eol') }}
     union all
     select
@@ -98,7 +98,7 @@ dated as (
         c.eol_due_date as eol_date,
         c.support_end_date,
         c.extended_support_date,
-        cast(m.as_of_date + to_months(pol.eol_horizon_months) as date) as horizon_end
+        cast(m.as_of_date + {{ months_interval("pol.eol_horizon_months") }} as date) as horizon_end
     from matched as m
     cross join {{ ref('int_policy') }} as pol
     left join {{ snapshot_ref('int_eol_cycles') }} as c
@@ -132,6 +132,8 @@ select
         when d.eol_date <= d.horizon_end then 'eol_soon'
         else 'supported'
     end as eol_status,
-    case when d.eol_date is not null then cast(datediff('day', d.as_of_date, d.eol_date) as integer) end as days_to_eol
+    case
+        when d.eol_date is not null then cast({{ days_between("d.as_of_date", "d.eol_date") }} as integer)
+    end as days_to_eol
 from dated as d
 inner join {{ snapshot_ref('int_asset_governance') }} as g on d.as_of_date = g.as_of_date and d.asset_id = g.asset_id

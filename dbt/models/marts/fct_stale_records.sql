@@ -30,8 +30,8 @@ class_windows as (
     select
         w.source,
         anc.class_id,
-        arg_min(w.stale_days, anc.distance) as stale_days,
-        arg_min('stale_window_class_days.' || w.source || '.' || w.class_id, anc.distance) as rule
+        min_by(w.stale_days, anc.distance) as stale_days,
+        min_by('stale_window_class_days.' || w.source || '.' || w.class_id, anc.distance) as rule
     from {{ ref('stg_taxonomy__class_stale_windows') }} as w
     inner join {{ ref('stg_taxonomy__class_ancestors') }} as anc on w.class_id = anc.ancestor_class_id
     group by all
@@ -80,7 +80,7 @@ export_silent as (
         as_of_date,
         source,
         entity,
-        greatest(date_diff('day', cast(last_seen as date), as_of_date), 0) > stale_days as silent
+        greatest({{ days_between("cast(last_seen as date)", "as_of_date") }}, 0) > stale_days as silent
     from export_feeds
 ),
 
@@ -101,7 +101,7 @@ discovery_silent as (
     select
         as_of_date,
         source,
-        greatest(date_diff('day', cast(last_seen as date), as_of_date), 0) > stale_days as silent
+        greatest({{ days_between("cast(last_seen as date)", "as_of_date") }}, 0) > stale_days as silent
     from discovery_feeds
 ),
 
@@ -138,10 +138,7 @@ asset_sources as (
         b.as_of_date,
         b.asset_id,
         bool_and(coalesce(s.silent, false)) as all_silent,
-        string_agg(
-            b.discovery_source, ','
-            order by b.discovery_source
-        ) as sources
+        {{ string_agg("b.discovery_source", "','", "b.discovery_source") }} as sources
     from seen_by as b
     left join discovery_silent as s on b.as_of_date = s.as_of_date and b.discovery_source = s.source
     group by all
@@ -154,10 +151,7 @@ class_sources as (
         b.as_of_date,
         b.asset_class,
         bool_and(coalesce(s.silent, false)) as all_silent,
-        string_agg(
-            distinct b.discovery_source, ','
-            order by b.discovery_source
-        ) as sources
+        {{ string_agg("b.discovery_source", "','", "b.discovery_source", distinct=true) }} as sources
     from seen_by as b
     left join discovery_silent as s on b.as_of_date = s.as_of_date and b.discovery_source = s.source
     where b.asset_class is not null
@@ -187,7 +181,7 @@ device_records as (
         coalesce(fs.silent, false) as feed_silent,
         coalesce(de.silent, false) as export_silent,
         false as discovery_all_silent,
-        cast(null as varchar) as discovery_sources
+        cast(null as string) as discovery_sources
     from disc as d
     left join matching as m on d.as_of_date = m.as_of_date and d.record_id = m.record_id
     left join assets as a on d.as_of_date = a.as_of_date and m.asset_id = a.asset_id
@@ -234,7 +228,7 @@ ci_records as (
 records as (
     select
         *,
-        greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) as age_days
+        greatest({{ days_between("cast(last_seen_or_updated_at as date)", "as_of_date") }}, 0) as age_days
     from (
         select * from device_records
         union all
@@ -337,21 +331,21 @@ select
     entity,
     record_key,
     record_name,
-    cast(null as varchar) as asset_id,
-    cast(null as varchar) as asset_class,
-    cast(null as varchar) as lifecycle_state,
+    cast(null as string) as asset_id,
+    cast(null as string) as asset_class,
+    cast(null as string) as lifecycle_state,
     last_seen_or_updated_at,
-    cast(greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) as integer) as age_days,
+    cast(greatest({{ days_between("cast(last_seen_or_updated_at as date)", "as_of_date") }}, 0) as integer) as age_days,
     cast(threshold_days as integer) as threshold_days,
     threshold_rule,
     true as expected_current,
     cast(null as timestamp) as last_discovered_at,
-    greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) > threshold_days as is_stale,
+    greatest({{ days_between("cast(last_seen_or_updated_at as date)", "as_of_date") }}, 0) > threshold_days as is_stale,
     case
-        when greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) > threshold_days
+        when greatest({{ days_between("cast(last_seen_or_updated_at as date)", "as_of_date") }}, 0) > threshold_days
             then 'silent'
     end as stale_reason,
     covered_by as silent_feed,
-    greatest(date_diff('day', cast(last_seen_or_updated_at as date), as_of_date), 0) > threshold_days
+    greatest({{ days_between("cast(last_seen_or_updated_at as date)", "as_of_date") }}, 0) > threshold_days
     and not covered as is_finding
 from feeds

@@ -25,7 +25,7 @@ gl as (
         sum(amount_rc) as gl_amount,
         count(*) as gl_lines
     from {{ snapshot_ref('int_gl_lines') }}
-    where period <= strftime(as_of_date, '%Y-%m')
+    where period <= {{ format_date("as_of_date", "%Y-%m") }}
     group by all
 ),
 
@@ -39,7 +39,7 @@ periods as (
 devices as (
     select
         t.as_of_date,
-        strftime(coalesce(d.order_date, t.in_service_date), '%Y-%m') as period,
+        {{ format_date("coalesce(d.order_date, t.in_service_date)", "%Y-%m") }} as period,
         'hardware' as cost_category,
         t.acquisition_cost as amount
     from {{ snapshot_ref('fct_asset_tco') }} as t
@@ -64,7 +64,7 @@ entitlements as (
 software as (
     select
         as_of_date,
-        strftime(purchase_date, '%Y-%m'),
+        {{ format_date("purchase_date", "%Y-%m") }},
         'software',
         quantity * unit_cost_rc
     from entitlements
@@ -82,8 +82,8 @@ saas as (
     inner join periods as p
         on
             e.as_of_date = p.as_of_date
-            and p.period >= strftime(e.term_start, '%Y-%m')
-            and (e.term_end is null or p.period <= strftime(e.term_end, '%Y-%m'))
+            and p.period >= {{ format_date("e.term_start", "%Y-%m") }}
+            and (e.term_end is null or p.period <= {{ format_date("e.term_end", "%Y-%m") }})
     where e.is_term
 ),
 
@@ -99,7 +99,7 @@ maintenance as (
 cloud as (
     select
         a.as_of_date,
-        strftime(c.charge_period_start, '%Y-%m'),
+        {{ format_date("c.charge_period_start", "%Y-%m") }},
         'cloud',
         c.billed_cost_rc
     from {{ snapshot_ref('int_device_assets') }} as a
@@ -136,18 +136,18 @@ joined as (
         coalesce(g.gl_amount, 0) as gl_amount,
         coalesce(g.gl_lines, 0) as gl_lines,
         case
-            when list_contains(pol.tco_gl_scope, c.cost_category)
+            when {{ list_has("pol.tco_gl_scope", "c.cost_category") }}
                 then coalesce(t.tco_attributed, 0)
             else 0
         end as tco_attributed,
-        list_contains(pol.tco_gl_scope, c.cost_category) as in_tco_scope,
+        {{ list_has("pol.tco_gl_scope", "c.cost_category") }} as in_tco_scope,
         pol.tco_gl_tolerance_pct,
         pol.reporting_currency
     from periods as p
     cross join (
         select distinct account_category as cost_category from {{ snapshot_ref('int_gl_lines') }}
         union
-        select unnest(scope.tco_gl_scope) from pol as scope
+        select {{ unnest_list("scope.tco_gl_scope") }} from pol as scope
     ) as c
     cross join pol
     left join gl as g using (as_of_date, period, cost_category)

@@ -80,8 +80,8 @@ latest_owner as (
         publisher_norm,
         product_norm,
         license_metric,
-        arg_max(asset_class, (purchase_date, entitlement_id)) as asset_class,
-        arg_max(cost_center, (purchase_date, entitlement_id)) as cost_center,
+        max_by(asset_class, (purchase_date, entitlement_id)) as asset_class,
+        max_by(cost_center, (purchase_date, entitlement_id)) as cost_center,
         1 as owned
     from ent_assets
     group by all
@@ -103,8 +103,9 @@ shares as (
         p.active_consumption_90d,
         cast(round(p.consumption * h.owned / sum(h.owned) over w, 2) as decimal(18, 2)) as assigned_part,
         cast(round(p.active_consumption_90d * h.owned / sum(h.owned) over w, 2) as decimal(18, 2)) as active_part,
+        -- the window spelled out: Spark cannot extend a named window with an order
         row_number() over (
-            w
+            partition by h.as_of_date, h.publisher_norm, h.product_norm, h.license_metric
             order by h.owned desc, h.cost_center asc, h.asset_class asc
         ) = 1 as takes_remainder,
         p.publisher_norm,
@@ -122,12 +123,12 @@ product_seats as (
         cost_center,
         case
             when takes_remainder
-                then consumption - (sum(assigned_part) over w - assigned_part)
+                then consumption - ((sum(assigned_part) over w) - assigned_part)
             else assigned_part
         end as seats_assigned,
         case
             when takes_remainder
-                then active_consumption_90d - (sum(active_part) over w - active_part)
+                then active_consumption_90d - ((sum(active_part) over w) - active_part)
             else active_part
         end as seats_active
     from shares
@@ -165,7 +166,7 @@ unpaid_saas as (
             where coalesce(u.license_assigned, false)
             and (
                 u.last_active_at is null
-                or u.last_active_at >= u.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
+                or u.last_active_at >= u.as_of_date - {{ days_interval("cast(pol.reclaim_window_days as integer)") }}
             )
         ) as seats_active
     from {{ snapshot_ref('int_saas_usage') }} as u
@@ -240,7 +241,7 @@ asset_activity as (
             when g.asset_kind in ('device', 'cloud_resource') then g.seen_in_window
             when g.asset_kind = 'entitlement' then piu.product_norm is not null
             when g.asset_kind = 'saas_app' then
-                g.last_seen_at >= g.as_of_date - to_days(cast(pol.reclaim_window_days as integer))
+                g.last_seen_at >= g.as_of_date - {{ days_interval("cast(pol.reclaim_window_days as integer)") }}
         end as is_active
     from gov as g
     cross join pol

@@ -14,7 +14,7 @@ select
     cloud_instance_id,
     cloud_account,
     -- Optional contract columns inventory agents fill (issue 14.3); cores was an extra before.
-    coalesce(cores, try_cast(json_extract_string(_extra, '$.cores') as integer)) as cores,
+    coalesce(cores, try_cast({{ json_text("_extra", "'$.cores'") }} as integer)) as cores,
     device_type,
     chassis_type,
     sockets,
@@ -24,12 +24,12 @@ select
     coalesce(is_partial, false) as is_partial,
     runs_on,
     -- How many packages / VMs the inventory listed (GLPI extras); NULL = section not carried.
-    try_cast(json_extract_string(_extra, '$.software_count') as integer) as software_count,
-    try_cast(json_extract_string(_extra, '$.vm_count') as integer) as vm_count,
+    try_cast({{ json_text("_extra", "'$.software_count'") }} as integer) as software_count,
+    try_cast({{ json_text("_extra", "'$.vm_count'") }} as integer) as vm_count,
     -- The processor (model or family), for license core factors (issue 13).
     nullif(trim(coalesce(
-        json_extract_string(_extra, '$.processor'), json_extract_string(_extra, '$.cpu'),
-        json_extract_string(_extra, '$.cpu_model')
+        {{ json_text("_extra", "'$.processor'") }}, {{ json_text("_extra", "'$.cpu'") }},
+        {{ json_text("_extra", "'$.cpu_model'") }}
     )), '') as processor,
     _source as source_system,
     _export_date as export_date,

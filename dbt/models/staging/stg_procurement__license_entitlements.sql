@@ -16,7 +16,7 @@ select
     version_rights,
     -- Annual support/maintenance fee of a perpetual license, % of its price (issue 13; optional).
     try_cast(
-        coalesce(json_extract_string(_extra, '$.maintenance_pct'), json_extract_string(_extra, '$.support_pct'))
+        coalesce({{ json_text("_extra", "'$.maintenance_pct'") }}, {{ json_text("_extra", "'$.support_pct'") }})
         as decimal(9, 4)
     ) as maintenance_pct,
     _source as source_system,
