@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-install-spark: install  ## the optional Spark engine (issue 18, docs/scale-out.md): dbt-spark + pyspark; needs Java 17
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): $(STAMP)
 	$(PY) -m pip install -q -c constraints.txt -e '.[test,spark]'
+	touch $(SPARK_STAMP)
+
+install-spark: $(SPARK_STAMP)  ## the optional Spark engine (issue 18, docs/scale-out.md): dbt-spark + pyspark; needs Java 17
 
 demo: install  ## sample data -> full build -> summary -> dashboards on http://127.0.0.1:8501
 	$(VENV)/bin/itam generate --landing data/landing --devices 2000
@@ -27,13 +31,13 @@ build: install
 	$(VENV)/bin/itam build --landing data/landing --warehouse data/warehouse.duckdb || [ $$? -eq 3 ]
 
 TEST_WORKERS ?= 2
-test: install  ## the whole test suite, lint included (.ci/run calls this); two workers, a file each
+test: install-spark  ## the whole test suite, lint and the DuckDB/Spark equivalence included (.ci/run calls this); two workers, a file each
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 test-heavy: install  ## the tests of several full builds each (bench, incremental on generated data, concurrent builds)
 	ITAM_HEAVY_TESTS=1 $(PY) -m pytest -q -m heavy
 
-test-spark: install-spark  ## the DuckDB/Spark equivalence test alone (make test runs it too once .[spark] is installed)
+test-spark: install-spark  ## the DuckDB/Spark equivalence test alone (make test runs it too)
 	$(PY) -m pytest -q tests/test_spark.py
 
 lint: install  ## ruff and sqlfluff alone (docs/decisions/lint.md); `ruff check --fix .` and `sqlfluff fix dbt/models` fix
