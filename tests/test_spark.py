@@ -83,13 +83,14 @@ def test_spark_build_is_published_and_read_like_a_duckdb_one(spark_warehouse):
 
 @pytest.mark.heavy
 def test_generated_landing_equals_on_both_engines(tmp_path_factory):
-    """The opt-in heavier run (make test-heavy): a generated landing with the real-world mess
-    (docs/sample-data.md) built on both engines, every mart compared as above."""
+    """The opt-in heavier run (make test-heavy): the demo's generated landing (2,000 devices, four
+    quarter-ends, with the real-world mess of docs/sample-data.md) built on both engines, every
+    mart compared as above. Figures in docs/scale-out.md."""
     from dagster_project.generate import generate_landing
 
     base = tmp_path_factory.mktemp("spark_generated")
     landing = base / "landing"
-    generate_landing(landing, devices=300, seed=7, exports=2, progress=None)
+    generate_landing(landing, devices=2000, seed=7, exports=4, progress=None)
     built = {}
     for engine in ("duckdb", "spark"):
         warehouse = base / engine / "warehouse.duckdb"
