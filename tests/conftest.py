@@ -3,20 +3,10 @@ session and many tests read the result (DEVELOPERS.md: few, wide tests)."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-
-# A pytest-xdist worker runs with a bare __main__ (no __spec__, no __file__). pyspark.sql.connect
-# (imported by Great Expectations once pyspark is installed, for the Spark engine) takes that for
-# its own doctest runner and calls sys.exit(0) when its optional Connect dependencies are missing:
-# every GX step of every build in the worker then "failed" with SystemExit: 0. A real process
-# (itam, dagster, streamlit) has a __main__ with a file; give the worker's one a name too.
-_main = sys.modules["__main__"]
-if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
-    _main.__file__ = "<pytest-xdist worker>"
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL_LANDING = REPO / "tests" / "fixtures" / "landing_small"
