@@ -22,6 +22,7 @@ DEFAULT_KEEP_VERSIONS = 3
 # issue 18: the engine dbt runs the models on (docs/scale-out.md); DuckDB is the default and the demo.
 ENGINES = ("duckdb", "spark")
 DEFAULT_ENGINE = "duckdb"
+DEFAULT_SPARK_MEMORY = "2g"  # the local Spark driver's memory (ITAM_SPARK_MEMORY)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Settings:
     # issue 18: duckdb (default) or spark (ITAM_ENGINE, `itam build --engine`); on spark the sources
     # go to Spark as Parquet and the marts come back into the build file (docs/scale-out.md).
     engine: str = DEFAULT_ENGINE
-    spark_memory: str = "2g"
+    spark_memory: str = DEFAULT_SPARK_MEMORY
 
     def __post_init__(self):
         if self.engine not in ENGINES:
@@ -114,5 +115,5 @@ class Settings:
             roles=tuple(r.strip() for r in env.get("ITAM_ROLES", "").split(",") if r.strip()),
             masking_key=env.get("ITAM_MASKING_KEY") or None,
             engine=env.get("ITAM_ENGINE", DEFAULT_ENGINE),
-            spark_memory=env.get("ITAM_SPARK_MEMORY", "2g"),
+            spark_memory=env.get("ITAM_SPARK_MEMORY", DEFAULT_SPARK_MEMORY),
         )

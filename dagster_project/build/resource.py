@@ -12,7 +12,7 @@ from pydantic import PrivateAttr
 
 from dagster_project.build import lock
 from dagster_project.decisions.store import KEY_ENV
-from dagster_project.settings import Settings
+from dagster_project.settings import DEFAULT_SPARK_MEMORY, Settings
 
 
 class ItamResource(ConfigurableResource):
@@ -35,7 +35,7 @@ class ItamResource(ConfigurableResource):
     decisions_key: str | None = None
     # issue 18: the engine dbt runs on (duckdb | spark) and the local Spark driver's memory
     engine: str = "duckdb"
-    spark_memory: str = "2g"
+    spark_memory: str = DEFAULT_SPARK_MEMORY
 
     @classmethod
     def from_settings(cls, s: Settings) -> ItamResource:

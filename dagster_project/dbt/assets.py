@@ -76,7 +76,7 @@ def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, itam: I
 
         if why := available():
             raise Failure(f"--engine spark: {why}")
-        counts = export_sources(s.build_db, s.spark_dir / "sources")
+        counts = export_sources(s, s.spark_dir / "sources")
         context.log.info(f"spark: {len(counts)} source tables written as Parquet to {s.spark_dir / 'sources'}")
     args = ["build", *itam.dbt_target(), "--vars", json.dumps(itam.dbt_vars(plan.dbt_vars())),
             "--log-path", str(s.dbt_log_dir),
@@ -91,7 +91,7 @@ def itam_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, itam: I
         # The tables Spark wrote replace the build file's, so publish and every reader see them.
         from dagster_project.spark.marts import import_tables
 
-        counts = import_tables(s.spark_dir, s.build_db, ("intermediate", "marts"))
+        counts = import_tables(s, ("intermediate", "marts"))
         context.log.info(f"spark: {len(counts)} tables read back into {s.build_db.name}")
     # dbt succeeded (a failure raised above): these snapshots now match their fingerprints.
     con = connect(s.build_db, settings=s)

@@ -1,7 +1,7 @@
 """The Spark engine (issue 18, docs/scale-out.md): the dbt sources a DuckDB build file holds after
 ingest, governance and decisions are written as Parquet for Spark (`sources.export_sources`), dbt
 runs the same models on Spark (dbt/profiles.yml target `spark`), and the marts Spark wrote are read
-back into the build file (`marts.import_marts`), so publish, dashboards, exports and reconciliation
+back into the build file (`marts.import_tables`), so publish, dashboards, exports and reconciliation
 read what they read after a DuckDB build.
 
 Optional: `pip install '.[spark]'` (dbt-spark with a local pyspark) and a Java 17 runtime;

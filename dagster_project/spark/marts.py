@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+from dagster_project.ingest.validate import ident, lit
+from dagster_project.settings import Settings
+from dagster_project.warehouse import connect
 
 
 def spark_tables(spark_dir: Path, schema: str) -> dict[str, Path]:
@@ -17,23 +19,23 @@ def spark_tables(spark_dir: Path, schema: str) -> dict[str, Path]:
     return {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(("_", "."))}
 
 
-def import_tables(spark_dir: Path, build_db: Path, schemas: tuple[str, ...] = ("marts",)) -> dict[str, int]:
-    """Replace `schema.table` in `build_db` by Spark's table of that name, for every table Spark
-    wrote in `schemas`; returns rows per table. One transaction: all or nothing."""
+def import_tables(settings: Settings, schemas: tuple[str, ...] = ("marts",)) -> dict[str, int]:
+    """Replace `schema.table` in the build file by Spark's table of that name, for every table
+    Spark wrote in `schemas` under `settings.spark_dir`; returns rows per table. One transaction:
+    all or nothing."""
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(build_db))
+    con = connect(settings.build_db, settings=settings)
     try:
         con.execute("begin")
         for schema in schemas:
-            con.execute(f'create schema if not exists "{schema}"')
-            for table, folder in spark_tables(spark_dir, schema).items():
-                files = sorted(folder.rglob("*.parquet"))
-                if not files:
+            con.execute(f"create schema if not exists {ident(schema)}")
+            for table, folder in spark_tables(settings.spark_dir, schema).items():
+                if not any(folder.rglob("*.parquet")):
                     continue
-                glob = str(folder).replace("'", "''") + "/**/*.parquet"
-                con.execute(f'create or replace table "{schema}"."{table}" as '
-                            f"select * from read_parquet('{glob}', hive_partitioning = true)")
-                counts[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+                name = f"{ident(schema)}.{ident(table)}"
+                con.execute(f"create or replace table {name} as "
+                            f"select * from read_parquet({lit(str(folder) + '/**/*.parquet')}, hive_partitioning = true)")
+                counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {name}").fetchone()[0]
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

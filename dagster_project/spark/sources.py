@@ -10,23 +10,22 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
+from dagster_project.ingest.validate import ident, lit
+from dagster_project.settings import Settings
+from dagster_project.warehouse import connect
 
 SOURCE_SCHEMAS = ("raw", "audit", "taxonomy", "decisions")
 RAW_PARTITIONS = ("_source", "_export_date")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def export_sources(build_db: Path, out: Path, *, schemas: tuple[str, ...] = SOURCE_SCHEMAS) -> dict[str, int]:
-    """Write every table of `schemas` in `build_db` under `out` (replaced); returns rows per table."""
+def export_sources(settings: Settings, out: Path, *, schemas: tuple[str, ...] = SOURCE_SCHEMAS) -> dict[str, int]:
+    """Write every table of `schemas` in the build file under `out` (replaced); returns rows per
+    table. Opened the project's one way (warehouse.connect: the build's memory and threads)."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(build_db), read_only=True)
+    con = connect(settings.build_db, read_only=True, settings=settings)
     try:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
@@ -36,18 +35,17 @@ def export_sources(build_db: Path, out: Path, *, schemas: tuple[str, ...] = SOUR
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
             select = ", ".join(
-                f"cast({_quote(c)} as varchar) as {_quote(c)}" if t == "JSON" else _quote(c) for c, t in cols)
-            rel = f"(select {select} from {_quote(schema)}.{_quote(table)})"
-            n = con.execute(f"select count(*) from {_quote(schema)}.{_quote(table)}").fetchone()[0]
+                f"cast({ident(c)} as varchar) as {ident(c)}" if t == "JSON" else ident(c) for c, t in cols)
+            rel = f"(select {select} from {ident(schema)}.{ident(table)})"
+            n = con.execute(f"select count(*) from {ident(schema)}.{ident(table)}").fetchone()[0]
             target = out / schema / table
             target.mkdir(parents=True)
             names = {c for c, _ in cols}
-            path = str(target).replace("'", "''")
             if schema == "raw" and n and all(p in names for p in RAW_PARTITIONS):
-                con.execute(f"copy {rel} to '{path}' (format parquet, partition_by ({', '.join(RAW_PARTITIONS)}))")
+                con.execute(f"copy {rel} to {lit(str(target))} (format parquet, partition_by ({', '.join(RAW_PARTITIONS)}))")
             else:
                 # an empty table is still one (empty) file, so Spark knows its columns
-                con.execute(f"copy {rel} to '{path}/data.parquet' (format parquet)")
+                con.execute(f"copy {rel} to {lit(str(target / 'data.parquet'))} (format parquet)")
             counts[f"{schema}.{table}"] = n
     finally:
         con.close()
